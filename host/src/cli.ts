@@ -1,0 +1,222 @@
+// claude-gauge [serve|usage|doctor] [flags]. main() takes its I/O as arguments so tests run it in-process.
+
+import { parseArgs } from 'node:util';
+import type { UsagePayload } from '../../contract/usage.js';
+import { ConfigError, coerce, type Layer, OPTIONS, resolveSettings, type Settings } from './config.js';
+import { type Log, openService, startDaemon } from './daemon.js';
+import { formatChecks, runDoctor } from './doctor.js';
+import { SourceError } from './sources/factory.js';
+import { findRepoRoot, VERSION } from './version.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  home?: string;
+}
+
+const COMMANDS = ['serve', 'usage', 'doctor'] as const;
+type Command = (typeof COMMANDS)[number];
+
+export function helpText(): string {
+  const rows = OPTIONS.map((o) => {
+    const arg =
+      o.kind === 'bool' ? '' : o.kind === 'list' ? ' <dir,...>' : o.kind === 'iso-time' ? ' <ISO>' : ' <v>';
+    return [`  --${o.flag}${arg}`, `${o.help} [${o.defaultText}; env ${o.env}]`] as const;
+  });
+  const width = Math.max(...rows.map(([a]) => a.length), 24) + 2;
+  return [
+    `claude-gauge ${VERSION}: serves Claude Code usage to the gauge cluster`,
+    '',
+    'Usage: claude-gauge [command] [flags]',
+    '',
+    'Commands:',
+    '  serve    run the daemon: GET /usage, /usage/stream, /metrics, /healthz (default)',
+    '  usage    print the /usage payload once and exit (--json: exactly the /usage body)',
+    '  doctor   check claude dirs, sessions, port, config; say what is wrong and how to fix it',
+    '',
+    'Flags:',
+    ...rows.map(([a, b]) => `${a.padEnd(width)}${b}`),
+    `${'  --no-<flag>'.padEnd(width)}turn off a true/false flag, e.g. --no-mdns`,
+    `${'  --config <file>'.padEnd(width)}config file (JSON; keys as in docs/daemon.md) [~/.config/claude-gauge/config.json, ./claude-gauge.config.json; env CLAUDE_GAUGE_CONFIG]`,
+    `${'  --json'.padEnd(width)}usage: print the JSON body only`,
+    `${'  -h, --help'.padEnd(width)}this help`,
+    `${'  -v, --version'.padEnd(width)}print the version`,
+    '',
+    'Precedence: flags > CLAUDE_GAUGE_* env vars > config file > defaults. Reference: docs/daemon.md',
+    '',
+  ].join('\n');
+}
+
+type ParseOptions = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+function parseFlags(argv: string[]): {
+  command: Command;
+  flags: Layer;
+  config?: string;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+} {
+  const options: ParseOptions = {
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  };
+  for (const o of OPTIONS) {
+    if (o.kind === 'bool') {
+      options[o.flag] = { type: 'boolean' };
+      options[`no-${o.flag}`] = { type: 'boolean' };
+    } else {
+      options[o.flag] = { type: 'string', multiple: o.kind === 'list' };
+    }
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const [first, ...rest] = parsed.positionals;
+  if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}" (see --help)`);
+  if (first !== undefined && !(COMMANDS as readonly string[]).includes(first))
+    throw new ConfigError(`unknown command "${first.slice(0, 40)}" (commands: ${COMMANDS.join(', ')})`);
+  const flags: Layer = {};
+  for (const o of OPTIONS) {
+    const v = values[o.flag];
+    const neg = values[`no-${o.flag}`];
+    if (o.kind === 'bool') {
+      if (v && neg) throw new ConfigError(`--${o.flag} and --no-${o.flag} contradict each other`);
+      if (v) flags[o.key] = true;
+      if (neg) flags[o.key] = false;
+    } else if (v !== undefined) {
+      const raw = Array.isArray(v) ? v.join(',') : v;
+      flags[o.key] = coerce(o, raw, 'flag');
+    }
+  }
+  return {
+    command: (first as Command | undefined) ?? 'serve',
+    flags,
+    config: typeof values.config === 'string' ? values.config : undefined,
+    json: values.json === true,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function duration(s: number): string {
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : `${m} min`;
+}
+
+export function humanUsage(p: UsagePayload, settings: Settings): string {
+  const lamps = (['hot', 'warn', 'stall', 'idle', 'stale'] as const)
+    .filter((k) => p[k])
+    .map((k) => k.toUpperCase());
+  return [
+    `source    ${p.source}${p.stale ? ' (STALE: last good values)' : ''}, at ${new Date(p.ts).toISOString()}`,
+    `tach      ${fmt(p.rate_1m)} tokens/min (redline ${fmt(p.rate_redline)})`,
+    `fuel      ${(p.window_5h_pct * 100).toFixed(1)} % of ${fmt(settings.ceiling)} (${settings.plan}): ${fmt(p.window_5h_tokens)} tokens` +
+      (p.window_5h_reset_in_s === null
+        ? ', no active block'
+        : `, resets in ${duration(p.window_5h_reset_in_s)}`),
+    `temp      thinking ${(p.thinking_ratio * 100).toFixed(0)} %`,
+    `boost     cache hits ${(p.cache_hit_rate * 100).toFixed(0)} %`,
+    `model     ${p.last_model || '-'}`,
+    `sessions  ${p.sessions_active} live`,
+    `lamps     ${lamps.length ? lamps.join(' ') : 'none'}`,
+    '',
+  ].join('\n');
+}
+
+/** A Log that writes JSON lines to stderr (used before/without the Fastify logger). */
+function stderrLog(io: CliIo, level: string): Log {
+  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+  const min = level === 'silent' ? Number.POSITIVE_INFINITY : order.indexOf(level);
+  const emit = (lvl: string) => (obj: unknown, msg?: string) => {
+    if (order.indexOf(lvl) < min) return;
+    io.stderr(
+      `${JSON.stringify({ level: lvl, time: Date.now(), msg, ...(typeof obj === 'object' && obj ? obj : { obj }) })}\n`,
+    );
+  };
+  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/** Runs a command; resolves with the exit code (serve resolves once listening; signals end it). */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseFlags>;
+  let settings: Settings;
+  try {
+    parsed = parseFlags(argv);
+    if (parsed.help) {
+      io.stdout(helpText());
+      return 0;
+    }
+    if (parsed.version) {
+      io.stdout(`${VERSION}\n`);
+      return 0;
+    }
+    const root = findRepoRoot();
+    settings = resolveSettings({
+      flags: parsed.flags,
+      env: io.env,
+      configPath: parsed.config,
+      ...(io.cwd ? { cwd: io.cwd } : {}),
+      ...(io.home ? { home: io.home } : {}),
+      defaultUi: root ? `${root}/simulator/dist` : undefined,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`claude-gauge: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  try {
+    if (parsed.command === 'doctor') {
+      const results = await runDoctor(settings, io.env);
+      io.stdout(formatChecks(results));
+      return results.some((r) => r.level === 'fail') ? 1 : 0;
+    }
+    if (parsed.command === 'usage') {
+      const opened = await openService(settings, stderrLog(io, 'warn'));
+      try {
+        const payload = await opened.service.payload();
+        io.stdout(parsed.json ? `${JSON.stringify(payload)}\n` : humanUsage(payload, settings));
+      } finally {
+        await opened.service.stop();
+      }
+      return 0;
+    }
+    const log = stderrLog(io, settings.logLevel);
+    const daemon = await startDaemon(settings, {
+      log,
+      logger: settings.logLevel === 'silent' ? false : { level: settings.logLevel },
+      handleSignals: true,
+    });
+    io.stdout(`${daemon.startupLine}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof SourceError || err instanceof ConfigError) {
+      io.stderr(`claude-gauge: ${err.message}\n`);
+      return 2;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+      io.stderr(
+        `claude-gauge: cannot listen on ${settings.host}:${settings.port} (${e.code}); pass --port <n> or run \`claude-gauge doctor\`\n`,
+      );
+      return 1;
+    }
+    throw err;
+  }
+}

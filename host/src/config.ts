@@ -1,0 +1,563 @@
+// Daemon settings: one table of options drives the CLI flags, the CLAUDE_GAUGE_* env vars, the config-file
+// keys, their validation and docs/daemon.md, so the four can never drift apart.
+// Precedence: flags > env > config file(s) > defaults.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { SourceName } from './sources/source.js';
+
+export const SOURCE_NAMES: readonly SourceName[] = [
+  'jsonl',
+  'ccusage',
+  'prometheus',
+  'otlp',
+  'hybrid',
+  'demo',
+];
+export type SourceSetting = SourceName;
+
+/**
+ * Token ceilings per 5 h block, counting all four token types (input, output, cache read, cache creation)
+ * like ccusage's `blocks` totalTokens. Anthropic publishes no token figures; these are estimates, sized so
+ * a heavy Pro block (cache reads dominate: 10–20 M tokens are common) lands near the top, with Max 5x and
+ * Max 20x scaled by their advertised multiples. Calibrate with --ceiling from your own `ccusage blocks`.
+ */
+export const PLAN_CEILINGS = {
+  pro: 20_000_000,
+  max5: 100_000_000,
+  max20: 400_000_000,
+} as const;
+export type PlanName = keyof typeof PLAN_CEILINGS;
+export const PLAN_NAMES = Object.keys(PLAN_CEILINGS) as PlanName[];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Settings {
+  claudeDirs: string[];
+  /** True when the dirs came from a flag/env/file (then missing ones are reported, not silently dropped). */
+  claudeDirsExplicit: boolean;
+  port: number;
+  host: string;
+  token: string | null;
+  plan: PlanName | 'custom';
+  ceiling: number;
+  redline: number;
+  warnFraction: number;
+  stallMinutes: number;
+  source: SourceSetting;
+  /** Run the demo when the jsonl source would find no transcript at all. */
+  fallbackDemo: boolean;
+  /** Directory served at /, or null for none. */
+  ui: string | null;
+  /** Fixed clock (epoch ms) or null for the real one. */
+  now: number | null;
+  mdns: boolean;
+  maxStreamClients: number;
+  heartbeatSeconds: number;
+  deadlineMs: number;
+  logLevel: LogLevel;
+  /** Config files that were read, lowest precedence first. */
+  configFiles: string[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'enum' | 'iso-time';
+
+interface OptionSpec {
+  key:
+    | Exclude<keyof Settings, 'configFiles' | 'claudeDirsExplicit' | 'plan' | 'ceiling'>
+    | 'plan'
+    | 'ceiling'
+    | 'lan';
+  flag: string;
+  env: string;
+  kind: Kind;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Strictly greater than min. */
+  exclusiveMin?: boolean;
+  secret?: boolean;
+  help: string;
+  defaultText: string;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'claudeDirs',
+    flag: 'claude-dir',
+    env: 'CLAUDE_GAUGE_CLAUDE_DIR',
+    kind: 'list',
+    help: 'Claude Code data dir(s), comma-separated (the flag may also repeat). Each holds projects/ and sessions/.',
+    defaultText:
+      '$CLAUDE_CONFIG_DIR (comma-separated), else those of ~/.config/claude and ~/.claude that exist',
+  },
+  {
+    key: 'port',
+    flag: 'port',
+    env: 'CLAUDE_GAUGE_PORT',
+    kind: 'int',
+    min: 0,
+    max: 65535,
+    help: 'TCP port to listen on (0 picks a free one).',
+    defaultText: '8787',
+  },
+  {
+    key: 'host',
+    flag: 'host',
+    env: 'CLAUDE_GAUGE_HOST',
+    kind: 'string',
+    help: 'Address to bind. Loopback only by default; a LAN address is an explicit opt-in.',
+    defaultText: '127.0.0.1',
+  },
+  {
+    key: 'lan',
+    flag: 'lan',
+    env: 'CLAUDE_GAUGE_LAN',
+    kind: 'bool',
+    help: 'Shorthand for --host 0.0.0.0 (reachable from the gauge on your LAN; consider --token).',
+    defaultText: 'false',
+  },
+  {
+    key: 'token',
+    flag: 'token',
+    env: 'CLAUDE_GAUGE_TOKEN',
+    kind: 'string',
+    secret: true,
+    help: 'Require "Authorization: Bearer <token>" on every route except /healthz.',
+    defaultText: 'none',
+  },
+  {
+    key: 'plan',
+    flag: 'plan',
+    env: 'CLAUDE_GAUGE_PLAN',
+    kind: 'enum',
+    values: PLAN_NAMES,
+    help: `Plan preset for the 5 h ceiling: ${PLAN_NAMES.map((p) => `${p}=${PLAN_CEILINGS[p].toLocaleString('en-US')}`).join(', ')} tokens.`,
+    defaultText: 'pro',
+  },
+  {
+    key: 'ceiling',
+    flag: 'ceiling',
+    env: 'CLAUDE_GAUGE_CEILING',
+    kind: 'int',
+    min: 0,
+    exclusiveMin: true,
+    help: 'Token ceiling per 5 h block (all four token types); overrides --plan from the same or a lower layer.',
+    defaultText: "the plan's ceiling",
+  },
+  {
+    key: 'redline',
+    flag: 'redline',
+    env: 'CLAUDE_GAUGE_REDLINE',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    help: 'Tokens/min at which HOT trips (start of the red zone).',
+    defaultText: '1000000',
+  },
+  {
+    key: 'warnFraction',
+    flag: 'warn-fraction',
+    env: 'CLAUDE_GAUGE_WARN_FRACTION',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 10,
+    help: 'WARN when window_5h_pct is above this fraction of the ceiling.',
+    defaultText: '0.8',
+  },
+  {
+    key: 'stallMinutes',
+    flag: 'stall-minutes',
+    env: 'CLAUDE_GAUGE_STALL_MINUTES',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 1440,
+    help: 'STALL when a working session has had no response for this many minutes.',
+    defaultText: '5',
+  },
+  {
+    key: 'source',
+    flag: 'source',
+    env: 'CLAUDE_GAUGE_SOURCE',
+    kind: 'enum',
+    values: SOURCE_NAMES,
+    help: 'Where usage comes from: jsonl (Claude Code transcripts) or demo (a scripted loop). Others are planned.',
+    defaultText: 'jsonl',
+  },
+  {
+    key: 'fallbackDemo',
+    flag: 'fallback-demo',
+    env: 'CLAUDE_GAUGE_FALLBACK_DEMO',
+    kind: 'bool',
+    help: 'With --source jsonl: when no transcript exists in any claude dir, run the demo instead and say so.',
+    defaultText: 'false',
+  },
+  {
+    key: 'now',
+    flag: 'now',
+    env: 'CLAUDE_GAUGE_NOW',
+    kind: 'iso-time',
+    help: 'Freeze the clock at this ISO-8601 instant (for `usage`, tests and screenshots).',
+    defaultText: 'the real clock',
+  },
+  {
+    key: 'mdns',
+    flag: 'mdns',
+    env: 'CLAUDE_GAUGE_MDNS',
+    kind: 'bool',
+    help: 'Advertise _claude-gauge._tcp over mDNS when bound to a non-loopback address (--no-mdns to disable).',
+    defaultText: 'true',
+  },
+  {
+    key: 'ui',
+    flag: 'ui',
+    env: 'CLAUDE_GAUGE_UI',
+    kind: 'string',
+    help: 'Directory of a built web UI to serve at / (the simulator). "none" disables it.',
+    defaultText: 'simulator/dist of this checkout, when it exists',
+  },
+  {
+    key: 'maxStreamClients',
+    flag: 'max-stream-clients',
+    env: 'CLAUDE_GAUGE_MAX_STREAM_CLIENTS',
+    kind: 'int',
+    min: 1,
+    max: 10_000,
+    help: 'Concurrent /usage/stream clients; more get 503.',
+    defaultText: '32',
+  },
+  {
+    key: 'heartbeatSeconds',
+    flag: 'heartbeat-seconds',
+    env: 'CLAUDE_GAUGE_HEARTBEAT_SECONDS',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 3600,
+    help: 'Interval of the SSE heartbeat comment on /usage/stream.',
+    defaultText: '15',
+  },
+  {
+    key: 'deadlineMs',
+    flag: 'deadline-ms',
+    env: 'CLAUDE_GAUGE_DEADLINE_MS',
+    kind: 'int',
+    min: 1,
+    max: 60_000,
+    help: "How long a request waits for the source's snapshot before serving the last good values as stale.",
+    defaultText: '800',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'CLAUDE_GAUGE_LOG_LEVEL',
+    kind: 'enum',
+    values: LOG_LEVELS,
+    help: "Level of the daemon's log (Fastify's pino, JSON lines on stdout).",
+    defaultText: 'info',
+  },
+];
+
+export const DEFAULTS = {
+  port: 8787,
+  host: '127.0.0.1',
+  token: null,
+  plan: 'pro' as PlanName,
+  redline: 1_000_000,
+  warnFraction: 0.8,
+  stallMinutes: 5,
+  source: 'jsonl' as SourceSetting,
+  fallbackDemo: false,
+  now: null,
+  mdns: true,
+  maxStreamClients: 32,
+  heartbeatSeconds: 15,
+  deadlineMs: 800,
+  logLevel: 'info' as LogLevel,
+} as const;
+
+/** One layer of partial settings (a file, the env or the flags), already typed and validated. */
+export type Layer = Partial<Record<OptionSpec['key'], unknown>>;
+
+function settingName(spec: OptionSpec, origin: string): string {
+  if (origin === 'flag') return `--${spec.flag}`;
+  if (origin === 'env') return spec.env;
+  return `"${spec.key}" in ${origin}`;
+}
+
+/** Parses and validates one raw value (string from argv/env, or any JSON value from a file). */
+export function coerce(spec: OptionSpec, raw: unknown, origin: string): unknown {
+  const where = settingName(spec, origin);
+  const shown = spec.secret ? '(hidden)' : JSON.stringify(raw)?.slice(0, 80);
+  const fail = (why: string): never => {
+    throw new ConfigError(`${where}: ${why}, got ${shown}`);
+  };
+  switch (spec.kind) {
+    case 'int':
+    case 'number': {
+      let n: number;
+      // Digit separators ("1_000_000") are accepted because ceilings are long numbers.
+      const text = typeof raw === 'string' ? raw.trim().replace(/(\d)_(?=\d)/g, '$1') : '';
+      if (typeof raw === 'number') n = raw;
+      else if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text)) n = Number(text);
+      else return fail('expected a number');
+      if (!Number.isFinite(n)) return fail('expected a finite number');
+      if (spec.kind === 'int' && !Number.isInteger(n)) return fail('expected an integer');
+      if (spec.min !== undefined && (spec.exclusiveMin ? n <= spec.min : n < spec.min))
+        return fail(`must be ${spec.exclusiveMin ? '>' : '>='} ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) return fail(`must be <= ${spec.max}`);
+      return n;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string') {
+        const s = raw.trim().toLowerCase();
+        if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+        if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+      }
+      return fail('expected true/false');
+    }
+    case 'string': {
+      if (typeof raw !== 'string') return fail('expected a string');
+      if (raw.length === 0) return fail('must not be empty');
+      if (raw.length > 1024) return fail('is longer than 1024 characters');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+      if (/[\u0000-\u001f\u007f]/.test(raw)) return fail('contains control characters');
+      return raw;
+    }
+    case 'enum': {
+      if (typeof raw !== 'string' || !spec.values?.includes(raw.trim()))
+        return fail(`expected one of ${spec.values?.join(', ')}`);
+      return raw.trim();
+    }
+    case 'list': {
+      const items = Array.isArray(raw)
+        ? raw
+        : typeof raw === 'string'
+          ? raw.split(',')
+          : fail('expected a list');
+      const out: string[] = [];
+      for (const item of items) {
+        if (typeof item !== 'string') return fail('expected strings');
+        const t = item.trim();
+        if (t) out.push(t);
+      }
+      if (out.length === 0) return fail('expected at least one entry');
+      return out;
+    }
+    case 'iso-time': {
+      if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw;
+      if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw.trim()))
+        return fail('expected an ISO-8601 time such as 2026-01-31T12:00:00Z');
+      const ms = Date.parse(raw.trim());
+      if (!Number.isFinite(ms) || ms < 0) return fail('is not a valid time');
+      return ms;
+    }
+  }
+}
+
+const byKey = new Map(OPTIONS.map((o) => [o.key, o]));
+const byEnv = new Map(OPTIONS.map((o) => [o.env, o]));
+
+/** Reads CLAUDE_GAUGE_* variables; unknown CLAUDE_GAUGE_* names are an error (typos must not pass silently). */
+export function envLayer(env: NodeJS.ProcessEnv): Layer {
+  const layer: Layer = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('CLAUDE_GAUGE_') || value === undefined) continue;
+    if (name === 'CLAUDE_GAUGE_CONFIG') continue;
+    const spec = byEnv.get(name);
+    if (!spec) {
+      const known = OPTIONS.map((o) => o.env).join(', ');
+      throw new ConfigError(`${name}: unknown setting (known: CLAUDE_GAUGE_CONFIG, ${known})`);
+    }
+    // An empty variable means "unset", as shells commonly export them.
+    if (value === '' && spec.kind !== 'bool') continue;
+    layer[spec.key] = coerce(spec, value, 'env');
+  }
+  return layer;
+}
+
+/** Validates a parsed config file's object. */
+export function fileLayer(json: unknown, file: string): Layer {
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new ConfigError(`${file}: expected a JSON object at the top level`);
+  const layer: Layer = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (key === '$schema' || key === '//' || key.startsWith('_')) continue;
+    const spec = byKey.get(key as OptionSpec['key']);
+    if (!spec) {
+      const known = OPTIONS.map((o) => o.key).join(', ');
+      throw new ConfigError(`${file}: unknown key "${key.slice(0, 60)}" (known: ${known})`);
+    }
+    if (value === null) continue;
+    layer[spec.key] = coerce(spec, value, file);
+  }
+  return layer;
+}
+
+export function readConfigFile(file: string): Layer {
+  let text: string;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new ConfigError(`${file}: not a regular file`);
+    if (st.size > 1_000_000) throw new ConfigError(`${file}: larger than 1 MB, not a config file`);
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid JSON (${(err as Error).message})`);
+  }
+  return fileLayer(json, file);
+}
+
+/** The default config files, lowest precedence first: the user's, then the current directory's. */
+export function defaultConfigFiles(home: string, cwd: string): string[] {
+  return [join(home, '.config', 'claude-gauge', 'config.json'), join(cwd, 'claude-gauge.config.json')];
+}
+
+/** ccusage's rule: CLAUDE_CONFIG_DIR (comma-separated) if set, else ~/.config/claude and ~/.claude that exist. */
+export function defaultClaudeDirs(env: NodeJS.ProcessEnv, home: string): string[] {
+  const fromEnv = (env.CLAUDE_CONFIG_DIR ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (fromEnv.length > 0) return fromEnv.map((d) => resolve(expandHome(d, home)));
+  return [join(home, '.config', 'claude'), join(home, '.claude')].filter((d) => isDir(d));
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function expandHome(p: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return join(home, p.slice(2));
+  return p;
+}
+
+export interface ResolveInput {
+  flags: Layer;
+  env: NodeJS.ProcessEnv;
+  /** Explicit --config path (must exist). */
+  configPath?: string | undefined;
+  home?: string;
+  cwd?: string;
+  /** The UI dir served when none is configured (this checkout's simulator/dist), used only if it exists. */
+  defaultUi?: string | undefined;
+}
+
+/** Merges defaults < config file(s) < env < flags into validated Settings. */
+export function resolveSettings(input: ResolveInput): Settings {
+  const home = input.home ?? homedir();
+  const cwd = input.cwd ?? process.cwd();
+  const explicit = input.configPath ?? (input.env.CLAUDE_GAUGE_CONFIG || undefined);
+  const configFiles: string[] = [];
+  const fileLayers: Layer[] = [];
+  if (explicit) {
+    const file = resolve(cwd, expandHome(explicit, home));
+    if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
+    fileLayers.push(readConfigFile(file));
+    configFiles.push(file);
+  } else {
+    for (const file of defaultConfigFiles(home, cwd)) {
+      if (!existsSync(file)) continue;
+      fileLayers.push(readConfigFile(file));
+      configFiles.push(file);
+    }
+  }
+  // Highest precedence first.
+  const layers: Layer[] = [input.flags, envLayer(input.env), ...fileLayers.reverse()];
+  const pick = <T>(key: OptionSpec['key'], fallback: T): T => {
+    for (const layer of layers) if (layer[key] !== undefined) return layer[key] as T;
+    return fallback;
+  };
+
+  // Plan and ceiling: the highest layer that sets either decides; within one layer a ceiling beats a plan.
+  let plan: PlanName | 'custom' = DEFAULTS.plan;
+  let ceiling: number = PLAN_CEILINGS[DEFAULTS.plan];
+  for (const layer of layers) {
+    if (layer.ceiling !== undefined) {
+      ceiling = layer.ceiling as number;
+      plan = 'custom';
+      break;
+    }
+    if (layer.plan !== undefined) {
+      plan = layer.plan as PlanName;
+      ceiling = PLAN_CEILINGS[plan];
+      break;
+    }
+  }
+
+  const hostSet = layers.find((l) => l.host !== undefined);
+  const lan = pick<boolean>('lan', false);
+  let host = pick<string>('host', DEFAULTS.host);
+  if (lan) {
+    if (hostSet && isLoopbackHost(host))
+      throw new ConfigError(`--lan asks for a LAN address but host is ${host}; use one of --lan or --host`);
+    if (!hostSet) host = '0.0.0.0';
+  }
+
+  const dirsRaw = pick<string[] | undefined>('claudeDirs', undefined);
+  const claudeDirs = dirsRaw
+    ? [...new Set(dirsRaw.map((d) => resolve(cwd, expandHome(d, home))))]
+    : defaultClaudeDirs(input.env, home);
+
+  const uiRaw = pick<string | undefined>('ui', undefined);
+  const ui =
+    uiRaw === undefined
+      ? input.defaultUi && isDir(input.defaultUi)
+        ? input.defaultUi
+        : null
+      : ['none', 'off', 'false'].includes(uiRaw.toLowerCase())
+        ? null
+        : resolve(cwd, expandHome(uiRaw, home));
+
+  const settings: Settings = {
+    claudeDirs,
+    claudeDirsExplicit: dirsRaw !== undefined || Boolean(input.env.CLAUDE_CONFIG_DIR?.trim()),
+    port: pick('port', DEFAULTS.port),
+    host,
+    token: pick<string | null>('token', DEFAULTS.token),
+    plan,
+    ceiling,
+    redline: pick('redline', DEFAULTS.redline),
+    warnFraction: pick('warnFraction', DEFAULTS.warnFraction),
+    stallMinutes: pick('stallMinutes', DEFAULTS.stallMinutes),
+    source: pick('source', DEFAULTS.source),
+    fallbackDemo: pick('fallbackDemo', DEFAULTS.fallbackDemo),
+    ui,
+    now: pick<number | null>('now', DEFAULTS.now),
+    mdns: pick('mdns', DEFAULTS.mdns),
+    maxStreamClients: pick('maxStreamClients', DEFAULTS.maxStreamClients),
+    heartbeatSeconds: pick('heartbeatSeconds', DEFAULTS.heartbeatSeconds),
+    deadlineMs: pick('deadlineMs', DEFAULTS.deadlineMs),
+    logLevel: pick('logLevel', DEFAULTS.logLevel),
+    configFiles,
+  };
+  return settings;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
+}

@@ -1,0 +1,180 @@
+// Wires settings → source + session tracker → service → HTTP server (+ mDNS), and tears it all down on
+// SIGINT/SIGTERM. `usage` reuses openService() without the server.
+
+import { networkInterfaces } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { isLoopbackHost, type Settings } from './config.js';
+import { type Advertisement, advertise, type Publisher } from './mdns.js';
+import { buildServer } from './server.js';
+import { UsageService } from './service.js';
+import { SessionTracker } from './sessions.js';
+import { createSource, hasTranscripts } from './sources/factory.js';
+import type { SourceName } from './sources/source.js';
+
+export interface Log {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+export const silentLog: Log = { info() {}, warn() {}, error() {} };
+
+export interface OpenedService {
+  service: UsageService;
+  sessions: SessionTracker;
+  sourceName: SourceName;
+  /** Why the demo runs instead of jsonl, or null. */
+  fallbackReason: string | null;
+}
+
+export function clockOf(settings: Pick<Settings, 'now'>): () => number {
+  const fixed = settings.now;
+  return fixed === null ? Date.now : () => fixed;
+}
+
+/** Creates and starts the source, the session tracker and the service. */
+export async function openService(settings: Settings, log: Log = silentLog): Promise<OpenedService> {
+  const clock = clockOf(settings);
+  let sourceName: SourceName = settings.source;
+  let fallbackReason: string | null = null;
+  if (sourceName === 'jsonl' && settings.fallbackDemo && !(await hasTranscripts(settings.claudeDirs))) {
+    sourceName = 'demo';
+    fallbackReason =
+      settings.claudeDirs.length === 0
+        ? 'no Claude Code data dir found'
+        : `no Claude Code transcripts under ${settings.claudeDirs.length} claude dir(s)`;
+  }
+  const source = await createSource(sourceName, {
+    claudeDirs: settings.claudeDirs,
+    clock,
+    redline: settings.redline,
+    ceiling: settings.ceiling,
+    stallMinutes: settings.stallMinutes,
+    log,
+  });
+  const sessions = new SessionTracker({ claudeDirs: settings.claudeDirs, log, watch: settings.now === null });
+  const service = new UsageService({
+    source,
+    sessions,
+    settings,
+    clock,
+    deadlineMs: settings.deadlineMs,
+    log,
+  });
+  await service.start();
+  return { service, sessions, sourceName, fallbackReason };
+}
+
+export interface Daemon {
+  app: FastifyInstance;
+  url: string;
+  startupLine: string;
+  advertisement: Advertisement | null;
+  stop(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  log?: Log;
+  /** Fastify logger option (pino settings); false keeps it quiet. */
+  logger?: boolean | { level: string };
+  /** For tests: replaces the bonjour publisher. */
+  makePublisher?: () => Promise<Publisher>;
+  /** Install SIGINT/SIGTERM handlers that stop the daemon and exit. */
+  handleSignals?: boolean;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return host === '::' ? '[::]' : host;
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** A LAN address to print when bound to a wildcard, so the user knows what to put in the gauge. */
+function lanAddress(): string | null {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return null;
+}
+
+export async function startDaemon(settings: Settings, opts: DaemonOptions = {}): Promise<Daemon> {
+  const log = opts.log ?? silentLog;
+  const opened = await openService(settings, log);
+  const { service, sessions, sourceName, fallbackReason } = opened;
+  let app: FastifyInstance;
+  try {
+    app = await buildServer({
+      service,
+      token: settings.token,
+      maxStreamClients: settings.maxStreamClients,
+      heartbeatMs: settings.heartbeatSeconds * 1000,
+      ui: settings.ui,
+      logger: opts.logger ?? false,
+    });
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (err) {
+    await service.stop();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const url = `http://${urlHost(settings.host)}:${port}/usage`;
+
+  let advertisement: Advertisement | null = null;
+  try {
+    advertisement = await advertise(
+      { host: settings.host, port, tokenRequired: Boolean(settings.token), enabled: settings.mdns },
+      opts.makePublisher,
+    );
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message },
+      'mDNS advertisement failed; the gauge needs the address by hand',
+    );
+  }
+
+  const live = sessions.counts().active;
+  const dirs = settings.claudeDirs.length;
+  let startupLine =
+    `claude-gauge: serving ${url} (source ${sourceName}, ${dirs} claude dir${dirs === 1 ? '' : 's'}, ` +
+    `${live} live session${live === 1 ? '' : 's'})`;
+  if (fallbackReason)
+    startupLine += `\nclaude-gauge: ${fallbackReason}: showing the demo (payload source "demo")`;
+  if (!isLoopbackHost(settings.host)) {
+    const lan = settings.host === '0.0.0.0' ? lanAddress() : null;
+    if (lan) startupLine += `\nclaude-gauge: on your LAN: http://${lan}:${port}/usage`;
+    if (!settings.token)
+      startupLine += '\nclaude-gauge: no --token set: anyone on this network can read your usage';
+    if (advertisement)
+      startupLine += `\nclaude-gauge: advertising _${advertisement.description.type}._tcp via mDNS`;
+  }
+  if (settings.ui) startupLine += `\nclaude-gauge: web UI at ${url.replace(/usage$/, '')}`;
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await advertisement?.stop().catch(() => {});
+      await app.close();
+      await service.stop();
+    })();
+    return stopping;
+  };
+
+  if (opts.handleSignals) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'shutting down');
+      // A second signal while shutting down exits at once.
+      process.once(signal, () => process.exit(130));
+      stop().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err: (err as Error).message }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
+  return { app, url, startupLine, advertisement, stop };
+}

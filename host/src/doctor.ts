@@ -1,0 +1,220 @@
+// `claude-gauge doctor`: checks what the daemon depends on and says what is wrong and how to fix it.
+// Exit code 0 when nothing failed (warnings allowed), 1 otherwise.
+
+import { constants, existsSync, promises as fsp, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { isLoopbackHost, type Settings } from './config.js';
+import { SessionTracker } from './sessions.js';
+import { implementedSources } from './sources/factory.js';
+
+export type CheckLevel = 'ok' | 'info' | 'warn' | 'fail';
+
+export interface CheckResult {
+  level: CheckLevel;
+  what: string;
+  fix?: string;
+}
+
+/** Counts *.jsonl under <dir>/projects (bounded, so a huge history cannot stall the doctor). */
+export async function countTranscripts(projectsDir: string, limit = 200_000): Promise<number> {
+  let count = 0;
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 5 || count >= limit) return;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (count >= limit) return;
+      if (e.isDirectory()) await walk(join(dir, e.name), depth + 1);
+      else if (e.isFile() && e.name.endsWith('.jsonl')) count++;
+    }
+  };
+  await walk(projectsDir, 0);
+  return count;
+}
+
+/** Resolves when host:port can be bound (then releases it), else with the error code. */
+export function portFree(host: string, port: number): Promise<{ free: boolean; code?: string }> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) => resolve({ free: false, code: err.code ?? 'error' }));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve({ free: true })));
+  });
+}
+
+/** Where a ccusage executable is: PATH first, then this checkout's node_modules. */
+export function findCcusage(env: NodeJS.ProcessEnv): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, 'ccusage');
+    if (existsSync(p)) return p;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = require.resolve('ccusage/package.json');
+    const bin = join(pkg, '..', 'src', 'cli.js');
+    if (existsSync(bin)) return bin;
+  } catch {
+    // Not installed here.
+  }
+  return null;
+}
+
+async function readable(dir: string): Promise<boolean> {
+  try {
+    await fsp.access(dir, constants.R_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function runDoctor(settings: Settings, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+
+  out.push(
+    settings.configFiles.length > 0
+      ? { level: 'ok', what: `config file(s): ${settings.configFiles.join(', ')}` }
+      : {
+          level: 'info',
+          what: 'no config file (looked for ~/.config/claude-gauge/config.json and ./claude-gauge.config.json)',
+        },
+  );
+
+  if (!implementedSources().includes(settings.source)) {
+    out.push({
+      level: 'fail',
+      what: `source "${settings.source}" is not implemented in this version`,
+      fix: `use --source ${implementedSources().join(' or --source ')}`,
+    });
+  } else {
+    out.push({
+      level: 'ok',
+      what: `source ${settings.source}${settings.fallbackDemo ? ' (demo fallback on)' : ''}`,
+    });
+  }
+
+  let transcripts = 0;
+  if (settings.claudeDirs.length === 0) {
+    out.push({
+      level: settings.source === 'jsonl' ? 'fail' : 'warn',
+      what: 'no Claude Code data dir found (looked at $CLAUDE_CONFIG_DIR, ~/.config/claude, ~/.claude)',
+      fix: 'run Claude Code once, or pass --claude-dir <dir> / set CLAUDE_CONFIG_DIR; --source demo needs none',
+    });
+  }
+  for (const dir of settings.claudeDirs) {
+    let isDir = false;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) {
+      out.push({
+        level: 'fail',
+        what: `claude dir ${dir} does not exist or is not a directory`,
+        fix: 'fix the path in --claude-dir / CLAUDE_GAUGE_CLAUDE_DIR / CLAUDE_CONFIG_DIR, or remove it',
+      });
+      continue;
+    }
+    if (!(await readable(dir))) {
+      out.push({
+        level: 'fail',
+        what: `claude dir ${dir} is not readable by this user`,
+        fix: `run the daemon as the user who runs Claude Code, or grant read access (chmod u+rx ${dir})`,
+      });
+      continue;
+    }
+    const n = await countTranscripts(join(dir, 'projects'));
+    transcripts += n;
+    const tracker = new SessionTracker({ claudeDirs: [dir], watch: false });
+    await tracker.rescan();
+    const c = tracker.counts();
+    const parts = [
+      `${n} transcript file${n === 1 ? '' : 's'}`,
+      `${c.active} live session${c.active === 1 ? '' : 's'}`,
+    ];
+    if (c.stale)
+      parts.push(`${c.stale} stale manifest${c.stale === 1 ? '' : 's'} (crashed sessions, ignored)`);
+    if (c.invalid) parts.push(`${c.invalid} unreadable manifest${c.invalid === 1 ? '' : 's'} (skipped)`);
+    out.push({ level: 'ok', what: `claude dir ${dir}: ${parts.join(', ')}` });
+  }
+  if (settings.claudeDirs.length > 0 && transcripts === 0 && settings.source === 'jsonl') {
+    out.push({
+      level: 'warn',
+      what: 'no transcripts found: the gauges will read zero until Claude Code writes one',
+      fix: 'use Claude Code once, point --claude-dir at the right dir, or try --source demo',
+    });
+  }
+
+  const port = await portFree(settings.host, settings.port);
+  if (port.free) out.push({ level: 'ok', what: `port ${settings.port} on ${settings.host} is free` });
+  else if (port.code === 'EADDRNOTAVAIL')
+    out.push({
+      level: 'fail',
+      what: `${settings.host} is not an address of this machine`,
+      fix: 'use --host 127.0.0.1, --lan (all interfaces) or one of this machine’s addresses',
+    });
+  else
+    out.push({
+      level: 'fail',
+      what: `port ${settings.port} on ${settings.host} is not available (${port.code})`,
+      fix: `stop whatever uses it (another claude-gauge?) or pass --port <n>${port.code === 'EACCES' ? ' above 1023' : ''}`,
+    });
+
+  if (!isLoopbackHost(settings.host)) {
+    out.push(
+      settings.token
+        ? { level: 'ok', what: `listening on ${settings.host} with a bearer token` }
+        : {
+            level: 'warn',
+            what: `listening on ${settings.host} without a token: anyone on the network can read your usage`,
+            fix: 'add --token <secret> (and put the same token in the firmware config)',
+          },
+    );
+  }
+
+  if (settings.ui) {
+    out.push(
+      existsSync(join(settings.ui, 'index.html'))
+        ? { level: 'ok', what: `web UI: ${settings.ui}` }
+        : {
+            level: 'warn',
+            what: `web UI dir ${settings.ui} has no index.html`,
+            fix: 'build the simulator first',
+          },
+    );
+  }
+
+  const ccusage = findCcusage(env);
+  out.push(
+    ccusage
+      ? { level: 'info', what: `ccusage found: ${ccusage} (the reference to compare totals with)` }
+      : {
+          level: 'info',
+          what: 'ccusage not found (optional; `npx ccusage@latest blocks` to compare totals)',
+        },
+  );
+  return out;
+}
+
+export function formatChecks(results: CheckResult[]): string {
+  const tag: Record<CheckLevel, string> = { ok: 'ok  ', info: 'info', warn: 'WARN', fail: 'FAIL' };
+  const lines = results.flatMap((r) => [
+    `  ${tag[r.level]}  ${r.what}`,
+    ...(r.fix ? [`        fix: ${r.fix}`] : []),
+  ]);
+  const fails = results.filter((r) => r.level === 'fail').length;
+  const warns = results.filter((r) => r.level === 'warn').length;
+  lines.push(
+    fails === 0
+      ? `claude-gauge doctor: all good${warns ? ` (${warns} warning${warns === 1 ? '' : 's'})` : ''}`
+      : `claude-gauge doctor: ${fails} problem${fails === 1 ? '' : 's'} to fix`,
+  );
+  return `${lines.join('\n')}\n`;
+}

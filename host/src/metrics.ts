@@ -1,0 +1,98 @@
+// Prometheus exposition of the payload's gauges plus the session metrics of the cc-telemetry bridge
+// (cc_sessions_active, cc_session_started, cc_sessions_active_by_model), so existing Grafana panels work.
+// Stale manifests (crashed sessions) are reported apart and never counted as active. Labels carry model
+// ids and lamp names only: never paths, cwd, prompts or session ids.
+
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { UsagePayload } from '../../contract/usage.js';
+import type { SessionCounts } from './sessions.js';
+
+export interface UsageMetrics {
+  registry: Registry;
+  update(p: UsagePayload, sessions: SessionCounts): void;
+}
+
+const LAMPS = ['hot', 'warn', 'stall', 'idle', 'stale'] as const;
+
+export function createMetrics(): UsageMetrics {
+  // A registry per server: several daemons (tests) in one process must not share state.
+  const registry = new Registry();
+  const g = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames, registers: [registry] });
+
+  const rate = g(
+    'claude_gauge_rate_1m_tokens',
+    'Tokens per minute over the last 60 s (all four token types).',
+  );
+  const redline = g('claude_gauge_rate_redline_tokens', 'Tokens per minute at which HOT trips.');
+  const windowTokens = g('claude_gauge_window_5h_tokens', 'Tokens in the active 5 h block.');
+  const windowPct = g(
+    'claude_gauge_window_5h_ratio',
+    'Active 5 h block tokens as a fraction of the ceiling.',
+  );
+  const resetIn = g(
+    'claude_gauge_window_5h_reset_seconds',
+    'Seconds until the active 5 h block ends (absent: none).',
+  );
+  const thinking = g('claude_gauge_thinking_ratio', 'Share of output tokens spent thinking, 0..1.');
+  const cache = g(
+    'claude_gauge_cache_hit_ratio',
+    'cacheRead / (input + cacheRead + cacheCreation) over 5 min.',
+  );
+  const sessionsPayload = g('claude_gauge_sessions_active', 'Live sessions as reported in /usage.');
+  const lamp = g('claude_gauge_lamp', 'Warning lamps of /usage: 1 lit, 0 dark.', ['lamp']);
+  const model = g('claude_gauge_last_model_info', 'Model of the newest response (value always 1).', [
+    'model',
+  ]);
+  const ts = g('claude_gauge_payload_timestamp_seconds', 'When the payload was computed (epoch seconds).');
+
+  const ccActive = g(
+    'cc_sessions_active',
+    'Live Claude Code sessions (manifest present, PID alive and matching).',
+  );
+  const ccByModel = g(
+    'cc_sessions_active_by_model',
+    "Live sessions by the model of their newest transcript line ('unknown' when not cheaply known).",
+    ['model'],
+  );
+  const ccStale = g('cc_sessions_stale', 'Session manifests whose process is gone or whose PID was reused.');
+  const ccInvalid = g(
+    'cc_session_manifests_invalid',
+    'Session manifest files that could not be read or parsed.',
+  );
+  // The bridge's OTel counter cc_session_started is named cc_session_started_total once converted to
+  // Prometheus; using that name keeps dashboards built on the bridge working.
+  const ccStarted = new Counter({
+    name: 'cc_session_started_total',
+    help: 'Sessions first seen live by this daemon, cumulative.',
+    registers: [registry],
+  });
+  let startedSeen = 0;
+
+  return {
+    registry,
+    update(p, s) {
+      rate.set(p.rate_1m);
+      redline.set(p.rate_redline);
+      windowTokens.set(p.window_5h_tokens);
+      windowPct.set(p.window_5h_pct);
+      resetIn.reset();
+      if (p.window_5h_reset_in_s !== null) resetIn.set(p.window_5h_reset_in_s);
+      thinking.set(p.thinking_ratio);
+      cache.set(p.cache_hit_rate);
+      sessionsPayload.set(p.sessions_active);
+      for (const name of LAMPS) lamp.set({ lamp: name }, p[name] ? 1 : 0);
+      model.reset();
+      if (p.last_model) model.set({ model: p.last_model }, 1);
+      ts.set(p.ts / 1000);
+
+      ccActive.set(s.active);
+      ccStale.set(s.stale);
+      ccInvalid.set(s.invalid);
+      ccByModel.reset();
+      for (const [m, n] of s.byModel) ccByModel.set({ model: m }, n);
+      if (s.started > startedSeen) ccStarted.inc(s.started - startedSeen);
+      startedSeen = Math.max(startedSeen, s.started);
+    },
+  };
+}

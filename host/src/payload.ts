@@ -1,0 +1,125 @@
+// The one place where a source's snapshot becomes the /usage contract: thresholds, lamps and sanitising.
+// Sources are untrusted (NaN, negatives, huge strings); whatever they say, the payload validates.
+
+import type { UsagePayload } from '../../contract/usage.js';
+import type { SourceSnapshot } from './sources/source.js';
+
+export interface PayloadSettings {
+  redline: number;
+  /** Tokens per 5 h block. */
+  ceiling: number;
+  warnFraction: number;
+  stallMinutes: number;
+}
+
+/** What the session-manifest tracker knows, reduced to what the payload needs. */
+export interface SessionView {
+  /** Live sessions (manifest present, PID alive and matching). */
+  active: number;
+  /** Live sessions that are working (not known to wait for the user); STALL only considers these. */
+  working: number;
+  /** Newest startedAt among working sessions (epoch ms), or null. */
+  newestWorkingStartMs: number | null;
+}
+
+export const NO_SESSIONS: SessionView = { active: 0, working: 0, newestWorkingStartMs: null };
+
+const MAX_MODEL_LEN = 128;
+
+/** A finite number >= 0, else 0. */
+export function nonNegative(x: unknown): number {
+  return typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : 0;
+}
+
+function unit(x: unknown): number {
+  return Math.min(1, nonNegative(x));
+}
+
+/** Printable model id: no control characters, bounded length (the firmware has a fixed buffer). */
+export function cleanModel(x: unknown): string {
+  if (typeof x !== 'string') return '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  return x.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, MAX_MODEL_LEN);
+}
+
+/** Sanitises a snapshot from an untrusted source. */
+export function sanitizeSnapshot(s: Partial<SourceSnapshot> | null | undefined): SourceSnapshot {
+  const src = s ?? {};
+  const reset = src.window5hResetInS;
+  const last = src.lastResponseAtMs;
+  const out: SourceSnapshot = {
+    rate1m: nonNegative(src.rate1m),
+    window5hTokens: Math.round(nonNegative(src.window5hTokens)),
+    window5hResetInS:
+      typeof reset === 'number' && Number.isFinite(reset) ? Math.max(0, Math.round(reset)) : null,
+    thinkingRatio: unit(src.thinkingRatio),
+    cacheHitRate: unit(src.cacheHitRate),
+    lastModel: cleanModel(src.lastModel),
+    lastResponseAtMs: typeof last === 'number' && Number.isFinite(last) && last > 0 ? last : null,
+  };
+  if (src.sessionsActive !== undefined) out.sessionsActive = Math.round(nonNegative(src.sessionsActive));
+  return out;
+}
+
+export interface BuildInput {
+  snapshot: SourceSnapshot;
+  sessions: SessionView;
+  settings: PayloadSettings;
+  nowMs: number;
+  stale: boolean;
+  source: string;
+}
+
+export function buildPayload({
+  snapshot,
+  sessions,
+  settings,
+  nowMs,
+  stale,
+  source,
+}: BuildInput): UsagePayload {
+  const snap = sanitizeSnapshot(snapshot);
+  const ceiling = settings.ceiling > 0 ? settings.ceiling : 1;
+  const redline = settings.redline > 0 ? settings.redline : 1;
+  const pct = snap.window5hTokens / ceiling;
+
+  // A source that scripts its own sessions (the demo) overrides the manifest tracker; then every live
+  // session counts as working.
+  const active = snap.sessionsActive ?? sessions.active;
+  const working = snap.sessionsActive !== undefined ? snap.sessionsActive : sessions.working;
+  const newestStart = snap.sessionsActive !== undefined ? null : sessions.newestWorkingStartMs;
+
+  // STALL: a working session and nothing heard for stallMinutes, counted from the newest response or,
+  // when a session started after it (or no response is known), from that session's start.
+  let stall = false;
+  if (working > 0) {
+    const since = Math.max(snap.lastResponseAtMs ?? -1, newestStart ?? -1);
+    stall = since > 0 && nowMs - since > settings.stallMinutes * 60_000;
+  }
+
+  return {
+    v: 1,
+    ts: Math.max(0, Math.round(Number.isFinite(nowMs) ? nowMs : 0)),
+    rate_1m: snap.rate1m,
+    rate_redline: redline,
+    window_5h_tokens: snap.window5hTokens,
+    window_5h_pct: pct,
+    window_5h_reset_in_s: snap.window5hResetInS,
+    thinking_ratio: snap.thinkingRatio,
+    cache_hit_rate: snap.cacheHitRate,
+    last_model: snap.lastModel,
+    sessions_active: active,
+    hot: snap.rate1m > redline,
+    warn: pct > settings.warnFraction,
+    stall,
+    idle: active === 0,
+    stale,
+    source: source.slice(0, 32),
+  };
+}
+
+/** The payload with `ts` removed: equal keys mean equal content (ETag, SSE change detection). */
+export function contentKey(p: UsagePayload): string {
+  const { ts: _ts, ...rest } = p;
+  return JSON.stringify(rest);
+}

@@ -1,0 +1,51 @@
+// Assembles the Fastify app from encapsulated plugins: /healthz and the UI outside the auth scope,
+// everything that carries usage data inside it.
+
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { bearerAuth, corsHook } from './http.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { streamRoutes } from './routes/stream.js';
+import { uiRoutes } from './routes/ui.js';
+import { usageRoutes } from './routes/usage.js';
+import type { UsageService } from './service.js';
+import { VERSION } from './version.js';
+
+export interface ServerOptions {
+  service: UsageService;
+  token?: string | null;
+  maxStreamClients?: number;
+  heartbeatMs?: number;
+  ui?: string | null;
+  /** Fastify logger option; false (quiet) unless the daemon passes its pino settings. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // The gauge polls at 1 Hz: per-request log lines would drown everything else. Errors are still logged.
+    disableRequestLogging: true,
+    // SSE sockets are never idle; close them on shutdown instead of waiting.
+    forceCloseConnections: true,
+    bodyLimit: 16 * 1024,
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+  });
+
+  await app.register(healthRoutes, { service: opts.service, version: VERSION });
+  await app.register(async (api) => {
+    api.addHook('onRequest', corsHook);
+    if (opts.token) api.addHook('onRequest', bearerAuth(opts.token));
+    await api.register(usageRoutes, { service: opts.service });
+    await api.register(streamRoutes, {
+      service: opts.service,
+      maxClients: opts.maxStreamClients ?? 32,
+      heartbeatMs: opts.heartbeatMs ?? 15_000,
+    });
+    await api.register(metricsRoutes, { service: opts.service });
+  });
+  await app.register(uiRoutes, { root: opts.ui ?? null });
+  return app;
+}

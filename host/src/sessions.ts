@@ -1,0 +1,463 @@
+// Live Claude Code sessions from the runtime manifests <claudeDir>/sessions/<pid>.json that Claude Code
+// writes at start and removes on a clean exit. A crash leaves the file behind and PIDs get reused, so a
+// manifest is live only if its PID is alive AND, where the manifest records the process start time
+// (`procStart`), that matches the running process. What Claude Code writes (seen in the wild):
+//   Linux 2.1.x: "procStart":"50424"  = field 22 of /proc/<pid>/stat (clock ticks since boot), verbatim;
+//                "pidDomain":"linux::pid:[4026531836]" = the PID namespace the pid belongs to.
+//   macOS:       "procStart":"Thu Jul  9 04:18:26 2026" = `ps -o lstart` (local time, 1 s resolution).
+//   Older:       no procStart at all ({sessionId, pid, cwd, startedAt}).
+// Anything else is tolerated: an unrecognised procStart cannot be checked, so the PID decides.
+
+import { type FSWatcher, promises as fsp, readFileSync, readlinkSync, watch } from 'node:fs';
+import { join } from 'node:path';
+
+export type ManifestState = 'live' | 'stale' | 'invalid';
+
+export interface Manifest {
+  sessionId: string;
+  pid: number;
+  cwd: string | null;
+  kind: string | null;
+  version: string | null;
+  startedAt: number | null;
+  procStart: string | null;
+  pidDomain: string | null;
+  status: string | null;
+}
+
+export interface SessionInfo {
+  /** Never leaves the daemon: no route serialises it. */
+  manifest: Manifest;
+  claudeDir: string;
+  state: ManifestState;
+  /** Why a manifest is stale (dead pid, pid reused, other namespace). */
+  reason: string | null;
+  model: string;
+}
+
+export interface SessionCounts {
+  active: number;
+  working: number;
+  newestWorkingStartMs: number | null;
+  stale: number;
+  invalid: number;
+  /** Sessions first seen live by this daemon, cumulative. */
+  started: number;
+  byModel: Map<string, number>;
+}
+
+const MAX_MANIFEST_BYTES = 64 * 1024;
+const MAX_MANIFESTS = 2000;
+
+/** Parses a manifest; null when it is not one (garbage, wrong types). */
+export function parseManifest(text: string): Manifest | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const o = raw as Record<string, unknown>;
+  const pid = o.pid;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || pid > 4_194_304) return null;
+  const str = (v: unknown, max = 4096): string | null =>
+    typeof v === 'string' && v.length <= max ? v : null;
+  const sessionId = str(o.sessionId, 256) ?? '';
+  const startedAt = typeof o.startedAt === 'number' && Number.isFinite(o.startedAt) ? o.startedAt : null;
+  let procStart: string | null = null;
+  if (typeof o.procStart === 'string') procStart = o.procStart.slice(0, 64);
+  else if (typeof o.procStart === 'number' && Number.isFinite(o.procStart)) procStart = String(o.procStart);
+  return {
+    sessionId,
+    pid,
+    cwd: str(o.cwd),
+    kind: str(o.kind, 64),
+    version: str(o.version, 64),
+    startedAt,
+    procStart,
+    pidDomain: str(o.pidDomain, 128),
+    status: str(o.status, 64),
+  };
+}
+
+/** process.kill(pid, 0): ESRCH = gone; EPERM = exists but belongs to someone else (alive). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Field 22 (starttime, clock ticks since boot) of a /proc/<pid>/stat line; the comm may hold ") ". */
+export function statStartTicks(statLine: string): string | null {
+  const close = statLine.lastIndexOf(')');
+  if (close < 0) return null;
+  // After "pid (comm)" come fields 3..; starttime is field 22, i.e. index 19 of the rest.
+  const fields = statLine
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+  const v = fields[19];
+  return v !== undefined && /^\d+$/.test(v) ? v : null;
+}
+
+/** Host facts the liveness check depends on; injectable so tests can fake /proc. */
+export interface ProcHost {
+  alive(pid: number): boolean;
+  /** Raw field 22 of /proc/<pid>/stat, or null when unavailable (not Linux, gone, unreadable). */
+  startTicks(pid: number): string | null;
+  /** Process start as epoch ms (for ctime-style procStart), or null. */
+  startMs(pid: number): number | null;
+  /** This host's PID namespace as Claude Code names it ("linux::pid:[N]"), or null when unknown. */
+  pidDomain(): string | null;
+}
+
+export function linuxProcHost(procRoot = '/proc'): ProcHost {
+  let bootMs: number | null | undefined;
+  let domain: string | null | undefined;
+  // USER_HZ is 100 on every mainstream Linux ABI; only the ctime comparison (1 s slack) depends on it.
+  const ticksPerSecond = 100;
+  const readStat = (pid: number): string | null => {
+    try {
+      return statStartTicks(readFileSync(join(procRoot, String(pid), 'stat'), 'utf8'));
+    } catch {
+      return null;
+    }
+  };
+  return {
+    alive: pidAlive,
+    startTicks: readStat,
+    startMs(pid) {
+      const ticks = readStat(pid);
+      if (ticks === null) return null;
+      if (bootMs === undefined) {
+        try {
+          const m = /^btime\s+(\d+)$/m.exec(readFileSync(join(procRoot, 'stat'), 'utf8'));
+          bootMs = m?.[1] ? Number(m[1]) * 1000 : null;
+        } catch {
+          bootMs = null;
+        }
+      }
+      return bootMs === null ? null : bootMs + (Number(ticks) / ticksPerSecond) * 1000;
+    },
+    pidDomain() {
+      if (domain === undefined) {
+        try {
+          domain = `linux::${readlinkSync(join(procRoot, 'self', 'ns', 'pid'))}`;
+        } catch {
+          domain = null;
+        }
+      }
+      return domain;
+    },
+  };
+}
+
+/** Decides whether a manifest names a running process. */
+export function checkLiveness(m: Manifest, host: ProcHost): { live: boolean; reason: string | null } {
+  // A pid from another PID namespace (a container) says nothing about our process table.
+  const ours = host.pidDomain();
+  if (m.pidDomain && ours && m.pidDomain.startsWith('linux::') && m.pidDomain !== ours)
+    return { live: false, reason: 'other-pid-namespace' };
+  if (!host.alive(m.pid)) return { live: false, reason: 'pid-dead' };
+  const ps = m.procStart?.trim();
+  if (!ps) return { live: true, reason: null };
+  if (/^\d+$/.test(ps)) {
+    const ticks = host.startTicks(m.pid);
+    // No /proc (macOS writing ticks would be odd): cannot check, the PID decides.
+    if (ticks === null) return { live: true, reason: null };
+    return ticks === ps ? { live: true, reason: null } : { live: false, reason: 'pid-reused' };
+  }
+  const whenMs = Date.parse(ps.replace(/\s+/g, ' '));
+  if (Number.isFinite(whenMs)) {
+    const actual = host.startMs(m.pid);
+    if (actual === null) return { live: true, reason: null };
+    // lstart has 1 s resolution and boot-time arithmetic rounds: allow 2 s.
+    return Math.abs(actual - whenMs) <= 2000
+      ? { live: true, reason: null }
+      : { live: false, reason: 'pid-reused' };
+  }
+  return { live: true, reason: null };
+}
+
+/**
+ * Newest model in a transcript, read from its tail only (64 kB): cheap, and good enough for a label.
+ * Returns "" when none is found.
+ */
+export async function newestModelInTranscript(file: string): Promise<string> {
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(file, 'r');
+    const { size } = await fh.stat();
+    const len = Math.min(size, 64 * 1024);
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, size - len);
+    const lines = buf.toString('utf8').split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i];
+      if (!line?.includes('"model"')) continue;
+      try {
+        const d = JSON.parse(line) as { type?: unknown; message?: { model?: unknown } };
+        const model = d?.message?.model;
+        if (d?.type === 'assistant' && typeof model === 'string' && model && model !== '<synthetic>')
+          return model.slice(0, 128);
+      } catch {
+        // The first line of the tail is usually cut; skip anything that is not whole JSON.
+      }
+    }
+    return '';
+  } catch {
+    return '';
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+/** Claude Code's project-dir name for a cwd: every character outside [A-Za-z0-9] becomes "-". */
+export function projectDirName(cwd: string): string {
+  return cwd.replace(/[^A-Za-z0-9]/g, '-');
+}
+
+export interface SessionTrackerOptions {
+  claudeDirs: string[];
+  host?: ProcHost;
+  /** Periodic rescan: PIDs die without touching the manifest. */
+  rescanMs?: number;
+  watch?: boolean;
+  log?: { warn(obj: unknown, msg?: string): void };
+}
+
+/** Watches <claudeDir>/sessions of every dir and keeps the counts current. */
+export class SessionTracker {
+  private readonly dirs: string[];
+  private readonly host: ProcHost;
+  private readonly rescanMs: number;
+  private readonly useWatch: boolean;
+  private readonly log: SessionTrackerOptions['log'];
+  private sessions: SessionInfo[] = [];
+  private invalid = 0;
+  private readonly seen = new Set<string>();
+  private startedTotal = 0;
+  private readonly modelCache = new Map<string, { mtimeMs: number; size: number; model: string }>();
+  private readonly listeners = new Set<() => void>();
+  private watchers: FSWatcher[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private scanning: Promise<void> | null = null;
+  private rescanQueued = false;
+  private lastKey = '';
+  private stopped = false;
+
+  constructor(opts: SessionTrackerOptions) {
+    this.dirs = [...opts.claudeDirs];
+    this.host = opts.host ?? linuxProcHost();
+    this.rescanMs = opts.rescanMs ?? 5000;
+    this.useWatch = opts.watch ?? true;
+    this.log = opts.log;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.rescan();
+    if (this.useWatch) this.watchDirs();
+    this.timer = setInterval(() => {
+      if (this.useWatch && this.watchers.length < this.dirs.length) this.watchDirs();
+      void this.rescan();
+    }, this.rescanMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    this.timer = null;
+    this.debounce = null;
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    await this.scanning;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  list(): readonly SessionInfo[] {
+    return this.sessions;
+  }
+
+  counts(): SessionCounts {
+    let active = 0;
+    let working = 0;
+    let stale = 0;
+    let newest: number | null = null;
+    const byModel = new Map<string, number>();
+    for (const s of this.sessions) {
+      if (s.state === 'stale') stale++;
+      if (s.state !== 'live') continue;
+      active++;
+      const model = s.model || 'unknown';
+      byModel.set(model, (byModel.get(model) ?? 0) + 1);
+      // Newer manifests say "idle" while waiting for the user: that is not a stall.
+      if (s.manifest.status === 'idle') continue;
+      working++;
+      const st = s.manifest.startedAt;
+      if (st !== null && (newest === null || st > newest)) newest = st;
+    }
+    return {
+      active,
+      working,
+      newestWorkingStartMs: newest,
+      stale,
+      invalid: this.invalid,
+      started: this.startedTotal,
+      byModel,
+    };
+  }
+
+  /** Rescans now (single-flight: a request during a scan queues exactly one more). */
+  rescan(): Promise<void> {
+    if (this.scanning) {
+      this.rescanQueued = true;
+      return this.scanning;
+    }
+    this.scanning = (async () => {
+      try {
+        do {
+          this.rescanQueued = false;
+          await this.scanOnce();
+        } while (this.rescanQueued && !this.stopped);
+      } finally {
+        this.scanning = null;
+      }
+    })();
+    return this.scanning;
+  }
+
+  private watchDirs(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    for (const dir of this.dirs) {
+      try {
+        const w = watch(join(dir, 'sessions'), { persistent: false }, () => this.schedule());
+        w.on('error', () => {
+          // The dir vanished; the periodic rescan re-creates the watcher when it is back.
+          w.close();
+          this.watchers = this.watchers.filter((x) => x !== w);
+        });
+        this.watchers.push(w);
+      } catch {
+        // No sessions dir yet: the periodic rescan notices when it appears.
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      void this.rescan();
+    }, 100);
+    this.debounce.unref();
+  }
+
+  private async scanOnce(): Promise<void> {
+    const found: SessionInfo[] = [];
+    let invalid = 0;
+    for (const claudeDir of this.dirs) {
+      const dir = join(claudeDir, 'sessions');
+      let names: string[];
+      try {
+        names = await fsp.readdir(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!name.endsWith('.json')) continue;
+        if (found.length + invalid >= MAX_MANIFESTS) break;
+        const manifest = await this.readManifest(join(dir, name));
+        if (!manifest) {
+          invalid++;
+          continue;
+        }
+        const { live, reason } = checkLiveness(manifest, this.host);
+        found.push({ manifest, claudeDir, state: live ? 'live' : 'stale', reason, model: '' });
+      }
+    }
+    for (const s of found) if (s.state === 'live') s.model = await this.modelOf(s);
+
+    const liveKeys = new Set<string>();
+    for (const s of found) {
+      if (s.state !== 'live') continue;
+      const key = `${s.claudeDir}\0${s.manifest.pid}\0${s.manifest.sessionId}\0${s.manifest.procStart ?? ''}`;
+      liveKeys.add(key);
+      if (!this.seen.has(key)) {
+        this.seen.add(key);
+        this.startedTotal++;
+      }
+    }
+    // Forget sessions that ended so the set stays bounded; a session is never live again once gone.
+    for (const key of this.seen) if (!liveKeys.has(key)) this.seen.delete(key);
+
+    this.sessions = found;
+    this.invalid = invalid;
+    const c = this.counts();
+    const key = JSON.stringify([
+      c.active,
+      c.working,
+      c.newestWorkingStartMs,
+      c.stale,
+      c.invalid,
+      [...c.byModel],
+    ]);
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      for (const l of this.listeners) {
+        try {
+          l();
+        } catch (err) {
+          this.log?.warn({ err }, 'session listener failed');
+        }
+      }
+    }
+  }
+
+  private async readManifest(file: string): Promise<Manifest | null> {
+    try {
+      const st = await fsp.stat(file);
+      if (!st.isFile() || st.size > MAX_MANIFEST_BYTES) return null;
+      return parseManifest(await fsp.readFile(file, 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
+  /** The session's model from its transcript's tail; cached by size+mtime so rescans stay cheap. */
+  private async modelOf(s: SessionInfo): Promise<string> {
+    const { sessionId, cwd } = s.manifest;
+    if (!sessionId || !/^[A-Za-z0-9_-]+$/.test(sessionId)) return '';
+    const candidates: string[] = [];
+    if (cwd) candidates.push(join(s.claudeDir, 'projects', projectDirName(cwd), `${sessionId}.jsonl`));
+    for (const file of candidates) {
+      try {
+        const st = await fsp.stat(file);
+        const cached = this.modelCache.get(file);
+        if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.model;
+        const model = await newestModelInTranscript(file);
+        this.modelCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, model });
+        if (this.modelCache.size > 500) {
+          const first = this.modelCache.keys().next().value;
+          if (first !== undefined) this.modelCache.delete(first);
+        }
+        return model;
+      } catch {
+        // Not at the expected place (resumed/cleared sessions write elsewhere): "unknown" is honest.
+      }
+    }
+    return '';
+  }
+}

@@ -1,0 +1,94 @@
+// Builds a UsageSource by name. New adapters register a factory here; a known name without one (ccusage,
+// prometheus, otlp, hybrid: planned) and an unknown name are both clear errors, never a silent fallback.
+
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { SOURCE_NAMES } from '../config.js';
+import { DemoSource } from './demo.js';
+import type { SourceName, UsageSource } from './source.js';
+
+export interface SourceContext {
+  claudeDirs: string[];
+  clock: () => number;
+  redline: number;
+  ceiling: number;
+  stallMinutes: number;
+  log?: {
+    info(obj: unknown, msg?: string): void;
+    warn(obj: unknown, msg?: string): void;
+    error(obj: unknown, msg?: string): void;
+  };
+}
+
+export type SourceFactory = (ctx: SourceContext) => Promise<UsageSource> | UsageSource;
+
+export class SourceError extends Error {
+  override name = 'SourceError';
+}
+
+const factories = new Map<SourceName, SourceFactory>();
+
+export function registerSource(name: SourceName, factory: SourceFactory): void {
+  factories.set(name, factory);
+}
+
+registerSource('demo', (ctx) => new DemoSource(ctx));
+/** The JSONL engine's constructor as agreed (host/src/sources/jsonl, built alongside this file). */
+type JsonlSourceCtor = new (opts: {
+  claudeDirs: string[];
+  clock?: () => number;
+  log?: SourceContext['log'];
+}) => UsageSource;
+
+registerSource('jsonl', async (ctx) => {
+  // Loaded lazily so the demo and the tests do not pay for the JSONL engine.
+  const specifier = './jsonl/index.js';
+  let mod: { JsonlSource?: JsonlSourceCtor };
+  try {
+    mod = (await import(specifier)) as { JsonlSource?: JsonlSourceCtor };
+  } catch (err) {
+    throw new SourceError(`the jsonl source could not be loaded: ${(err as Error).message}`);
+  }
+  if (typeof mod.JsonlSource !== 'function') throw new SourceError('the jsonl module exports no JsonlSource');
+  return new mod.JsonlSource({
+    claudeDirs: ctx.claudeDirs,
+    clock: ctx.clock,
+    ...(ctx.log ? { log: ctx.log } : {}),
+  });
+});
+
+export function implementedSources(): SourceName[] {
+  return SOURCE_NAMES.filter((n) => factories.has(n));
+}
+
+export async function createSource(name: string, ctx: SourceContext): Promise<UsageSource> {
+  if (!(SOURCE_NAMES as readonly string[]).includes(name))
+    throw new SourceError(`unknown source "${name.slice(0, 40)}" (known: ${SOURCE_NAMES.join(', ')})`);
+  const factory = factories.get(name as SourceName);
+  if (!factory)
+    throw new SourceError(
+      `source "${name}" is not implemented in this version (available: ${implementedSources().join(', ')})`,
+    );
+  return factory(ctx);
+}
+
+/** True when any claude dir has at least one transcript (projects/<project>/<file>.jsonl, bounded walk). */
+export async function hasTranscripts(claudeDirs: string[]): Promise<boolean> {
+  for (const dir of claudeDirs) {
+    let projects: string[];
+    try {
+      projects = await fsp.readdir(join(dir, 'projects'));
+    } catch {
+      continue;
+    }
+    for (const project of projects.slice(0, 1000)) {
+      try {
+        const files = await fsp.readdir(join(dir, 'projects', project));
+        if (files.some((f) => f.endsWith('.jsonl'))) return true;
+      } catch {
+        // Not a directory or unreadable: keep looking.
+      }
+    }
+  }
+  return false;
+}
