@@ -1,0 +1,434 @@
+// The JSONL engine without any watcher: file discovery, the cold start with its growing horizon, the
+// forward tail of one file, counters, and the snapshot. JsonlSource adds the watcher; countHistory uses
+// this alone.
+
+import { promises as fsp } from 'node:fs';
+import { join, sep } from 'node:path';
+import type { SourceSnapshot } from '../source.js';
+import { activeBlock, BLOCK_MS, type Block } from './blocks.js';
+import { type AddOutcome, Ledger } from './ledger.js';
+import { parseUsageLine, type SkipReason } from './parse.js';
+import {
+  completeLinesEnd,
+  type FileState,
+  newFileState,
+  readForward,
+  scanBackward,
+  type TailEvents,
+  type TailLimits,
+} from './tail.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFn = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
+/** pino-style logger, as the daemon passes it. */
+export interface ObjectLogger {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+export interface JsonlStats {
+  filesTracked: number;
+  bytesRead: number;
+  linesRead: number;
+  /** Lines the `"usage":{` byte pre-filter let through to JSON.parse. */
+  linesParsed: number;
+  usageRecords: number;
+  entriesKept: number;
+  duplicates: number;
+  replaced: number;
+  /** Responses older than what memory keeps, refused rather than counted into the wrong block. */
+  late: number;
+  skipped: Record<Exclude<SkipReason, 'no-usage'>, number>;
+  longLines: number;
+  truncations: number;
+  rotations: number;
+  deletions: number;
+  readErrors: number;
+  evicted: number;
+  /** How far back the cold start had to read (ms before its clock), 0 before it ran. */
+  coldHorizonMs: number;
+}
+
+export interface EngineOptions {
+  claudeDirs: string[];
+  log?: LogFn | ObjectLogger;
+  chunkBytes?: number;
+  maxLineBytes?: number;
+  /** First cold-start lookback; doubled until the active block's start is certain. */
+  initialLookbackMs?: number;
+  /** Whole blocks whose last entry is older than this are evicted from memory. */
+  retainMs?: number;
+}
+
+export const DEFAULT_CHUNK_BYTES = 512 * 1024;
+export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_INITIAL_LOOKBACK_MS = 10 * 3_600_000;
+export const DEFAULT_RETAIN_MS = 6 * 3_600_000;
+/** A line this much older than the horizon ends a backward scan (lines inside a file are nearly in order). */
+export const SCAN_SLACK_MS = 15 * 60_000;
+/** Deepest transcript: projects/<project>/<session>/subagents/<agent>.jsonl */
+const MAX_DEPTH = 4;
+
+export class Engine {
+  readonly ledger = new Ledger();
+  readonly limits: TailLimits;
+  private readonly files = new Map<string, FileState>();
+  private readonly busy = new Map<string, Promise<void>>();
+  private nextFileId = 1;
+  private readonly log: LogFn;
+  private readonly initialLookbackMs: number;
+  private readonly retainMs: number;
+  /** Backward scans of files found after the cold start go this far back. */
+  private liveHorizonMs = Number.NEGATIVE_INFINITY;
+  readonly stats: JsonlStats = {
+    filesTracked: 0,
+    bytesRead: 0,
+    linesRead: 0,
+    linesParsed: 0,
+    usageRecords: 0,
+    entriesKept: 0,
+    duplicates: 0,
+    replaced: 0,
+    late: 0,
+    skipped: {
+      'invalid-utf8': 0,
+      'bad-json': 0,
+      'null-field': 0,
+      schema: 0,
+      timestamp: 0,
+      'invalid-entry': 0,
+    },
+    longLines: 0,
+    truncations: 0,
+    rotations: 0,
+    deletions: 0,
+    readErrors: 0,
+    evicted: 0,
+    coldHorizonMs: 0,
+  };
+  private readonly events: TailEvents = {
+    longLine: (file, offset) => {
+      this.stats.longLines++;
+      this.log('warn', 'transcript line over the size limit skipped', { file: file.path, offset });
+    },
+    bytes: (n) => {
+      this.stats.bytesRead += n;
+    },
+  };
+
+  constructor(readonly opts: EngineOptions) {
+    this.limits = {
+      chunkBytes: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+      maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    };
+    this.log = normaliseLog(opts.log);
+    this.initialLookbackMs = opts.initialLookbackMs ?? DEFAULT_INITIAL_LOOKBACK_MS;
+    this.retainMs = opts.retainMs ?? DEFAULT_RETAIN_MS;
+  }
+
+  /** The project roots watched: `<claudeDir>/projects`. */
+  projectRoots(): string[] {
+    return this.opts.claudeDirs.map((d) => join(d, 'projects'));
+  }
+
+  isTranscript(path: string): boolean {
+    return path.endsWith('.jsonl') && this.projectRoots().some((r) => path.startsWith(r + sep));
+  }
+
+  /** Every `*.jsonl` under the project roots, with its mtime; unreadable directories are counted, not fatal. */
+  async discover(): Promise<{ path: string; mtimeMs: number }[]> {
+    const found: { path: string; mtimeMs: number }[] = [];
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      let names: import('node:fs').Dirent[];
+      try {
+        names = await fsp.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+          this.stats.readErrors++;
+          this.log('warn', 'cannot list transcript directory', { dir, code });
+        }
+        return;
+      }
+      for (const d of names) {
+        const p = join(dir, d.name);
+        if (d.isDirectory() && depth < MAX_DEPTH) await walk(p, depth + 1);
+        else if ((d.isFile() || d.isSymbolicLink()) && d.name.endsWith('.jsonl')) {
+          try {
+            const st = await fsp.stat(p);
+            if (st.isFile()) found.push({ path: p, mtimeMs: st.mtimeMs });
+          } catch (err) {
+            this.stats.readErrors++;
+            this.log('warn', 'cannot stat transcript', {
+              file: p,
+              code: (err as NodeJS.ErrnoException).code,
+            });
+          }
+        }
+      }
+    };
+    for (const root of this.projectRoots()) await walk(root, 1);
+    found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return found;
+  }
+
+  /**
+   * Cold start as of `nowMs`: read only what the active 5 h block can need. Files older than the horizon
+   * are skipped; the others are read backwards until lines are older than the horizon. The horizon starts
+   * at `initialLookbackMs` and doubles until the start of the last block is certain (see `chainIsAnchored`)
+   * or all history is read. `fullHistory` reads everything (for the ccusage comparison).
+   */
+  async coldStart(nowMs: number, fullHistory = false): Promise<void> {
+    const found = await this.discover();
+    const pending = new Map<string, number>(); // path -> mtime, not yet scanned at all
+    for (const f of found) pending.set(f.path, f.mtimeMs);
+    let lookback = this.initialLookbackMs;
+    for (;;) {
+      const horizon = fullHistory ? Number.NEGATIVE_INFINITY : nowMs - lookback;
+      for (const [path, mtimeMs] of pending) {
+        if (mtimeMs < horizon) continue;
+        pending.delete(path);
+        await this.exclusive(path, () => this.openAndScan(path, horizon));
+      }
+      for (const state of this.files.values()) {
+        if (state.coldFrom > 0) await this.exclusive(state.path, () => this.scanMore(state, horizon));
+      }
+      const everything = pending.size === 0 && [...this.files.values()].every((s) => s.coldFrom === 0);
+      if (everything || this.chainIsAnchored(horizon, nowMs)) {
+        this.stats.coldHorizonMs = fullHistory ? Number.POSITIVE_INFINITY : lookback;
+        this.liveHorizonMs = horizon;
+        // Files skipped by mtime are still tailed from their current end.
+        for (const path of pending.keys()) await this.exclusive(path, () => this.openAndScan(path, null));
+        return;
+      }
+      lookback *= 2;
+    }
+  }
+
+  /**
+   * True when every entry at or after `horizon` is loaded and the blocks from some point on cannot depend
+   * on anything older: there is a gap of more than 5 h between two loaded entries (or between the horizon
+   * and the first entry after it), which forces a new block whatever came before. With no entry in the
+   * last 5 h no block can be active; we still read on until one response is known (last model).
+   */
+  private chainIsAnchored(horizon: number, nowMs: number): boolean {
+    const entries = this.ledger.upTo(nowMs).filter((e) => e.ts >= horizon);
+    if (entries.length === 0) return false;
+    const last = entries[entries.length - 1];
+    if (last && nowMs - last.ts >= BLOCK_MS) return true;
+    let prev = horizon;
+    for (const e of entries) {
+      if (e.ts - prev > BLOCK_MS) return true;
+      prev = e.ts;
+    }
+    return false;
+  }
+
+  private async openAndScan(path: string, horizon: number | null): Promise<void> {
+    let fh: import('node:fs/promises').FileHandle;
+    try {
+      fh = await fsp.open(path, 'r');
+    } catch (err) {
+      this.readError(path, err);
+      return;
+    }
+    try {
+      const st = await fh.stat();
+      const state = newFileState(path, this.nextFileId++, st.dev, st.ino);
+      const end = await completeLinesEnd(fh, st.size, this.limits.chunkBytes);
+      state.offset = end;
+      state.partialStart = end;
+      state.coldFrom = end;
+      this.files.set(path, state);
+      this.stats.filesTracked = this.files.size;
+      if (horizon !== null)
+        await scanBackward(fh, state, horizon - SCAN_SLACK_MS, this.limits, this.sink, this.events);
+    } catch (err) {
+      this.readError(path, err);
+    } finally {
+      await fh.close().catch(() => {});
+    }
+  }
+
+  private async scanMore(state: FileState, horizon: number): Promise<void> {
+    let fh: import('node:fs/promises').FileHandle;
+    try {
+      fh = await fsp.open(state.path, 'r');
+    } catch (err) {
+      this.readError(state.path, err);
+      state.coldFrom = 0; // cannot go further back; do not retry forever
+      return;
+    }
+    try {
+      await scanBackward(fh, state, horizon - SCAN_SLACK_MS, this.limits, this.sink, this.events);
+    } catch (err) {
+      this.readError(state.path, err);
+      state.coldFrom = 0;
+    } finally {
+      await fh.close().catch(() => {});
+    }
+  }
+
+  /**
+   * Reads what was appended to `path` since last time. A file seen for the first time is scanned back to
+   * the live horizon; a truncated or replaced file (size below the offset, other inode) starts over the
+   * same way — the ledger's dedupe keeps already counted responses from counting twice.
+   */
+  async poll(path: string): Promise<boolean> {
+    return this.exclusive(path, async () => {
+      const state = this.files.get(path);
+      if (!state) {
+        await this.openAndScan(path, this.liveHorizonMs);
+        const fresh = this.files.get(path);
+        if (fresh) await this.forward(fresh);
+        return true;
+      }
+      return this.forward(state);
+    });
+  }
+
+  private async forward(state: FileState): Promise<boolean> {
+    let fh: import('node:fs/promises').FileHandle;
+    try {
+      fh = await fsp.open(state.path, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') this.forget(state.path);
+      else this.readError(state.path, err);
+      return true;
+    }
+    try {
+      const st = await fh.stat();
+      if (st.ino !== state.ino || st.dev !== state.dev || st.size < state.offset) {
+        const replaced = st.ino !== state.ino || st.dev !== state.dev;
+        if (replaced) this.stats.rotations++;
+        else this.stats.truncations++;
+        this.log(
+          'info',
+          replaced ? 'transcript replaced, reading it again' : 'transcript truncated, reading it again',
+          {
+            file: state.path,
+          },
+        );
+        const fresh = newFileState(state.path, state.fileId, st.dev, st.ino);
+        const end = await completeLinesEnd(fh, st.size, this.limits.chunkBytes);
+        fresh.offset = end;
+        fresh.partialStart = end;
+        fresh.coldFrom = end;
+        this.files.set(state.path, fresh);
+        await scanBackward(
+          fh,
+          fresh,
+          this.liveHorizonMs - SCAN_SLACK_MS,
+          this.limits,
+          this.sink,
+          this.events,
+        );
+        state = fresh;
+      }
+      return await readForward(fh, state, this.limits, this.sink, this.events);
+    } catch (err) {
+      this.readError(state.path, err);
+      return true;
+    } finally {
+      await fh.close().catch(() => {});
+    }
+  }
+
+  /** A deleted transcript: stop tailing it. What it already contributed stays counted (it was real usage). */
+  forget(path: string): void {
+    if (this.files.delete(path)) {
+      this.stats.deletions++;
+      this.stats.filesTracked = this.files.size;
+      this.log('info', 'transcript deleted', { file: path });
+    }
+  }
+
+  tracked(): string[] {
+    return [...this.files.keys()];
+  }
+
+  private readError(path: string, err: unknown): void {
+    this.stats.readErrors++;
+    const e = err as NodeJS.ErrnoException;
+    this.log('warn', 'cannot read transcript', { file: path, code: e.code, error: String(e.message ?? e) });
+  }
+
+  private readonly sink = (line: Buffer, offset: number, file: FileState): number | null => {
+    this.stats.linesRead++;
+    const parsed = parseUsageLine(line);
+    if (!parsed.ok) {
+      if (parsed.reason !== 'no-usage') {
+        this.stats.linesParsed++;
+        this.stats.skipped[parsed.reason]++;
+      }
+      return null;
+    }
+    this.stats.linesParsed++;
+    let oldest: number | null = null;
+    for (const rec of parsed.records) {
+      this.stats.usageRecords++;
+      const outcome: AddOutcome = this.ledger.add(rec, file.fileId, offset);
+      if (outcome === 'duplicate') this.stats.duplicates++;
+      else if (outcome === 'replaced') this.stats.replaced++;
+      else if (outcome === 'late') this.stats.late++;
+      if (oldest === null || rec.ts < oldest) oldest = rec.ts;
+    }
+    this.stats.entriesKept = this.ledger.size;
+    return oldest;
+  };
+
+  /** Serialises work per file: a watcher event never reads a file while another read of it runs. */
+  private exclusive<T>(path: string, job: () => Promise<T>): Promise<T> {
+    const prev = this.busy.get(path) ?? Promise.resolve();
+    const run = prev.then(job, job);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.busy.set(path, settled);
+    void settled.then(() => {
+      if (this.busy.get(path) === settled) this.busy.delete(path);
+    });
+    return run;
+  }
+
+  async idle(): Promise<void> {
+    while (this.busy.size > 0) await Promise.all([...this.busy.values()]);
+  }
+
+  evict(nowMs: number): void {
+    const n = this.ledger.evict(nowMs, this.retainMs);
+    this.stats.evicted += n;
+    this.stats.entriesKept = this.ledger.size;
+  }
+
+  snapshot(nowMs: number): SourceSnapshot {
+    const blocks = this.ledger.blocks(nowMs);
+    const active = activeBlock(blocks, nowMs);
+    const w = this.ledger.windowNumbers(nowMs);
+    return {
+      rate1m: w.rate1m,
+      window5hTokens: active ? active.total : 0,
+      window5hResetInS: active ? Math.max(0, Math.ceil((active.endMs - nowMs) / 1000)) : null,
+      thinkingRatio: w.thinkingRatio,
+      cacheHitRate: w.cacheHitRate,
+      lastModel: w.lastModel,
+      lastResponseAtMs: w.lastResponseAtMs,
+    };
+  }
+
+  blocks(nowMs: number): Block[] {
+    return this.ledger.blocks(nowMs);
+  }
+}
+
+function normaliseLog(log: LogFn | ObjectLogger | undefined): LogFn {
+  if (!log) return () => {};
+  if (typeof log === 'function') return log;
+  return (level, msg, fields) => {
+    const sink = level === 'error' ? log.error : level === 'warn' ? log.warn : log.info;
+    sink.call(log, fields ?? {}, msg);
+  };
+}

@@ -1,0 +1,206 @@
+// Byte-level reading of one transcript file: forwards from an offset (the live tail) and backwards from
+// the end (the cold start). Lines are split on the '\n' BYTE and handed over as Buffers; a file is never
+// read whole, a line is never held beyond `maxLineBytes`, and a partial last line waits (as bytes) for its
+// newline.
+
+import type { FileHandle } from 'node:fs/promises';
+
+export interface TailLimits {
+  /** Size of one read. */
+  chunkBytes: number;
+  /** Longer lines are skipped without being buffered whole. */
+  maxLineBytes: number;
+}
+
+export interface FileState {
+  path: string;
+  /** Stable small number: orders copies of a response inside one file (see Ledger). */
+  fileId: number;
+  dev: number;
+  ino: number;
+  /** Next byte the forward tail reads. Bytes in [partialStart, offset) are the held partial line. */
+  offset: number;
+  partial: Buffer[];
+  partialBytes: number;
+  partialStart: number;
+  /** The forward tail is inside a line longer than the limit: drop bytes up to its newline. */
+  skipping: boolean;
+  /** Start of the earliest line processed: bytes before it have not been read (cold start went no further). */
+  coldFrom: number;
+}
+
+/** Receives one complete line (without '\n') and its byte offset; returns its usage timestamp, if any. */
+export type LineSink = (line: Buffer, offset: number, file: FileState) => number | null;
+
+export interface TailEvents {
+  longLine(file: FileState, offset: number): void;
+  bytes(n: number): void;
+}
+
+const NL = 0x0a;
+
+export function newFileState(path: string, fileId: number, dev: number, ino: number): FileState {
+  return {
+    path,
+    fileId,
+    dev,
+    ino,
+    offset: 0,
+    partial: [],
+    partialBytes: 0,
+    partialStart: 0,
+    skipping: false,
+    coldFrom: 0,
+  };
+}
+
+/**
+ * Reads forward from `state.offset` to the current end, at most `maxChunks` reads (the caller comes back
+ * for the rest). Returns true when it stopped at end of file.
+ */
+export async function readForward(
+  fh: FileHandle,
+  state: FileState,
+  limits: TailLimits,
+  sink: LineSink,
+  events: TailEvents,
+  maxChunks = 64,
+): Promise<boolean> {
+  const buf = Buffer.allocUnsafe(limits.chunkBytes);
+  for (let n = 0; n < maxChunks; n++) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, state.offset);
+    if (bytesRead === 0) return true;
+    events.bytes(bytesRead);
+    const view = buf.subarray(0, bytesRead);
+    let start = 0;
+    for (;;) {
+      const nl = view.indexOf(NL, start);
+      if (nl < 0) {
+        holdPartial(state, view.subarray(start), state.offset + start, limits, events);
+        break;
+      }
+      const lineStart = state.partialBytes > 0 || state.skipping ? state.partialStart : state.offset + start;
+      const length = state.partialBytes + (nl - start);
+      if (state.skipping || length > limits.maxLineBytes) {
+        if (!state.skipping) events.longLine(state, lineStart);
+      } else {
+        const line =
+          state.partialBytes > 0
+            ? Buffer.concat([...state.partial, view.subarray(start, nl)], length)
+            : view.subarray(start, nl);
+        sink(line, lineStart, state);
+      }
+      state.partial = [];
+      state.partialBytes = 0;
+      state.skipping = false;
+      start = nl + 1;
+      state.partialStart = state.offset + start;
+    }
+    state.offset += bytesRead;
+  }
+  return false;
+}
+
+function holdPartial(
+  state: FileState,
+  bytes: Buffer,
+  at: number,
+  limits: TailLimits,
+  events: TailEvents,
+): void {
+  if (bytes.length === 0) return;
+  if (state.partialBytes === 0 && !state.skipping) state.partialStart = at;
+  if (state.skipping) return;
+  if (state.partialBytes + bytes.length > limits.maxLineBytes) {
+    // Too long already: count it once and drop what is held; the rest is skipped up to its newline.
+    events.longLine(state, state.partialStart);
+    state.partial = [];
+    state.partialBytes = 0;
+    state.skipping = true;
+    return;
+  }
+  state.partial.push(Buffer.from(bytes)); // copy: the read buffer is reused
+  state.partialBytes += bytes.length;
+}
+
+/** Position just after the last '\n' at or before `size` (0 when there is none): where complete lines end. */
+export async function completeLinesEnd(fh: FileHandle, size: number, chunkBytes: number): Promise<number> {
+  const buf = Buffer.allocUnsafe(chunkBytes);
+  let end = size;
+  while (end > 0) {
+    const from = Math.max(0, end - chunkBytes);
+    const { bytesRead } = await fh.read(buf, 0, end - from, from);
+    const at = buf.subarray(0, bytesRead).lastIndexOf(NL);
+    if (at >= 0) return from + at + 1;
+    end = from;
+  }
+  return 0;
+}
+
+/**
+ * Reads backwards from `state.coldFrom` towards the start of the file, a chunk at a time, handing every
+ * complete line to `sink`, until a chunk held a usage line stamped before `stopBeforeMs` (or the file
+ * start). Afterwards `coldFrom` is the start of the earliest line processed, so a later call with an older
+ * horizon continues exactly where this one stopped and no line is processed twice.
+ */
+export async function scanBackward(
+  fh: FileHandle,
+  state: FileState,
+  stopBeforeMs: number,
+  limits: TailLimits,
+  sink: LineSink,
+  events: TailEvents,
+): Promise<void> {
+  const buf = Buffer.allocUnsafe(limits.chunkBytes);
+  let carry: Buffer = Buffer.alloc(0); // bytes [pos, coldFrom): the tail end of a line whose start is unknown
+  let pos = state.coldFrom;
+  let skippingFrom = -1; // inside an over-long line: its end offset, bytes are not kept
+  while (pos > 0) {
+    const from = Math.max(0, pos - limits.chunkBytes);
+    const { bytesRead } = await fh.read(buf, 0, pos - from, from);
+    if (bytesRead !== pos - from)
+      throw new Error(`short read at ${from} (file changed during the cold start)`);
+    events.bytes(bytesRead);
+    const chunk = buf.subarray(0, bytesRead);
+    pos = from;
+    if (skippingFrom >= 0) {
+      const at = chunk.lastIndexOf(NL);
+      if (at < 0 && from > 0) continue;
+      const lineStart = at < 0 ? 0 : from + at + 1;
+      events.longLine(state, lineStart);
+      state.coldFrom = lineStart;
+      skippingFrom = -1;
+      carry = Buffer.from(chunk.subarray(0, at + 1));
+      continue;
+    }
+    const combined = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
+    // Lines are complete from the first '\n' on (or from byte 0 at the start of the file).
+    const first = from === 0 ? -1 : combined.indexOf(NL);
+    if (first < 0 && from > 0) {
+      if (combined.length > limits.maxLineBytes) {
+        skippingFrom = state.coldFrom;
+        carry = Buffer.alloc(0);
+      } else carry = Buffer.from(combined);
+      continue;
+    }
+    let oldest = Number.POSITIVE_INFINITY;
+    let start = first + 1;
+    while (start < combined.length) {
+      let nl = combined.indexOf(NL, start);
+      if (nl < 0) nl = combined.length; // only at coldFrom = end without newline: never, kept for safety
+      if (nl - start > limits.maxLineBytes) events.longLine(state, from + start);
+      else {
+        const ts = sink(combined.subarray(start, nl), from + start, state);
+        if (ts !== null && ts < oldest) oldest = ts;
+      }
+      start = nl + 1;
+    }
+    state.coldFrom = from + first + 1;
+    carry = first >= 0 ? Buffer.from(combined.subarray(0, first + 1)) : Buffer.alloc(0);
+    if (oldest < stopBeforeMs) return;
+  }
+  if (skippingFrom >= 0) {
+    events.longLine(state, 0);
+    state.coldFrom = 0;
+  }
+}

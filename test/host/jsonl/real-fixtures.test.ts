@@ -1,0 +1,64 @@
+// The real transcripts under /work/shared (not part of a user's clone): our full-history block list must
+// equal ccusage 20.0.24's, block for block (the committed ccusage-blocks.*.json there, made with
+// `ccusage blocks --json --offline`), and the bounded cold start must agree with the full read.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { countHistory, historyBlocks } from '../../../host/src/sources/jsonl/index.js';
+
+const ROOT = '/work/shared/fixtures/real-transcripts';
+const sources = existsSync(ROOT)
+  ? readdirSync(ROOT).filter((d) => existsSync(join(ROOT, `ccusage-blocks.${d}.json`)))
+  : [];
+
+interface CcusageBlock {
+  startTime: string;
+  endTime: string;
+  actualEndTime: string | null;
+  isGap: boolean;
+  entries: number;
+  tokenCounts: Record<string, number>;
+  totalTokens: number;
+}
+
+describe.skipIf(sources.length === 0)(
+  'real transcripts vs ccusage 20.0.24 (skipped: /work/shared absent)',
+  () => {
+    it.each(sources)('%s: every block equals ccusage blocks', async (name) => {
+      const expected = (
+        JSON.parse(readFileSync(join(ROOT, `ccusage-blocks.${name}.json`), 'utf8')) as {
+          blocks: CcusageBlock[];
+        }
+      ).blocks.filter((b) => !b.isGap);
+      const { blocks, stats } = await historyBlocks([join(ROOT, name)], Date.now());
+      expect(stats.readErrors).toBe(0);
+      expect(blocks.map((b) => ({ ...b, isActive: undefined }))).toEqual(
+        expected.map((b) => ({
+          startTime: b.startTime,
+          endTime: b.endTime,
+          actualEndTime: b.actualEndTime,
+          isActive: undefined,
+          entries: b.entries,
+          tokenCounts: b.tokenCounts,
+          totalTokens: b.totalTokens,
+        })),
+      );
+    });
+
+    it.each(sources)(
+      '%s: a bounded cold start at the last block gives the same window as the full read',
+      async (name) => {
+        const { blocks } = await historyBlocks([join(ROOT, name)], Date.now());
+        for (const b of blocks) {
+          // A clock one minute after the block's last entry: the block is active there.
+          const now = Date.parse(b.actualEndTime) + 60_000;
+          const full = await historyBlocks([join(ROOT, name)], now);
+          const active = full.blocks.find((x) => x.isActive);
+          const bounded = await countHistory([join(ROOT, name)], now);
+          expect(bounded.snapshot.window5hTokens).toBe(active?.totalTokens ?? 0);
+        }
+      },
+    );
+  },
+);
