@@ -40,7 +40,7 @@ export interface UsageRecord {
 
 export type ParseResult = { ok: true; records: UsageRecord[] } | { ok: false; reason: SkipReason };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // keep a BOM: ccusage rejects such a line;
 
 export function recordTotal(
   r: Pick<UsageRecord, 'input' | 'output' | 'cacheCreation' | 'cacheRead'>,
