@@ -39,8 +39,8 @@
 //    the result is always a printable NUL-terminated C string.
 //  - `v` must be 1 if present: any other number, or any non-number, REJECTS the payload
 //    (DecodeStatus::BadVersion). A missing `v` is accepted (default 1).
-//  - A payload in which no known field has a usable value (e.g. `{}`, `{"error":"..."}`, or only wrong types)
-//    is REJECTED (DecodeStatus::NoKnownFields): it does not count as a good payload.
+//  - A payload in which no known field other than `v` has a usable value (e.g. `{}`, `{"v":1}`,
+//    `{"error":"..."}`, or only wrong types) is REJECTED (DecodeStatus::NoKnownFields): not a good payload.
 //  - If a setter is called twice for the same field (duplicate JSON keys), the last call wins.
 //  - No allocation, no exceptions; every input byte sequence is safe.
 #pragma once

@@ -1,0 +1,107 @@
+#include "state_line.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+namespace gauge {
+
+namespace {
+
+// A bounded appender: keeps writing into buf until cap - 1, then silently truncates.
+struct Writer {
+    char* buf;
+    size_t cap;
+    size_t len;
+    void put(char c) {
+        if (len + 1 < cap) {
+            buf[len++] = c;
+            buf[len] = '\0';
+        }
+    }
+    void str(const char* s) {
+        for (; *s != '\0'; ++s) put(*s);
+    }
+    // A value: no spaces or '=' (they would break the key=value grammar), "-" when empty.
+    void value(const char* s) {
+        if (*s == '\0') {
+            put('-');
+            return;
+        }
+        for (; *s != '\0'; ++s) put((*s == ' ' || *s == '=') ? '_' : *s);
+    }
+    void num(const char* fmt, unsigned long v) {
+        char tmp[24];
+        snprintf(tmp, sizeof tmp, fmt, v);
+        str(tmp);
+    }
+    // Fixed one decimal from integer tenths, so every libc prints the same ("-0.0" never appears).
+    void deg(float d) {
+        if (!isfinite(d)) d = 0.0f;
+        if (d > 100000.0f) d = 100000.0f;
+        if (d < -100000.0f) d = -100000.0f;
+        const long tenths = lroundf(d * 10.0f);
+        if (tenths < 0) put('-');
+        const unsigned long mag = static_cast<unsigned long>(tenths < 0 ? -tenths : tenths);
+        num("%lu", mag / 10);
+        put('.');
+        put(static_cast<char>('0' + mag % 10));
+    }
+};
+
+}  // namespace
+
+const char* lampName(LampId id) {
+    switch (id) {
+        case LampId::Hot:
+            return "HOT";
+        case LampId::Warn:
+            return "WARN";
+        case LampId::Stall:
+            return "STALL";
+        case LampId::Idle:
+            return "IDLE";
+        case LampId::NoSignal:
+            return "NOSIG";
+        case LampId::Count:
+            break;
+    }
+    return "?";
+}
+
+size_t formatStateLine(const Frame& frame, char* buf, size_t cap) {
+    if (buf == nullptr || cap == 0) return 0;
+    buf[0] = '\0';
+    Writer w{buf, cap, 0};
+    w.str("GAUGE t=");
+    w.num("%lu", static_cast<unsigned long>(frame.t_ms));
+    w.str(" phase=");
+    w.str(phaseName(frame.phase));
+    static const char* const kDialKeys[kDialCount] = {" tach=", " fuel=", " temp=", " boost="};
+    for (int i = 0; i < kDialCount; ++i) {
+        w.str(kDialKeys[i]);
+        w.deg(frame.dials[i].needle_deg);
+    }
+    w.str(" lamps=");
+    bool any = false;
+    for (LampId id : kLampPriorityOrder) {
+        if (!frame.lamps[static_cast<int>(id)].active) continue;
+        if (any) w.put(',');
+        w.str(lampName(id));
+        any = true;
+    }
+    if (!any) w.put('-');
+    char hex[8];
+    snprintf(hex, sizeof hex, "%06lX", static_cast<unsigned long>(frame.rgb_led & 0xFFFFFFu));
+    w.str(" rgb=");
+    w.str(hex);
+    w.str(" model=");
+    w.value(strcmp(frame.model.text, "--") == 0 ? "" : frame.model.text);
+    w.str(" stale=");
+    w.put(frame.stale ? '1' : '0');
+    w.str(" over=");
+    w.put(frame.fuel_over ? '1' : '0');
+    return w.len;
+}
+
+}  // namespace gauge

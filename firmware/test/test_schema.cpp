@@ -1,0 +1,136 @@
+// The decoder's field table and defaults must equal contract/usage.v1.schema.json (the path comes from the
+// Makefile as GAUGE_SCHEMA_PATH). nlohmann is used here only, never in the core.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "usage.h"
+
+using nlohmann::json;
+
+namespace {
+
+json loadSchema() {
+    std::ifstream in(GAUGE_SCHEMA_PATH);
+    REQUIRE_MESSAGE(in.good(), "cannot open " GAUGE_SCHEMA_PATH);
+    return json::parse(in);
+}
+
+// The decoded default for one field, as the JSON value the schema should declare.
+json decodedDefault(const gauge::Usage& u, gauge::UsageField f) {
+    using gauge::UsageField;
+    switch (f) {
+        case UsageField::V:
+            return u.v;
+        case UsageField::Ts:
+            return u.ts_ms;
+        case UsageField::Rate1m:
+            return u.rate_1m;
+        case UsageField::RateRedline:
+            return u.rate_redline;
+        case UsageField::Window5hTokens:
+            return u.window_5h_tokens;
+        case UsageField::Window5hPct:
+            return u.window_5h_pct;
+        case UsageField::Window5hResetInS:
+            return u.has_reset ? json(u.window_5h_reset_in_s) : json(nullptr);
+        case UsageField::ThinkingRatio:
+            return u.thinking_ratio;
+        case UsageField::CacheHitRate:
+            return u.cache_hit_rate;
+        case UsageField::LastModel:
+            return std::string(u.last_model);
+        case UsageField::SessionsActive:
+            return u.sessions_active;
+        case UsageField::Hot:
+            return u.hot;
+        case UsageField::Warn:
+            return u.warn;
+        case UsageField::Stall:
+            return u.stall;
+        case UsageField::Idle:
+            return u.idle;
+        case UsageField::Stale:
+            return u.stale;
+        case UsageField::Source:
+            return std::string(u.source);
+        case UsageField::Count:
+            break;
+    }
+    return json("unreachable");
+}
+
+std::string schemaType(gauge::FieldType t) {
+    switch (t) {
+        case gauge::FieldType::Integer:
+            return R"("integer")";
+        case gauge::FieldType::Number:
+            return R"("number")";
+        case gauge::FieldType::NullableInteger:
+            return R"(["integer","null"])";
+        case gauge::FieldType::Boolean:
+            return R"("boolean")";
+        case gauge::FieldType::String:
+            return R"("string")";
+    }
+    return "?";
+}
+
+}  // namespace
+
+TEST_CASE("Schema: field table names equal the schema's properties, in order") {
+    const json schema = loadSchema();
+    const json& props = schema.at("properties");
+    std::set<std::string> schema_names;
+    for (auto it = props.begin(); it != props.end(); ++it) schema_names.insert(it.key());
+    std::set<std::string> table_names;
+    for (size_t i = 0; i < gauge::kUsageFieldCount; ++i) table_names.insert(gauge::kUsageFields[i].name);
+    CHECK(table_names == schema_names);
+    CHECK(table_names.size() == gauge::kUsageFieldCount);  // no duplicate names in the table
+    // Every property is required in the schema (the daemon always sends all of them).
+    std::set<std::string> required;
+    for (const auto& r : schema.at("required")) required.insert(r.get<std::string>());
+    CHECK(required == schema_names);
+}
+
+TEST_CASE("Schema: field types match") {
+    const json props = loadSchema().at("properties");
+    for (size_t i = 0; i < gauge::kUsageFieldCount; ++i) {
+        const gauge::UsageFieldInfo& f = gauge::kUsageFields[i];
+        const std::string name = f.name;
+        CAPTURE(name);
+        REQUIRE(props.contains(f.name));
+        CHECK(props.at(f.name).at("type").dump() == schemaType(f.type));
+    }
+}
+
+TEST_CASE("Schema: decoder defaults equal every field's schema default") {
+    const json props = loadSchema().at("properties");
+    const gauge::Usage d = gauge::usageDefaults();
+    for (size_t i = 0; i < gauge::kUsageFieldCount; ++i) {
+        const gauge::UsageFieldInfo& f = gauge::kUsageFields[i];
+        const std::string name = f.name;
+        CAPTURE(name);
+        REQUIRE(props.at(f.name).contains("default"));
+        const json want = props.at(f.name).at("default");
+        const json got = decodedDefault(d, f.id);
+        if (want.is_number()) {
+            REQUIRE(got.is_number());
+            CHECK(got.get<double>() == want.get<double>());
+        } else {
+            CHECK(got == want);
+        }
+    }
+}
+
+TEST_CASE("Schema: string buffers hold the schema's maxLength") {
+    const json props = loadSchema().at("properties");
+    CHECK(props.at("last_model").at("maxLength").get<size_t>() == gauge::cfg::kModelMaxBytes);
+    CHECK(props.at("source").at("maxLength").get<size_t>() == gauge::cfg::kSourceMaxBytes);
+    CHECK(sizeof(gauge::Usage::last_model) == gauge::cfg::kModelMaxBytes + 1);
+    CHECK(sizeof(gauge::Usage::source) == gauge::cfg::kSourceMaxBytes + 1);
+}
