@@ -11,11 +11,13 @@ import { parseUsageLine, type SkipReason } from './parse.js';
 import {
   completeLinesEnd,
   type FileState,
+  fingerprintHolds,
   newFileState,
   readForward,
   scanBackward,
   type TailEvents,
   type TailLimits,
+  takeFingerprint,
 } from './tail.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -230,7 +232,8 @@ export class Engine {
     try {
       fh = await fsp.open(path, 'r');
     } catch (err) {
-      this.readError(path, err);
+      // Gone between the listing and the open: nothing to read, not an error.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.readError(path, err);
       return;
     }
     try {
@@ -242,6 +245,7 @@ export class Engine {
       state.coldFrom = end;
       this.files.set(path, state);
       this.stats.filesTracked = this.files.size;
+      await takeFingerprint(fh, state);
       if (horizon !== null)
         await scanBackward(fh, state, horizon - SCAN_SLACK_MS, this.limits, this.sink, this.events);
     } catch (err) {
@@ -300,8 +304,8 @@ export class Engine {
     }
     try {
       const st = await fh.stat();
-      if (st.ino !== state.ino || st.dev !== state.dev || st.size < state.offset) {
-        const replaced = st.ino !== state.ino || st.dev !== state.dev;
+      const replaced = st.ino !== state.ino || st.dev !== state.dev;
+      if (replaced || st.size < state.offset || !(await fingerprintHolds(fh, state))) {
         if (replaced) this.stats.rotations++;
         else this.stats.truncations++;
         this.log(
@@ -327,7 +331,9 @@ export class Engine {
         );
         state = fresh;
       }
-      return await readForward(fh, state, this.limits, this.sink, this.events);
+      const atEnd = await readForward(fh, state, this.limits, this.sink, this.events);
+      await takeFingerprint(fh, state);
+      return atEnd;
     } catch (err) {
       this.readError(state.path, err);
       return true;

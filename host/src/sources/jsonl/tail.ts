@@ -27,6 +27,8 @@ export interface FileState {
   skipping: boolean;
   /** Start of the earliest line processed: bytes before it have not been read (cold start went no further). */
   coldFrom: number;
+  /** The bytes just before `offset` as last read: a rewrite that left the size above the offset changes them. */
+  fingerprint: Buffer;
 }
 
 /** Receives one complete line (without '\n') and its byte offset; returns its usage timestamp, if any. */
@@ -51,7 +53,27 @@ export function newFileState(path: string, fileId: number, dev: number, ino: num
     partialStart: 0,
     skipping: false,
     coldFrom: 0,
+    fingerprint: Buffer.alloc(0),
   };
+}
+
+const FINGERPRINT_BYTES = 64;
+
+/** Remembers the bytes before `state.offset` (see `fingerprint`). */
+export async function takeFingerprint(fh: FileHandle, state: FileState): Promise<void> {
+  const from = Math.max(0, state.offset - FINGERPRINT_BYTES);
+  const buf = Buffer.alloc(state.offset - from);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+  state.fingerprint = buf.subarray(0, bytesRead);
+}
+
+/** False when the bytes before the offset are no longer what was read there (the file was rewritten). */
+export async function fingerprintHolds(fh: FileHandle, state: FileState): Promise<boolean> {
+  const want = state.fingerprint;
+  if (want.length === 0) return true;
+  const buf = Buffer.alloc(want.length);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, state.offset - want.length);
+  return bytesRead === want.length && buf.equals(want);
 }
 
 /**

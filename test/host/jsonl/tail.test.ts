@@ -1,0 +1,219 @@
+// The live tail on real files in temp dirs: appends, partial lines, truncation, rotation, deletion, new
+// directories, unreadable files, over-long lines, invalid UTF-8 and garbage. Driven through Engine.poll()
+// (what the watcher calls) so every step is deterministic.
+
+import {
+  appendFileSync,
+  mkdirSync,
+  renameSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../../host/src/sources/jsonl/engine.js';
+import { assistantLine, H, type LineOpts, tempClaudeDir, total, userLine } from './helpers.js';
+
+const T0 = Date.parse('2026-03-01T10:10:00Z');
+const NOW = T0 + H; // every entry below is in one active block at NOW
+
+let dir: string;
+let cleanup: () => void;
+let project: string;
+beforeEach(() => {
+  ({ dir, cleanup } = tempClaudeDir());
+  project = join(dir, 'projects', '-home-someone-proj');
+  mkdirSync(project, { recursive: true });
+});
+afterEach(() => cleanup());
+
+async function started(opts: Partial<ConstructorParameters<typeof Engine>[0]> = {}): Promise<Engine> {
+  const e = new Engine({ claudeDirs: [dir], ...opts });
+  await e.coldStart(NOW);
+  return e;
+}
+const window = (e: Engine) => e.snapshot(NOW).window5hTokens;
+const line = (o: Partial<LineOpts> & { ts?: number } = {}) => assistantLine({ ts: T0, ...o });
+
+describe('tail', () => {
+  it('counts appended lines, each once, and ignores lines without usage', async () => {
+    const f = join(project, 'a.jsonl');
+    writeFileSync(f, `${userLine(T0)}\n${line({ output: 5 })}\n`);
+    const e = await started();
+    expect(window(e)).toBe(total({ ts: T0, output: 5 }));
+    appendFileSync(f, `${line({ ts: T0 + 60_000, output: 7 })}\n${userLine(T0 + 61_000)}\n`);
+    await e.poll(f);
+    expect(window(e)).toBe(total({ ts: 0, output: 5 }) + total({ ts: 0, output: 7 }));
+    await e.poll(f); // nothing new: nothing changes
+    expect(window(e)).toBe(total({ ts: 0, output: 5 }) + total({ ts: 0, output: 7 }));
+    expect(e.stats.linesRead).toBe(4);
+  });
+
+  it('holds a partial last line until its newline arrives', async () => {
+    const f = join(project, 'a.jsonl');
+    const l = line({ output: 40 });
+    writeFileSync(f, l.slice(0, 50)); // torn at cold start
+    const e = await started();
+    expect(window(e)).toBe(0);
+    appendFileSync(f, l.slice(50, 120));
+    await e.poll(f);
+    expect(window(e)).toBe(0);
+    expect(e.stats.skipped['bad-json']).toBe(0); // never parsed half a line
+    appendFileSync(f, `${l.slice(120)}\n`);
+    await e.poll(f);
+    expect(window(e)).toBe(total({ ts: 0, output: 40 }));
+  });
+
+  it('a streamed response growing over two appends counts once, with its largest usage', async () => {
+    const f = join(project, 'a.jsonl');
+    writeFileSync(f, `${line({ msgId: 'msg_s', requestId: 'req_s', output: 1 })}\n`);
+    const e = await started();
+    expect(window(e)).toBe(total({ ts: 0, output: 1 }));
+    appendFileSync(f, `${line({ ts: T0 + 2000, msgId: 'msg_s', requestId: 'req_s', output: 300 })}\n`);
+    await e.poll(f);
+    expect(window(e)).toBe(total({ ts: 0, output: 300 }));
+    appendFileSync(f, `${line({ ts: T0 + 3000, msgId: 'msg_s', requestId: 'req_s', output: 300 })}\n`);
+    await e.poll(f);
+    expect(window(e)).toBe(total({ ts: 0, output: 300 }));
+    expect(e.stats.replaced).toBe(1);
+    expect(e.stats.duplicates).toBe(1);
+  });
+
+  it('dedupes the same response across files (main session and sub-agent)', async () => {
+    const main = join(project, 's1.jsonl');
+    const sub = join(project, 's1', 'subagents', 'agent-a1.jsonl');
+    mkdirSync(join(project, 's1', 'subagents'), { recursive: true });
+    writeFileSync(main, `${line({ msgId: 'msg_x', requestId: 'req_x', output: 9 })}\n`);
+    writeFileSync(sub, `${line({ msgId: 'msg_x', requestId: 'req_x', output: 9 })}\n`);
+    const e = await started();
+    expect(window(e)).toBe(total({ ts: 0, output: 9 }));
+    expect(e.stats.duplicates).toBe(1);
+  });
+
+  it('reads sub-agent files and 2.0.x top-level agent-*.jsonl files', async () => {
+    mkdirSync(join(project, 's1', 'subagents'), { recursive: true });
+    writeFileSync(join(project, 's1', 'subagents', 'agent-a1.jsonl'), `${line({ output: 11 })}\n`);
+    writeFileSync(join(project, 'agent-3ea04571.jsonl'), `${line({ output: 12 })}\n`);
+    writeFileSync(join(project, 's1.jsonl'), `${line({ output: 13 })}\n`);
+    const e = await started();
+    expect(window(e)).toBe(
+      total({ ts: 0, output: 11 }) + total({ ts: 0, output: 12 }) + total({ ts: 0, output: 13 }),
+    );
+  });
+
+  it('after truncation reads the file again without counting old responses twice', async () => {
+    const f = join(project, 'a.jsonl');
+    const a = line({ output: 20 });
+    const b = line({ ts: T0 + 1000, output: 30 });
+    writeFileSync(f, `${a}\n${b}\n`);
+    const e = await started();
+    const before = window(e);
+    truncateSync(f, 0);
+    writeFileSync(f, `${a}\n${line({ ts: T0 + 5000, output: 50 })}\n`);
+    await e.poll(f);
+    expect(e.stats.truncations).toBe(1);
+    expect(window(e)).toBe(before + total({ ts: 0, output: 50 }));
+  });
+
+  it('a replaced file (other inode, same name) is read again, deduped', async () => {
+    const f = join(project, 'a.jsonl');
+    const a = line({ output: 20 });
+    writeFileSync(f, `${a}\n`);
+    const e = await started();
+    const tmp = join(project, 'a.jsonl.tmp');
+    writeFileSync(tmp, `${a}\n${line({ ts: T0 + 5000, output: 8 })}\n${'x'.repeat(40)}\n`);
+    renameSync(tmp, f);
+    await e.poll(f);
+    expect(e.stats.rotations).toBe(1);
+    expect(window(e)).toBe(total({ ts: 0, output: 20 }) + total({ ts: 0, output: 8 }));
+  });
+
+  it('a deleted file is forgotten, its counted usage stays, and polling it is harmless', async () => {
+    const f = join(project, 'a.jsonl');
+    writeFileSync(f, `${line({ output: 20 })}\n`);
+    const e = await started();
+    unlinkSync(f);
+    await e.poll(f);
+    expect(e.stats.deletions).toBe(1);
+    expect(e.tracked()).not.toContain(f);
+    expect(window(e)).toBe(total({ ts: 0, output: 20 }));
+    await e.poll(f);
+    expect(e.stats.readErrors).toBe(0);
+  });
+
+  it('a project directory created after the start is picked up', async () => {
+    const e = await started();
+    const other = join(dir, 'projects', '-home-someone-new', 'sess', 'subagents');
+    mkdirSync(other, { recursive: true });
+    const f = join(other, 'agent-1.jsonl');
+    writeFileSync(f, `${line({ output: 70 })}\n`);
+    const found = (await e.discover()).map((x) => x.path);
+    expect(found).toContain(f);
+    await e.poll(f);
+    expect(window(e)).toBe(total({ ts: 0, output: 70 }));
+  });
+
+  it('an unreadable file is a counted error; the others are still counted', async () => {
+    writeFileSync(join(project, 'good.jsonl'), `${line({ output: 5 })}\n`);
+    const bad = join(project, 'bad.jsonl');
+    if (process.getuid?.() === 0) {
+      // root reads through chmod 000; a symlink loop is unreadable for everyone (ELOOP)
+      symlinkSync(bad, bad);
+    } else {
+      writeFileSync(bad, `${line({ output: 99 })}\n`, { mode: 0o000 });
+    }
+    const e = await started();
+    expect(e.stats.readErrors).toBeGreaterThanOrEqual(1);
+    expect(window(e)).toBe(total({ ts: 0, output: 5 }));
+  });
+
+  it('skips a line over 10 MB without holding it, and keeps the lines around it', async () => {
+    const f = join(project, 'a.jsonl');
+    writeFileSync(f, `${line({ output: 1 })}\n`);
+    const e = await started();
+    const huge = `{"message":{"usage":{"input_tokens":1,"output_tokens":1},"content":"${'x'.repeat(11 * 1024 * 1024)}"}}`;
+    appendFileSync(f, huge.slice(0, 3_000_000)); // arrives in pieces, as a writer would
+    await e.poll(f);
+    appendFileSync(f, `${huge.slice(3_000_000)}\n${line({ ts: T0 + 1000, output: 2 })}\n`);
+    await e.poll(f);
+    expect(e.stats.longLines).toBe(1);
+    expect(window(e)).toBe(total({ ts: 0, output: 1 }) + total({ ts: 0, output: 2 }));
+  });
+
+  it('skips an over-long line during the backward cold-start scan too', async () => {
+    const f = join(project, 'a.jsonl');
+    const long = `{"usage":{"x":"${'y'.repeat(5000)}"}}`;
+    writeFileSync(f, `${line({ output: 1 })}\n${long}\n${line({ ts: T0 + 1000, output: 2 })}\n${long}\n`);
+    const e = await started({ chunkBytes: 1024, maxLineBytes: 2048 });
+    expect(e.stats.longLines).toBe(2);
+    expect(window(e)).toBe(total({ ts: 0, output: 1 }) + total({ ts: 0, output: 2 }));
+  });
+
+  it('skips invalid UTF-8 and garbage lines, counting them', async () => {
+    const f = join(project, 'a.jsonl');
+    const bad = Buffer.concat([
+      Buffer.from('{"message":{"usage":{"input_tokens":1,"output_tokens":1},"t":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}}\n'),
+    ]);
+    writeFileSync(f, `${line({ output: 1 })}\n`);
+    appendFileSync(f, bad);
+    appendFileSync(f, 'garbage "usage":{ here\n\n{"truncated":\n');
+    appendFileSync(f, `${line({ ts: T0 + 1000, output: 2 })}\n`);
+    const e = await started();
+    expect(e.stats.skipped['invalid-utf8']).toBe(1);
+    expect(e.stats.skipped['bad-json']).toBe(1);
+    expect(window(e)).toBe(total({ ts: 0, output: 1 }) + total({ ts: 0, output: 2 }));
+  });
+
+  it('reads a file in many small chunks exactly like in one', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => line({ ts: T0 + i * 1000, output: i + 1 }));
+    writeFileSync(join(project, 'a.jsonl'), `${lines.join('\n')}\n`);
+    const small = await started({ chunkBytes: 97 });
+    const big = await started();
+    expect(window(small)).toBe(window(big));
+    expect(window(big)).toBe(lines.reduce((s, _, i) => s + total({ ts: 0, output: i + 1 }), 0));
+  });
+});
