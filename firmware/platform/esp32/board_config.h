@@ -1,0 +1,105 @@
+// Board options of the ESP32 app, all set from platformio.ini build flags with the defaults below. Plain
+// macros and constexprs only (no Arduino include) so the native glue tests compile this header too.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GAUGE_STR_(x) #x
+#define GAUGE_STR(x) GAUGE_STR_(x)
+
+#ifndef GAUGE_BOARD_NAME
+#define GAUGE_BOARD_NAME unknown
+#endif
+
+// Screen rotation passed to TFT_eSPI::setRotation(): 1 = landscape 320x240 with the CYD's USB port on the
+// right. 3 turns it upside down.
+#ifndef GAUGE_TFT_ROTATION
+#define GAUGE_TFT_ROTATION 1
+#endif
+// 1 = invertDisplay(true) after init (the two-USB CYD revision needs it).
+#ifndef GAUGE_TFT_INVERT
+#define GAUGE_TFT_INVERT 0
+#endif
+
+// RGB LED pins (-1 = no RGB LED). The CYD's LED is common-anode: a pin driven LOW lights its colour.
+#ifndef GAUGE_RGB_LED_R
+#define GAUGE_RGB_LED_R -1
+#endif
+#ifndef GAUGE_RGB_LED_G
+#define GAUGE_RGB_LED_G -1
+#endif
+#ifndef GAUGE_RGB_LED_B
+#define GAUGE_RGB_LED_B -1
+#endif
+#ifndef GAUGE_RGB_LED_ACTIVE_LOW
+#define GAUGE_RGB_LED_ACTIVE_LOW 1
+#endif
+
+// Optional discrete lamp LEDs, one pin per lamp (-1 = not fitted), driven from Frame::discrete_mask.
+#ifndef GAUGE_LED_HOT
+#define GAUGE_LED_HOT -1
+#endif
+#ifndef GAUGE_LED_WARN
+#define GAUGE_LED_WARN -1
+#endif
+#ifndef GAUGE_LED_STALL
+#define GAUGE_LED_STALL -1
+#endif
+#ifndef GAUGE_LED_IDLE
+#define GAUGE_LED_IDLE -1
+#endif
+#ifndef GAUGE_LED_NOSIG
+#define GAUGE_LED_NOSIG -1
+#endif
+#ifndef GAUGE_DISCRETE_LED_ACTIVE_LOW
+#define GAUGE_DISCRETE_LED_ACTIVE_LOW 0
+#endif
+
+namespace gauge {
+namespace esp32 {
+
+constexpr const char* kBoardName = GAUGE_STR(GAUGE_BOARD_NAME);
+constexpr uint8_t kTftRotation = GAUGE_TFT_ROTATION;
+constexpr bool kTftInvert = GAUGE_TFT_INVERT != 0;
+
+constexpr int8_t kRgbLedPins[3] = {GAUGE_RGB_LED_R, GAUGE_RGB_LED_G, GAUGE_RGB_LED_B};
+constexpr bool kRgbLedActiveLow = GAUGE_RGB_LED_ACTIVE_LOW != 0;
+// Indexed by gauge::LampId (Hot, Warn, Stall, Idle, NoSignal).
+constexpr int8_t kDiscreteLedPins[5] = {GAUGE_LED_HOT, GAUGE_LED_WARN, GAUGE_LED_STALL, GAUGE_LED_IDLE,
+                                        GAUGE_LED_NOSIG};
+constexpr bool kDiscreteLedActiveLow = GAUGE_DISCRETE_LED_ACTIVE_LOW != 0;
+
+// LEDC (PWM) for the RGB LED: channels 0..2 at 5 kHz, 8-bit duty. 5 kHz is far above visible flicker and
+// well inside what the 80 MHz APB clock gives at 8 bits.
+constexpr uint8_t kRgbLedcFirstChannel = 0;
+constexpr uint32_t kRgbLedcFreqHz = 5000;
+constexpr uint8_t kRgbLedcBits = 8;
+
+// mDNS: the host name this device announces (also the OTA target), and the daemon's service type.
+constexpr const char* kHostName = "claude-gauge";
+constexpr const char* kDaemonService = "claude-gauge";  // queried as _claude-gauge._tcp
+constexpr const char* kDaemonProto = "tcp";
+constexpr const char* kDaemonPath = "/usage";
+
+// Captive portal (WiFiManager) access point name, and how long it waits before rebooting to retry.
+constexpr const char* kPortalApName = "claude-gauge-setup";
+constexpr uint32_t kPortalTimeoutS = 300;
+
+// Largest /usage body accepted. A real payload is ~600 bytes; the schema caps its strings at 128 + 32 bytes,
+// so anything near this is garbage. Bigger bodies are refused as BadBody before being parsed.
+constexpr uint32_t kMaxBodyBytes = 8192;
+
+// Task watchdog: the main loop must come round at least this often (a blocking portal runs before it is
+// armed).
+constexpr uint32_t kWatchdogTimeoutS = 10;
+
+// Serial: baud rate (the HIL runner and `pio device monitor` use it) and the state-line heartbeat.
+constexpr uint32_t kSerialBaud = 115200;
+constexpr uint32_t kStateLineHeartbeatMs = 1000;
+// Changed state lines go out at most this often (a 100-byte line takes ~9 ms of the link at 115200 baud).
+constexpr uint32_t kStateLineMinGapMs = 100;
+constexpr size_t kSerialTxBufferBytes = 2048;
+
+}  // namespace esp32
+}  // namespace gauge

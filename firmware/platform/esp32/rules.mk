@@ -1,0 +1,37 @@
+# ESP32 platform: the app itself is built by PlatformIO (platformio.ini at the repo root) and cannot be built
+# on a machine without the Xtensa toolchain. What CAN be checked natively is the Arduino-free half of the
+# glue (render_plan.h, usage_feed.h, http_outcome.h, led_output.h, serial_commands.h) against the real core:
+#
+#   make -C firmware esp32-glue     build and run firmware/platform/esp32/test/*.cpp (doctest)
+#
+# Included by firmware/Makefile; uses its exported CORE_SRCS, CORE_INC, BUILD_DIR.
+
+ESP32_DIR := $(FW_DIR)/platform/esp32
+ESP32_GLUE_DIR := $(BUILD_DIR)/esp32-glue
+ESP32_GLUE_TESTS := $(sort $(wildcard $(ESP32_DIR)/test/*.cpp))
+ESP32_GLUE_CORE_OBJS := $(patsubst $(CORE_DIR)/%.cpp,$(ESP32_GLUE_DIR)/core/%.o,$(CORE_SRCS))
+ESP32_GLUE_TEST_OBJS := $(patsubst $(ESP32_DIR)/test/%.cpp,$(ESP32_GLUE_DIR)/test/%.o,$(ESP32_GLUE_TESTS))
+ESP32_GLUE_BIN := $(ESP32_GLUE_DIR)/esp32_glue_tests
+# -O0: these objects exist only for this check; compile time matters more than speed.
+ESP32_GLUE_FLAGS := -std=c++17 -Wall -Wextra -Werror -O0 -g -ffp-contract=off -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+
+.PHONY: esp32-glue
+
+$(ESP32_GLUE_DIR)/core/%.o: $(CORE_DIR)/%.cpp
+	@mkdir -p $(dir $@)
+	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -fno-exceptions -fno-rtti -MMD -MP $(CORE_INC) -c $< -o $@
+
+$(ESP32_GLUE_DIR)/test/%.o: $(ESP32_DIR)/test/%.cpp
+	@mkdir -p $(dir $@)
+	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -MMD -MP $(CORE_INC) -I$(ESP32_DIR) -c $< -o $@
+
+$(ESP32_GLUE_BIN): $(ESP32_GLUE_CORE_OBJS) $(ESP32_GLUE_TEST_OBJS)
+	$(HOST_CXX_ESP32) -fsanitize=address,undefined $^ -o $@
+
+esp32-glue: $(ESP32_GLUE_BIN)
+	$(ESP32_GLUE_BIN)
+
+HOST_CXX_ESP32 ?= g++
+
+-include $(ESP32_GLUE_CORE_OBJS:.o=.d) $(ESP32_GLUE_TEST_OBJS:.o=.d)

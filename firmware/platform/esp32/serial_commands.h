@@ -1,0 +1,168 @@
+// Serial console of the ESP32 app: state lines out (for the HIL runner and humans), a few commands in.
+// Header only and Arduino-free; the native glue test drives it byte by byte.
+//
+// Output. Every line the HIL runner parses starts with "GAUGE " (gauge::formatStateLine, grammar in
+// state_line.h); it is printed whenever it changes and at least every kStateLineHeartbeatMs. Everything else
+// the app prints starts with "# " so a parser can skip it.
+//
+// Input: one command per line (CR, LF or CRLF), at most kMaxCommandLine bytes; longer lines are dropped
+// whole. Commands (case-sensitive, arguments separated by one or more spaces):
+//   state              print the state line now
+//   info               print "# info ..." (board, firmware, IP, daemon URL, heap, poll stats)
+//   url <http://...>   poll this daemon URL from now on (not persisted; "url -" returns to the configured
+//   one) token <t>          send "Authorization: Bearer <t>" from now on ("token -" sends none; not
+//   persisted) rediscover         resolve the daemon by mDNS again now selftest           run the boot
+//   self-test sweep again reboot             restart the ESP32 help               list the commands
+// Each command answers "# ok <command>" or "# error <reason>".
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+namespace gauge {
+namespace esp32 {
+
+constexpr size_t kMaxCommandLine = 200;
+
+enum class CommandKind : uint8_t {
+    None,
+    State,
+    Info,
+    Url,
+    Token,
+    Rediscover,
+    SelfTest,
+    Reboot,
+    Help,
+    Unknown,
+    BadArg
+};
+
+struct Command {
+    CommandKind kind;
+    const char* arg;  // points into the LineReader's buffer; valid until the next push(); "" when none
+};
+
+// Accumulates bytes into lines without ever growing: a line longer than the buffer is discarded whole.
+class LineReader {
+  public:
+    LineReader() : len_(0), overflow_(false), last_was_cr_(false) { buf_[0] = '\0'; }
+
+    // Feeds one byte; returns true when a complete line is ready in line().
+    bool push(char c) {
+        if (c == '\n' && last_was_cr_) {  // the LF of a CRLF: the line already ended at the CR
+            last_was_cr_ = false;
+            return false;
+        }
+        last_was_cr_ = (c == '\r');
+        if (c == '\r' || c == '\n') {
+            const bool ok = !overflow_;
+            buf_[ok ? len_ : 0] = '\0';
+            len_ = 0;
+            overflow_ = false;
+            return ok;
+        }
+        if (c == '\0') return false;  // stray NULs (a reset glitch) are not part of a command
+        if (len_ + 1 >= sizeof(buf_)) {
+            overflow_ = true;
+            return false;
+        }
+        if (!overflow_) buf_[len_++] = c;
+        return false;
+    }
+
+    char* line() { return buf_; }
+
+  private:
+    char buf_[kMaxCommandLine + 1];
+    size_t len_;
+    bool overflow_;
+    bool last_was_cr_;
+};
+
+// Parses one line in place (trims spaces; the argument is cut at its end).
+inline Command parseCommand(char* line) {
+    while (*line == ' ' || *line == '\t') ++line;
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t')) line[--n] = '\0';
+    if (n == 0) return Command{CommandKind::None, ""};
+    char* arg = line;
+    while (*arg && *arg != ' ' && *arg != '\t') ++arg;
+    if (*arg) {
+        *arg++ = '\0';
+        while (*arg == ' ' || *arg == '\t') ++arg;
+    }
+    struct Name {
+        const char* name;
+        CommandKind kind;
+        bool needs_arg;
+    };
+    static const Name kNames[] = {
+        {"state", CommandKind::State, false},
+        {"info", CommandKind::Info, false},
+        {"url", CommandKind::Url, true},
+        {"token", CommandKind::Token, true},
+        {"rediscover", CommandKind::Rediscover, false},
+        {"selftest", CommandKind::SelfTest, false},
+        {"reboot", CommandKind::Reboot, false},
+        {"help", CommandKind::Help, false},
+    };
+    for (const Name& k : kNames) {
+        if (strcmp(line, k.name) != 0) continue;
+        if (k.needs_arg && *arg == '\0') return Command{CommandKind::BadArg, "missing argument"};
+        if (!k.needs_arg && *arg != '\0') return Command{CommandKind::BadArg, "unexpected argument"};
+        return Command{k.kind, arg};
+    }
+    return Command{CommandKind::Unknown, line};
+}
+
+// A daemon URL the HTTP client can use: http:// only (the daemon serves plain HTTP on the LAN), a host, and
+// no spaces or control bytes. "-" is accepted by the caller separately (back to the configured URL).
+inline bool plausibleDaemonUrl(const char* url) {
+    if (strncmp(url, "http://", 7) != 0) return false;
+    const char* host = url + 7;
+    if (*host == '\0' || *host == '/' || *host == ':') return false;
+    for (const char* p = url; *p; ++p)
+        if (static_cast<unsigned char>(*p) <= 0x20 || static_cast<unsigned char>(*p) == 0x7F) return false;
+    return strlen(url) < 160;
+}
+
+// Decides when the state line goes out: when its text (ignoring the leading "GAUGE t=<ms>" field, which
+// changes every frame) differs from the last one printed -- but not more often than every min_gap_ms, so a
+// sweeping needle cannot flood the 115200 baud link (a change held back is printed at the next call after the
+// gap, so the final state is never lost) -- and at least every heartbeat_ms.
+class StateLineGate {
+  public:
+    StateLineGate() : has_last_(false), last_ms_(0) { last_[0] = '\0'; }
+
+    bool shouldPrint(const char* line, uint32_t now, uint32_t heartbeat_ms, uint32_t min_gap_ms) {
+        const char* body = skipTime(line);
+        const uint32_t since = static_cast<uint32_t>(now - last_ms_);
+        const bool changed = !has_last_ || strcmp(body, last_) != 0;
+        if ((changed && (!has_last_ || since >= min_gap_ms)) || since >= heartbeat_ms) {
+            strncpy(last_, body, sizeof(last_) - 1);
+            last_[sizeof(last_) - 1] = '\0';
+            last_ms_ = now;
+            has_last_ = true;
+            return true;
+        }
+        return false;
+    }
+    void reset() { has_last_ = false; }
+
+  private:
+    // "GAUGE t=123 phase=..." -> "phase=..."; a line without that shape is compared whole.
+    static const char* skipTime(const char* line) {
+        if (strncmp(line, "GAUGE t=", 8) != 0) return line;
+        const char* p = line + 8;
+        while (*p && *p != ' ') ++p;
+        return *p == ' ' ? p + 1 : p;
+    }
+    char last_[256];
+    bool has_last_;
+    uint32_t last_ms_;
+};
+
+}  // namespace esp32
+}  // namespace gauge

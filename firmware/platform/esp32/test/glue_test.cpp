@@ -1,0 +1,801 @@
+// Native tests of the Arduino-free half of the ESP32 glue, linked against the real core. Run with
+// `make -C firmware esp32-glue`. The Arduino half (main.cpp, poll_task.cpp, tft_canvas.h, json_usage.cpp)
+// cannot be compiled here; see docs/firmware.md.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+#include "board_config.h"
+#include "device.h"
+#include "http_outcome.h"
+#include "led_output.h"
+#include "render_plan.h"
+#include "serial_commands.h"
+#include "state_line.h"
+#include "usage_feed.h"
+
+using namespace gauge;
+using namespace gauge::esp32;
+
+namespace {
+
+// ---- A canvas that records what it is asked to draw
+// ----------------------------------------------------------
+struct Call {
+    std::string op;
+    int x, y, w, h;
+    std::string text;
+};
+
+class Recorder : public DialSurface {
+  public:
+    explicit Recorder(int w = cfg::kScreenW, int h = cfg::kScreenH) : w_(w), h_(h) {}
+    std::vector<Call> calls;
+    int pushes = 0;
+    int push_x = -1, push_y = -1;
+    bool out_of_bounds = false;
+
+    void fillRect(int16_t x, int16_t y, int16_t w, int16_t h, uint16_t) override {
+        check(x, y, w, h);
+        calls.push_back({"fillRect", x, y, w, h, ""});
+    }
+    void fillRoundRect(int16_t x, int16_t y, int16_t w, int16_t h, int16_t, uint16_t) override {
+        check(x, y, w, h);
+        calls.push_back({"fillRoundRect", x, y, w, h, ""});
+    }
+    void fillCircle(int16_t x, int16_t y, int16_t r, uint16_t) override {
+        check(x - r, y - r, 2 * r + 1, 2 * r + 1);
+        calls.push_back({"fillCircle", x, y, r, r, ""});
+    }
+    void drawArc(int16_t x, int16_t y, int16_t r, int16_t ir, uint16_t start, uint16_t end, uint16_t,
+                 uint16_t) override {
+        CHECK(start <= 360);
+        CHECK(end <= 360);
+        CHECK(ir <= r);
+        calls.push_back({"drawArc", x, y, start, end, ""});
+    }
+    void drawWideLine(float ax, float ay, float bx, float by, float, uint16_t) override {
+        check(static_cast<int>(fminf(ax, bx)), static_cast<int>(fminf(ay, by)), 1, 1);
+        calls.push_back({"drawWideLine", static_cast<int>(ax), static_cast<int>(ay), static_cast<int>(bx),
+                         static_cast<int>(by), ""});
+    }
+    void drawWedgeLine(float ax, float ay, float bx, float by, float, float, uint16_t) override {
+        check(static_cast<int>(lroundf(bx)), static_cast<int>(lroundf(by)), 1, 1);
+        calls.push_back({"drawWedgeLine", static_cast<int>(lroundf(ax)), static_cast<int>(lroundf(ay)),
+                         static_cast<int>(lroundf(bx)), static_cast<int>(lroundf(by)), ""});
+    }
+    void drawText(int16_t x, int16_t y, uint8_t size, uint16_t, uint16_t, const char* text,
+                  uint8_t len) override {
+        check(x, y, len * kGlyphW * size, kGlyphH * size);
+        calls.push_back({"drawText", x, y, size, len, std::string(text, len)});
+    }
+    void push(int16_t x, int16_t y) override {
+        ++pushes;
+        push_x = x;
+        push_y = y;
+    }
+    int count(const char* op) const {
+        int n = 0;
+        for (const Call& c : calls) n += c.op == op;
+        return n;
+    }
+    bool hasText(const std::string& t) const {
+        for (const Call& c : calls)
+            if (c.op == "drawText" && c.text == t) return true;
+        return false;
+    }
+
+  private:
+    // Anything drawn (beyond one pixel of anti-aliasing) outside the canvas would be lost or land elsewhere.
+    void check(int x, int y, int w, int h) {
+        if (x < -1 || y < -1 || x + w > w_ + 1 || y + h > h_ + 1) out_of_bounds = true;
+    }
+    int w_, h_;
+};
+
+class Surfaces : public SurfaceProvider {
+  public:
+    Recorder dials[kDialCount];
+    int requested_w[kDialCount] = {0, 0, 0, 0};
+    int requested_h[kDialCount] = {0, 0, 0, 0};
+    bool refuse = false;
+    DialSurface* surfaceFor(int dial, int16_t w, int16_t h) override {
+        if (refuse) return nullptr;
+        requested_w[dial] = w;
+        requested_h[dial] = h;
+        dials[dial] = Recorder(w, h);
+        return &dials[dial];
+    }
+    void clear() {
+        for (Recorder& r : dials) {
+            r.calls.clear();
+            r.pushes = 0;
+        }
+    }
+};
+
+// A small hand-made frame: one tach-like dial and three small ones, lamps, texts.
+Frame makeFrame() {
+    Frame f;
+    memset(&f, 0, sizeof f);
+    f.seq = 1;
+    f.layout_seq = 1;
+    f.background = 0x000000;
+    for (int i = 0; i < kDialCount; ++i) {
+        Dial& d = f.dials[i];
+        d.id = static_cast<DialId>(i);
+        d.cx = static_cast<int16_t>(i == 0 ? 100 : 270);
+        d.cy = static_cast<int16_t>(i == 0 ? 110 : 40 + 70 * (i - 1));
+        d.radius = static_cast<int16_t>(i == 0 ? 90 : 30);
+        d.arc_width = 5;
+        d.label_radius = static_cast<int16_t>(d.radius - 18);
+        d.needle_length = static_cast<int16_t>(d.radius - 6);
+        d.hub_radius = 4;
+        d.start_deg = -135.0f;
+        d.end_deg = 135.0f;
+        d.arc_color = 0x707070;
+        d.tick_color = 0xFFFFFF;
+        d.needle_color = 0xFF0000;
+        d.zone_count = 1;
+        d.zones[0] = Zone{90.0f, 135.0f, 0xFF0000};
+        d.tick_count = 2;
+        d.ticks[0] = Tick{-135.0f, 1, "0"};
+        d.ticks[1] = Tick{135.0f, 1, "10"};
+        d.label = TextBox{static_cast<int16_t>(d.cx - 30),
+                          static_cast<int16_t>(d.cy - 20),
+                          60,
+                          10,
+                          1,
+                          Align::Center,
+                          0xFFFFFF,
+                          "LBL",
+                          1};
+        d.value = TextBox{static_cast<int16_t>(d.cx - 30),
+                          static_cast<int16_t>(d.cy + 10),
+                          60,
+                          16,
+                          2,
+                          Align::Center,
+                          0xFFFFFF,
+                          "42",
+                          1};
+        d.needle_deg = 0.0f;
+        d.face_seq = 1;
+        d.needle_seq = 1;
+    }
+    for (int i = 0; i < kLampCount; ++i) {
+        LampView& l = f.lamps[i];
+        l.id = static_cast<LampId>(i);
+        l.x = static_cast<int16_t>(4 + 64 * i);
+        l.y = 214;
+        l.w = 58;
+        l.h = 22;
+        l.label_size = 1;
+        snprintf(l.label, sizeof l.label, "L%d", i);
+        l.color = 0x202020;
+        l.label_color = 0xFFFFFF;
+        l.seq = 1;
+    }
+    f.model = TextBox{10, 190, 120, 16, 2, Align::Left, 0xFFFFFF, "opus-4.5", 1};
+    f.status = TextBox{4, 2, 150, 10, 1, Align::Left, 0xFFFFFF, "LIVE", 1};
+    return f;
+}
+
+// A complete, valid payload as the feeder's lookup sees it.
+struct FakeJson {
+    struct Entry {
+        const char* name;
+        JsonValueView v;
+    };
+    std::vector<Entry> entries;
+    JsonValueView operator()(const UsageFieldInfo& f) const {
+        for (const Entry& e : entries)
+            if (strcmp(e.name, f.name) == 0) return e.v;
+        return jsonMissing();
+    }
+    void num(const char* n, double x) {
+        entries.push_back({n, JsonValueView{JsonKind::Number, false, x, nullptr, 0}});
+    }
+    void boolean(const char* n, bool b) {
+        entries.push_back({n, JsonValueView{JsonKind::Bool, b, 0.0, nullptr, 0}});
+    }
+    void str(const char* n, const char* s, size_t len) {
+        entries.push_back({n, JsonValueView{JsonKind::String, false, 0.0, s, len}});
+    }
+    void null(const char* n) {
+        entries.push_back({n, JsonValueView{JsonKind::Null, false, 0.0, nullptr, 0}});
+    }
+    void other(const char* n) {
+        entries.push_back({n, JsonValueView{JsonKind::Other, false, 0.0, nullptr, 0}});
+    }
+};
+
+FakeJson cruisingPayload() {
+    FakeJson j;
+    j.num("v", 1);
+    j.num("ts", 1763776000000.0);
+    j.num("rate_1m", 600000);
+    j.num("rate_redline", 1000000);
+    j.num("window_5h_tokens", 4000000);
+    j.num("window_5h_pct", 0.4);
+    j.num("window_5h_reset_in_s", 3600);
+    j.num("thinking_ratio", 0.25);
+    j.num("cache_hit_rate", 0.9);
+    j.str("last_model", "claude-opus-4-5-20251101", 24);
+    j.num("sessions_active", 1);
+    j.boolean("hot", false);
+    j.boolean("warn", false);
+    j.boolean("stall", false);
+    j.boolean("idle", false);
+    j.boolean("stale", false);
+    j.str("source", "jsonl", 5);
+    return j;
+}
+
+// A byte source for readBody(): serves `data` in `chunk`-sized pieces, then stays open or closes.
+struct FakeSource {
+    std::string data;
+    size_t pos = 0;
+    size_t chunk = 7;
+    bool close_at_end = true;
+    int available() {
+        const size_t left = data.size() - pos;
+        return static_cast<int>(left < chunk ? left : chunk);
+    }
+    int read(uint8_t* buf, size_t n) {
+        const size_t left = data.size() - pos;
+        if (n > left) n = left;
+        memcpy(buf, data.data() + pos, n);
+        pos += n;
+        return static_cast<int>(n);
+    }
+    bool connected() { return !(close_at_end && pos == data.size()); }
+};
+
+struct FakeClock {
+    uint32_t t = 5000;
+};
+
+}  // namespace
+
+// ---- Angles and geometry
+// ------------------------------------------------------------------------------------------
+TEST_CASE("Angles: frame degrees (0 = 12 o'clock) map to TFT_eSPI's (0 = 6 o'clock), clockwise") {
+    CHECK(toTftArcDeg(0.0f) == 180);
+    CHECK(toTftArcDeg(90.0f) == 270);
+    CHECK(toTftArcDeg(-90.0f) == 90);
+    CHECK(toTftArcDeg(180.0f) == 0);
+    CHECK(toTftArcDeg(-180.0f) == 0);
+    CHECK(toTftArcDeg(-135.0f) == 45);
+    CHECK(toTftArcDeg(135.0f) == 315);
+    CHECK(toTftArcDeg(359.6f) == 180);
+    CHECK(toTftArcDeg(-720.0f) == 180);
+    CHECK(toTftArcDeg(NAN) == 180);
+}
+
+TEST_CASE("Angles: arc spans keep their clockwise direction and drop the undrawable") {
+    ArcSpan s = arcSpan(-135.0f, 135.0f);  // the tach: lower left, over the top, to lower right
+    CHECK(s.visible);
+    CHECK(s.start == 45);
+    CHECK(s.end == 315);
+    s = arcSpan(90.0f, 270.0f);  // 3 o'clock through 6 to 9: TFT 270 -> 90, passing 0 (drawArc splits it)
+    CHECK(s.visible);
+    CHECK(s.start == 270);
+    CHECK(s.end == 90);
+    s = arcSpan(-180.0f, 180.0f);
+    CHECK(s.visible);
+    CHECK(s.start == 0);
+    CHECK(s.end == 360);
+    CHECK_FALSE(arcSpan(10.0f, 10.0f).visible);
+    CHECK_FALSE(arcSpan(20.0f, 10.0f).visible);
+    CHECK_FALSE(arcSpan(10.0f, 10.3f).visible);
+    CHECK_FALSE(arcSpan(NAN, 10.0f).visible);
+    CHECK_FALSE(arcSpan(0.0f, INFINITY).visible);
+}
+
+TEST_CASE("Geometry: polar points follow frame.h (cx + r sin a, cy - r cos a)") {
+    PointF p = polarPoint(100, 100, 10, 0);
+    CHECK(p.x == doctest::Approx(100));
+    CHECK(p.y == doctest::Approx(90));
+    p = polarPoint(100, 100, 10, 90);
+    CHECK(p.x == doctest::Approx(110));
+    CHECK(p.y == doctest::Approx(100));
+    p = polarPoint(100, 100, 10, -90);
+    CHECK(p.x == doctest::Approx(90));
+    p = polarPoint(100, 100, 10, 180);
+    CHECK(p.y == doctest::Approx(110));
+}
+
+TEST_CASE("Text: placement in its box for each alignment, vertically centred, cut to the box width") {
+    TextBox t{10, 20, 60, 16, 1, Align::Left, 0xFFFFFF, "abcd", 1};
+    TextPlacement p = placeText(t);
+    CHECK(p.x == 10);
+    CHECK(p.y == 24);  // (16 - 8) / 2
+    CHECK(p.chars == 4);
+    t.align = Align::Center;
+    CHECK(placeText(t).x == 10 + (60 - 24) / 2);
+    t.align = Align::Right;
+    CHECK(placeText(t).x == 10 + 60 - 24);
+    t.size = 2;  // 12 px per char: 5 fit in 60 px
+    strcpy(t.text, "abcdefghij");
+    t.align = Align::Left;
+    p = placeText(t);
+    CHECK(p.chars == 5);
+    CHECK(p.y == 20);  // (16 - 16) / 2
+    t.size = 0;        // treated as 1
+    CHECK(placeText(t).chars == 10);
+    t.w = 0;
+    CHECK(placeText(t).chars == 0);
+}
+
+// ---- The renderer
+// -----------------------------------------------------------------------------------------------
+TEST_CASE("Renderer: the first frame draws everything, each dial once through its sprite") {
+    Recorder screen;
+    Surfaces surfaces;
+    FrameRenderer r;
+    r.attach(&screen, &surfaces);
+    const Frame f = makeFrame();
+    const RenderStats st = r.render(f);
+    CHECK(st.full == 1);
+    CHECK(st.dials == kDialCount);
+    CHECK(st.sprites == kDialCount);
+    CHECK(st.lamps == kLampCount);
+    REQUIRE(!screen.calls.empty());
+    CHECK(screen.calls[0].op == "fillRect");
+    CHECK(screen.calls[0].w == cfg::kScreenW);
+    CHECK(screen.calls[0].h == cfg::kScreenH);
+    for (int i = 0; i < kDialCount; ++i) {
+        const Recorder& s = surfaces.dials[i];
+        CHECK(s.pushes == 1);
+        CHECK(s.push_x == r.layout(i).rect.x);
+        CHECK(s.push_y == r.layout(i).rect.y);
+        CHECK(s.count("drawArc") == 2);  // base arc + one zone
+        CHECK(s.count("drawWedgeLine") == 1);
+        CHECK(s.count("fillCircle") == 1);
+        CHECK(s.hasText("42"));  // the value box lies inside the dial: drawn into the sprite
+        CHECK_FALSE(s.out_of_bounds);
+    }
+    CHECK(screen.count("fillRoundRect") == kLampCount);
+    CHECK(screen.hasText("opus-4.5"));
+    CHECK(screen.hasText("LIVE"));
+    CHECK_FALSE(screen.out_of_bounds);
+}
+
+TEST_CASE("Renderer: an unchanged frame draws nothing; a moved needle recomposes only its dial") {
+    Recorder screen;
+    Surfaces surfaces;
+    FrameRenderer r;
+    r.attach(&screen, &surfaces);
+    Frame f = makeFrame();
+    r.render(f);
+    screen.calls.clear();
+    surfaces.clear();
+
+    RenderStats st = r.render(f);
+    CHECK(st.dials == 0);
+    CHECK(st.texts == 0);
+    CHECK(st.lamps == 0);
+    CHECK(screen.calls.empty());
+
+    f.dials[static_cast<int>(DialId::Boost)].needle_deg = 45.0f;
+    f.dials[static_cast<int>(DialId::Boost)].needle_seq = 2;
+    st = r.render(f);
+    CHECK(st.dials == 1);
+    CHECK(surfaces.dials[static_cast<int>(DialId::Boost)].pushes == 1);
+    CHECK(surfaces.dials[static_cast<int>(DialId::Tach)].pushes == 0);
+    CHECK(screen.calls.empty());  // the sprite covers nothing else on this layout
+    // The needle points at 45 degrees from the dial's centre, in sprite coordinates.
+    const Recorder& s = surfaces.dials[static_cast<int>(DialId::Boost)];
+    const Dial& d = f.dials[static_cast<int>(DialId::Boost)];
+    const DialLayout& lay = r.layout(static_cast<int>(DialId::Boost));
+    for (const Call& c : s.calls) {
+        if (c.op != "drawWedgeLine") continue;
+        CHECK(c.x == d.cx - lay.rect.x);
+        CHECK(c.y == d.cy - lay.rect.y);
+        const PointF tip = polarPoint(d.cx - lay.rect.x, d.cy - lay.rect.y, d.needle_length, 45.0f);
+        CHECK(c.w == lroundf(tip.x));
+        CHECK(c.h == lroundf(tip.y));
+    }
+}
+
+TEST_CASE("Renderer: lamps and texts redraw on their own seq; a layout change redraws everything") {
+    Recorder screen;
+    Surfaces surfaces;
+    FrameRenderer r;
+    r.attach(&screen, &surfaces);
+    Frame f = makeFrame();
+    r.render(f);
+    screen.calls.clear();
+    surfaces.clear();
+
+    f.lamps[2].seq = 7;
+    f.lamps[2].color = 0xFF0000;
+    RenderStats st = r.render(f);
+    CHECK(st.lamps == 1);
+    CHECK(st.dials == 0);
+    CHECK(screen.count("fillRoundRect") == 1);
+
+    screen.calls.clear();
+    strcpy(f.status.text, "NO SIGNAL");
+    f.status.seq = 9;
+    st = r.render(f);
+    CHECK(st.texts == 1);
+    CHECK(screen.hasText("NO SIGNAL"));
+
+    screen.calls.clear();
+    f.layout_seq = 2;
+    st = r.render(f);
+    CHECK(st.full == 1);
+    CHECK(st.dials == kDialCount);
+    CHECK(st.lamps == kLampCount);
+}
+
+TEST_CASE("Renderer: without sprites (out of memory) dials are drawn straight on the screen") {
+    Recorder screen;
+    Surfaces surfaces;
+    surfaces.refuse = true;
+    FrameRenderer r;
+    r.attach(&screen, &surfaces);
+    const RenderStats st = r.render(makeFrame());
+    CHECK(st.dials == kDialCount);
+    CHECK(st.sprites == 0);
+    CHECK(screen.count("drawWedgeLine") == kDialCount);
+    CHECK_FALSE(screen.out_of_bounds);
+}
+
+TEST_CASE("Renderer: a hostile frame (huge counts, NaN needle, text without NUL) stays in bounds") {
+    Recorder screen;
+    Surfaces surfaces;
+    FrameRenderer r;
+    r.attach(&screen, &surfaces);
+    Frame f = makeFrame();
+    f.dials[0].zone_count = 200;
+    f.dials[0].tick_count = 200;
+    f.dials[0].needle_deg = NAN;
+    f.dials[1].needle_deg = 1e30f;
+    memset(f.model.text, 'x', sizeof f.model.text);  // no terminator at all
+    memset(f.lamps[0].label, 'y', sizeof f.lamps[0].label);
+    r.render(f);
+    for (const Recorder& s : surfaces.dials) CHECK_FALSE(s.out_of_bounds);
+    CHECK_FALSE(screen.out_of_bounds);
+}
+
+// ---- The renderer on the real core's layout
+// ---------------------------------------------------------------------
+TEST_CASE("Renderer on the core's layout: sprites fit the screen, never overlap, and fit the RAM budget") {
+    Device dev;
+    dev.boot(1000);
+    dev.update(1000);
+    Recorder screen;
+    Surfaces surfaces;
+    FrameRenderer r;
+    r.attach(&screen, &surfaces);
+    r.render(dev.frame());
+    long bytes8 = 0;
+    for (int i = 0; i < kDialCount; ++i) {
+        const Rect a = r.layout(i).rect;
+        CHECK(a.x >= 0);
+        CHECK(a.y >= 0);
+        CHECK(a.x + a.w <= cfg::kScreenW);
+        CHECK(a.y + a.h <= cfg::kScreenH);
+        CHECK(surfaces.requested_w[i] == a.w);
+        CHECK(surfaces.requested_h[i] == a.h);
+        bytes8 += static_cast<long>(a.w) * a.h;  // 8-bit sprite: one byte per pixel
+        for (int j = i + 1; j < kDialCount; ++j) CHECK_FALSE(rectsIntersect(a, r.layout(j).rect));
+        // No lamp sits under a dial's sprite, so a needle move never blanks a lamp.
+        for (int k = 0; k < kLampCount; ++k) {
+            const LampView& l = dev.frame().lamps[k];
+            CHECK_FALSE(rectsIntersect(a, Rect{l.x, l.y, l.w, l.h}));
+        }
+        CHECK_FALSE(surfaces.dials[i].out_of_bounds);
+    }
+    MESSAGE("8-bit dial sprites need " << bytes8 << " bytes");
+    CHECK(bytes8 <= 72 * 1024);  // the tach alone at 16 bits would already be ~80 kB
+}
+
+TEST_CASE("Renderer on the core's layout: the self-test sweep moves every needle, idle frames draw nothing") {
+    Device dev;
+    dev.boot(0);
+    Recorder screen;
+    Surfaces surfaces;
+    FrameRenderer r;
+    r.attach(&screen, &surfaces);
+    int needle_redraws[kDialCount] = {0, 0, 0, 0};
+    for (uint32_t t = 0; t <= cfg::kSelfTestMs + 500; t += 20) {
+        dev.update(t);
+        surfaces.clear();
+        r.render(dev.frame());
+        for (int i = 0; i < kDialCount; ++i) needle_redraws[i] += surfaces.dials[i].pushes;
+    }
+    for (int i = 0; i < kDialCount; ++i) CHECK(needle_redraws[i] > 10);
+    // Well after the sweep, with no signal settled, frames stop changing the dials.
+    for (uint32_t t = 20000; t < 20100; t += 20) dev.update(t);
+    r.render(dev.frame());
+    surfaces.clear();
+    screen.calls.clear();
+    dev.update(20120);
+    const RenderStats st = r.render(dev.frame());
+    CHECK(st.dials == 0);
+}
+
+// ---- Feeding the decoder
+// --------------------------------------------------------------------------------------------
+TEST_CASE("Feed: a full payload walks every field of the table and decodes") {
+    UsageDecoder dec;
+    Usage u = usageDefaults();
+    const FakeJson j = cruisingPayload();
+    std::vector<std::string> asked;
+    const DecodeStatus s = feedUsage(dec, u, [&](const UsageFieldInfo& f) {
+        asked.push_back(f.name);
+        return j(f);
+    });
+    CHECK(s == DecodeStatus::Ok);
+    CHECK(asked.size() == kUsageFieldCount);
+    CHECK(u.rate_1m == doctest::Approx(600000));
+    CHECK(u.has_reset);
+    CHECK(u.window_5h_reset_in_s == 3600);
+    CHECK(strcmp(u.last_model, "claude-opus-4-5-20251101") == 0);
+    CHECK(strcmp(u.source, "jsonl") == 0);
+    CHECK(dec.report().present == kUsageFieldCount);
+}
+
+TEST_CASE("Feed: missing and null differ; wrong types are the decoder's business") {
+    UsageDecoder dec;
+    Usage u = usageDefaults();
+    FakeJson j;
+    j.num("rate_1m", 1000);
+    j.null("window_5h_reset_in_s");  // valid null: no active block
+    j.other("thinking_ratio");       // an array or object
+    j.str("last_model", "a\0b", 3);  // embedded NUL is passed through with its length
+    CHECK(feedUsage(dec, u, j) == DecodeStatus::Ok);
+    CHECK_FALSE(u.has_reset);
+    CHECK(u.thinking_ratio == 0.0f);
+    CHECK(dec.report().defaulted >= 1);
+    CHECK(strlen(u.last_model) == 3);  // the NUL became printable
+    CHECK(dec.report().present == 4);
+}
+
+TEST_CASE("Feed: no known field, or a wrong version, is rejected and leaves the output alone") {
+    UsageDecoder dec;
+    Usage u = usageDefaults();
+    u.rate_1m = 123.0f;
+    FakeJson none;
+    CHECK(feedUsage(dec, u, none) == DecodeStatus::NoKnownFields);
+    CHECK(u.rate_1m == 123.0f);
+    FakeJson v2 = cruisingPayload();
+    v2.entries[0].v.number = 2;
+    CHECK(feedUsage(dec, u, v2) == DecodeStatus::BadVersion);
+    CHECK(u.rate_1m == 123.0f);
+}
+
+TEST_CASE("Feed + device: a decoded payload turns the state line LIVE with the model readout") {
+    Device dev;
+    dev.boot(0);
+    for (uint32_t t = 0; t <= cfg::kSelfTestMs; t += 50) dev.update(t);
+    UsageDecoder dec;
+    Usage u = usageDefaults();
+    const DecodeStatus s = feedUsage(dec, u, cruisingPayload());
+    CHECK(dev.tick(1600) == PollAction::StartRequest);
+    dev.onDecoded(1650, s, u);
+    dev.update(1700);
+    char line[kStateLineMax];
+    formatStateLine(dev.frame(), line, sizeof line);
+    CHECK(std::string(line).find("phase=LIVE") != std::string::npos);
+    CHECK(std::string(line).find("model=opus-4.5") != std::string::npos);
+}
+
+// ---- HTTP results
+// --------------------------------------------------------------------------------------------------
+TEST_CASE("HTTP: status codes and HTTPClient errors map onto the core's outcomes") {
+    CHECK(classifyHttpResult(200).read_body);
+    CHECK(classifyHttpResult(204).read_body);
+    CHECK(classifyHttpResult(401).outcome == PollOutcome::Unauthorized);
+    CHECK(classifyHttpResult(403).outcome == PollOutcome::Unauthorized);
+    CHECK(classifyHttpResult(404).outcome == PollOutcome::HttpError);
+    CHECK(classifyHttpResult(500).outcome == PollOutcome::HttpError);
+    CHECK(classifyHttpResult(302).outcome == PollOutcome::HttpError);
+    CHECK(classifyHttpResult(101).outcome == PollOutcome::HttpError);
+    CHECK(classifyHttpResult(httpc::kConnectionRefused).outcome == PollOutcome::ConnectFailed);
+    CHECK(classifyHttpResult(httpc::kConnectionLost).outcome == PollOutcome::ConnectFailed);
+    CHECK(classifyHttpResult(httpc::kSendHeaderFailed).outcome == PollOutcome::ConnectFailed);
+    CHECK(classifyHttpResult(httpc::kReadTimeout).outcome == PollOutcome::Timeout);
+    CHECK(classifyHttpResult(httpc::kNoHttpServer).outcome == PollOutcome::BadBody);
+    CHECK(classifyHttpResult(httpc::kEncoding).outcome == PollOutcome::BadBody);
+    CHECK(classifyHttpResult(httpc::kTooLessRam).outcome == PollOutcome::HttpError);
+    CHECK(classifyHttpResult(-99).outcome == PollOutcome::HttpError);
+    for (int code = -11; code <= 599; ++code) {
+        const HttpVerdict v = classifyHttpResult(code);
+        CHECK((v.read_body || v.outcome != PollOutcome::Ok));  // only a 2xx can ever become Ok
+    }
+}
+
+TEST_CASE("Body: reads exactly the declared length in pieces and NUL-terminates") {
+    FakeSource src;
+    src.data = "{\"rate_1m\":1}";
+    src.close_at_end = false;  // keep-alive: the length, not the close, ends the body
+    FakeClock clk;
+    char buf[64];
+    size_t n = 0;
+    const BodyStatus s = readBody(
+        src, buf, sizeof buf, static_cast<long>(src.data.size()), 1500, [&] { return clk.t; },
+        [&] { clk.t += 1; }, &n);
+    CHECK(s == BodyStatus::Complete);
+    CHECK(n == src.data.size());
+    CHECK(std::string(buf) == src.data);
+}
+
+TEST_CASE("Body: too large, truncated, stalled and close-delimited bodies") {
+    FakeClock clk;
+    char buf[16];
+    size_t n = 0;
+    auto now = [&] { return clk.t; };
+    auto idle = [&] { clk.t += 10; };
+
+    FakeSource big;
+    big.data = std::string(100, 'x');
+    CHECK(readBody(big, buf, sizeof buf, 100, 1500, now, idle, &n) == BodyStatus::TooLarge);
+    CHECK(big.pos == 0);  // refused before reading a byte
+
+    FakeSource cut;
+    cut.data = "{\"a\":";
+    CHECK(readBody(cut, buf, sizeof buf, 12, 1500, now, idle, &n) == BodyStatus::Truncated);
+    CHECK(bodyFailureOutcome(BodyStatus::Truncated) == PollOutcome::BadBody);
+
+    FakeSource stall;
+    stall.data = "{\"a\":";
+    stall.close_at_end = false;  // headers came, then nothing: the deadline must fire
+    const uint32_t t0 = clk.t;
+    CHECK(readBody(stall, buf, sizeof buf, 12, 1500, now, idle, &n) == BodyStatus::TimedOut);
+    CHECK(clk.t - t0 >= 1500);
+    CHECK(clk.t - t0 < 1600);
+    CHECK(bodyFailureOutcome(BodyStatus::TimedOut) == PollOutcome::Timeout);
+
+    FakeSource closed;
+    closed.data = "{\"v\":1}";
+    CHECK(readBody(closed, buf, sizeof buf, -1, 1500, now, idle, &n) == BodyStatus::Complete);
+    CHECK(std::string(buf) == "{\"v\":1}");
+
+    FakeSource endless;
+    endless.data = std::string(40, 'y');
+    CHECK(readBody(endless, buf, sizeof buf, -1, 1500, now, idle, &n) == BodyStatus::TooLarge);
+    CHECK(n <= sizeof buf - 1);
+
+    FakeSource empty;
+    empty.data = "";
+    CHECK(readBody(empty, buf, sizeof buf, 0, 1500, now, idle, &n) == BodyStatus::Complete);
+    CHECK(n == 0);
+    CHECK(buf[0] == '\0');
+}
+
+TEST_CASE("Body: the deadline is wrap-safe across millis() overflow") {
+    FakeClock clk;
+    clk.t = 0xFFFFFF00u;
+    FakeSource stall;
+    stall.data = "{";
+    stall.close_at_end = false;
+    char buf[16];
+    size_t n = 0;
+    CHECK(readBody(
+              stall, buf, sizeof buf, 5, 1000, [&] { return clk.t; }, [&] { clk.t += 10; }, &n) ==
+          BodyStatus::TimedOut);
+    CHECK(clk.t < 0x1000u);  // it wrapped and still stopped after ~1000 ms
+}
+
+// ---- LEDs
+// --------------------------------------------------------------------------------------------------------
+TEST_CASE("LEDs: the CYD's active-low RGB LED gets inverted duties; active-high passes through") {
+    RgbDuty d = rgbLedDuty(0xFF0000, true);
+    CHECK(d.r == 0);
+    CHECK(d.g == 255);
+    CHECK(d.b == 255);
+    d = rgbLedDuty(0x001000, true);  // the core's dim green "all clear"
+    CHECK(d.r == 255);
+    CHECK(d.g == 255 - 0x10);
+    CHECK(d.b == 255);
+    d = rgbLedDuty(0x123456, false);
+    CHECK(d.r == 0x12);
+    CHECK(d.g == 0x34);
+    CHECK(d.b == 0x56);
+    d = rgbLedDuty(0xFF000000u, true);  // bits above RGB888 are ignored: off
+    CHECK(d.r == 255);
+}
+
+TEST_CASE("LEDs: discrete lamp pins follow the frame's mask and polarity") {
+    const uint8_t mask = lampBit(LampId::Hot) | lampBit(LampId::NoSignal);
+    CHECK(discreteLedLevel(mask, LampId::Hot, false));
+    CHECK_FALSE(discreteLedLevel(mask, LampId::Warn, false));
+    CHECK(discreteLedLevel(mask, LampId::NoSignal, false));
+    CHECK_FALSE(discreteLedLevel(mask, LampId::Hot, true));
+    CHECK(discreteLedLevel(mask, LampId::Idle, true));
+    // The board table is indexed by LampId.
+    CHECK(sizeof(kDiscreteLedPins) / sizeof(kDiscreteLedPins[0]) == static_cast<size_t>(kLampCount));
+}
+
+// ---- Serial
+// ------------------------------------------------------------------------------------------------------
+TEST_CASE("Serial: lines end at CR, LF or CRLF; NULs are ignored; overlong lines are dropped whole") {
+    LineReader r;
+    std::vector<std::string> lines;
+    auto feed = [&](const std::string& s) {
+        for (char c : s)
+            if (r.push(c)) lines.push_back(r.line());
+    };
+    feed("state\r\ninfo\nhelp\r");
+    feed(std::string("sel\0ftest\n", 10));
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[0] == "state");
+    CHECK(lines[1] == "info");
+    CHECK(lines[2] == "help");
+    CHECK(lines[3] == "selftest");
+    lines.clear();
+    feed(std::string(5000, 'z') + "\nstate\n");
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "state");
+}
+
+TEST_CASE("Serial: commands parse with their arguments; bad ones are reported") {
+    char a[] = "  url   http://192.168.1.5:7337/usage  ";
+    Command c = parseCommand(a);
+    CHECK(c.kind == CommandKind::Url);
+    CHECK(std::string(c.arg) == "http://192.168.1.5:7337/usage");
+    char b[] = "token -";
+    c = parseCommand(b);
+    CHECK(c.kind == CommandKind::Token);
+    CHECK(std::string(c.arg) == "-");
+    char e[] = "url";
+    CHECK(parseCommand(e).kind == CommandKind::BadArg);
+    char f[] = "reboot now";
+    CHECK(parseCommand(f).kind == CommandKind::BadArg);
+    char g[] = "fly";
+    CHECK(parseCommand(g).kind == CommandKind::Unknown);
+    char h[] = "   ";
+    CHECK(parseCommand(h).kind == CommandKind::None);
+    char i[] = "STATE";
+    CHECK(parseCommand(i).kind == CommandKind::Unknown);
+    for (const char* name : {"state", "info", "rediscover", "selftest", "reboot", "help"}) {
+        char buf[32];
+        strcpy(buf, name);
+        CHECK(parseCommand(buf).kind != CommandKind::Unknown);
+    }
+}
+
+TEST_CASE("Serial: daemon URLs must be plain http with a host and no spaces") {
+    CHECK(plausibleDaemonUrl("http://192.168.1.5:7337/usage"));
+    CHECK(plausibleDaemonUrl("http://studio.local:7337/usage"));
+    CHECK_FALSE(plausibleDaemonUrl("https://x/usage"));
+    CHECK_FALSE(plausibleDaemonUrl("http://"));
+    CHECK_FALSE(plausibleDaemonUrl("http:///usage"));
+    CHECK_FALSE(plausibleDaemonUrl("http://a b/usage"));
+    CHECK_FALSE(plausibleDaemonUrl("ftp://x"));
+    CHECK_FALSE(plausibleDaemonUrl(("http://" + std::string(300, 'a')).c_str()));
+}
+
+TEST_CASE("Serial: the state line goes out on change (rate-limited) and at least every second") {
+    StateLineGate g;
+    CHECK(g.shouldPrint("GAUGE t=0 phase=SELFTEST tach=0.0", 0, 1000, 100));
+    CHECK_FALSE(g.shouldPrint("GAUGE t=16 phase=SELFTEST tach=0.0", 16, 1000, 100));  // only t changed
+    CHECK_FALSE(g.shouldPrint("GAUGE t=50 phase=SELFTEST tach=5.0", 50, 1000, 100));  // changed, too soon
+    CHECK(g.shouldPrint("GAUGE t=100 phase=SELFTEST tach=5.0", 100, 1000, 100));      // held change goes out
+    CHECK_FALSE(g.shouldPrint("GAUGE t=900 phase=SELFTEST tach=5.0", 900, 1000, 100));
+    CHECK(g.shouldPrint("GAUGE t=1100 phase=SELFTEST tach=5.0", 1100, 1000, 100));  // heartbeat
+    // Across the uint32 millis wrap.
+    StateLineGate w;
+    CHECK(w.shouldPrint("GAUGE t=1 phase=LIVE", 0xFFFFFFF0u, 1000, 100));
+    CHECK_FALSE(w.shouldPrint("GAUGE t=2 phase=LIVE", 0x10u, 1000, 100));
+    CHECK(w.shouldPrint("GAUGE t=3 phase=LIVE", 0x400u, 1000, 100));
+}
+
+TEST_CASE("Board config: defaults describe a board without LEDs unless the build flags say otherwise") {
+    CHECK(std::string(kBoardName) == "unknown");
+    for (int8_t p : kRgbLedPins) CHECK(p == -1);
+    for (int8_t p : kDiscreteLedPins) CHECK(p == -1);
+    CHECK(kMaxBodyBytes >= 2048);
+    CHECK(kStateLineHeartbeatMs <= 1000);
+}
