@@ -308,7 +308,9 @@ void Cluster::setLink(uint32_t now, const LinkState& link) {
 
 bool Cluster::signalLostAt(uint32_t t) const {
     const uint32_t since = ever_good_ ? last_good_ms_ : boot_ms_;
-    return t - since >= cfg::kNoSignalAfterMs;
+    // Signed: a step time just before `since` (an out-of-order timestamp) is not 49 days later. The caller
+    // latches the result, so the difference wrapping after 24 days does not matter.
+    return static_cast<int32_t>(t - since) >= static_cast<int32_t>(cfg::kNoSignalAfterMs);
 }
 
 // Advances the needles to `now` in fixed steps aligned to boot time.

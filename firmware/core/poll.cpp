@@ -69,15 +69,15 @@ uint32_t Poller::backoffMs(uint32_t failures) {
 }
 
 void Poller::refreshSignal(uint32_t now) {
-    // Unsigned elapsed time is right up to 49 days; latching here keeps NO SIGNAL on past that.
-    const uint32_t since = ever_good_ ? last_good_ms_ : boot_ms_;
-    if (now - since >= cfg::kNoSignalAfterMs) lost_ = true;
+    // Latching here (tick() runs every loop) keeps NO SIGNAL on even when the difference later wraps.
+    if (noSignal(now)) lost_ = true;
 }
 
 bool Poller::noSignal(uint32_t now) const {
     if (lost_) return true;
     const uint32_t since = ever_good_ ? last_good_ms_ : boot_ms_;
-    return now - since >= cfg::kNoSignalAfterMs;
+    // A `now` slightly before `since` (a caller's out-of-order timestamp) is "no time passed", not 49 days.
+    return static_cast<int32_t>(now - since) >= static_cast<int32_t>(cfg::kNoSignalAfterMs);
 }
 
 uint32_t Poller::msUntilNextPoll(uint32_t now) const {

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <initializer_list>
 #include <string>
 
 #include "usage.h"

@@ -1,0 +1,102 @@
+// Lamps: priorities, blink patterns, the RGB LED and the discrete LED mask.
+#include <doctest/doctest.h>
+
+#include "lamps.h"
+
+using gauge::lampBit;
+using gauge::LampId;
+using gauge::LampInputs;
+using gauge::Lamps;
+
+namespace {
+LampInputs inputs(bool hot, bool warn, bool stall, bool idle, bool no_signal) {
+    return LampInputs{hot, warn, stall, idle, no_signal, false};
+}
+}  // namespace
+
+TEST_CASE("Lamps: priority order NOSIG > HOT > WARN > STALL > IDLE") {
+    Lamps l;
+    CHECK(l.update(0, inputs(true, true, true, true, false)).top == static_cast<int8_t>(LampId::Hot));
+    CHECK(l.update(10, inputs(false, true, true, true, false)).top == static_cast<int8_t>(LampId::Warn));
+    CHECK(l.update(20, inputs(false, false, true, true, false)).top == static_cast<int8_t>(LampId::Stall));
+    CHECK(l.update(30, inputs(false, false, false, true, false)).top == static_cast<int8_t>(LampId::Idle));
+    CHECK(l.update(40, inputs(false, false, false, false, false)).top == -1);
+    for (int i = 1; i < gauge::kLampCount; ++i) {
+        const auto hi = gauge::kLampStyles[static_cast<int>(gauge::kLampPriorityOrder[i - 1])].priority;
+        const auto lo = gauge::kLampStyles[static_cast<int>(gauge::kLampPriorityOrder[i])].priority;
+        CHECK(hi > lo);
+    }
+}
+
+TEST_CASE("Lamps: NO SIGNAL hides the payload's lamps") {
+    Lamps l;
+    const auto& s = l.update(0, inputs(true, true, true, true, true));
+    CHECK(s.active_mask == lampBit(LampId::NoSignal));
+    CHECK(s.top == static_cast<int8_t>(LampId::NoSignal));
+    CHECK(s.rgb_led == 0xFF0000);
+}
+
+TEST_CASE("Lamps: HOT blinks fast from the moment it turns on, the LED follows the top lamp") {
+    Lamps l;
+    l.update(1000, inputs(false, false, false, false, false));
+    CHECK(l.state().rgb_led == gauge::kLedAllClear);
+    l.update(1003, inputs(true, false, false, false, false));  // turns on: phase starts lit
+    CHECK((l.state().lit_mask & lampBit(LampId::Hot)));
+    CHECK(l.state().rgb_led == 0xFF0000);
+    l.update(1003 + 124, inputs(true, false, false, false, false));
+    CHECK((l.state().lit_mask & lampBit(LampId::Hot)));
+    l.update(1003 + 125, inputs(true, false, false, false, false));
+    CHECK_FALSE((l.state().lit_mask & lampBit(LampId::Hot)));
+    CHECK((l.state().active_mask & lampBit(LampId::Hot)));  // logically still on
+    CHECK(l.state().rgb_led == gauge::kLedOff);
+    l.update(1003 + 250, inputs(true, false, false, false, false));
+    CHECK((l.state().lit_mask & lampBit(LampId::Hot)));
+}
+
+TEST_CASE("Lamps: WARN and IDLE are steady, STALL and NOSIG blink at their own rates") {
+    Lamps l;
+    for (uint32_t t = 0; t < 3000; t += 7) {
+        const auto& s = l.update(t, inputs(false, true, true, true, false));
+        CHECK((s.lit_mask & lampBit(LampId::Warn)));
+        CHECK((s.lit_mask & lampBit(LampId::Idle)));
+        CHECK(bool(s.lit_mask & lampBit(LampId::Stall)) == (t % 600 < 300));
+        CHECK(s.rgb_led == 0xFF8000);  // WARN on top, steady amber
+    }
+    Lamps n;
+    for (uint32_t t = 0; t < 3000; t += 7) {
+        const auto& s = n.update(t, inputs(false, false, false, false, true));
+        CHECK(bool(s.lit_mask & lampBit(LampId::NoSignal)) == (t % 1000 < 500));
+        CHECK(s.rgb_led == ((t % 1000 < 500) ? 0xFF0000u : gauge::kLedOff));
+        CHECK(s.lit_mask == (s.rgb_led ? lampBit(LampId::NoSignal) : 0));  // discrete pins match
+    }
+}
+
+TEST_CASE("Lamps: IDLE alone is a dim blue LED") {
+    Lamps l;
+    const auto& s = l.update(0, inputs(false, false, false, true, false));
+    CHECK(s.rgb_led == 0x000030);
+}
+
+TEST_CASE("Lamps: self-test lights all and cycles the LED red, green, blue") {
+    Lamps l;
+    LampInputs in{false, false, false, false, false, true};
+    CHECK(l.update(500, in).lit_mask == 0x1F);
+    CHECK(l.state().rgb_led == 0xFF0000);
+    CHECK(l.update(1000, in).rgb_led == 0x00FF00);
+    CHECK(l.update(1500, in).rgb_led == 0x0000FF);
+    CHECK(l.update(2000, in).rgb_led == 0xFF0000);
+    in.self_test = false;
+    in.hot = true;
+    const auto& s = l.update(2001, in);
+    CHECK(s.active_mask == lampBit(LampId::Hot));
+    CHECK((s.lit_mask & lampBit(LampId::Hot)));  // a fresh phase after the self-test
+}
+
+TEST_CASE("Lamps: blink phase is wrap-safe") {
+    const gauge::BlinkPattern slow{1000, 500};
+    const uint32_t since = 0xFFFFFF00u;
+    CHECK(gauge::blinkLit(slow, since, since + 499));
+    CHECK_FALSE(gauge::blinkLit(slow, since, since + 500));
+    CHECK(gauge::blinkLit(slow, since, since + 1000));  // == 0x2E8 after the wrap
+    CHECK(gauge::blinkLit(gauge::BlinkPattern{0, 0}, 5, 12345));
+}
