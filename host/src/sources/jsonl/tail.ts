@@ -27,6 +27,8 @@ export interface FileState {
   skipping: boolean;
   /** Start of the earliest line processed: bytes before it have not been read (cold start went no further). */
   coldFrom: number;
+  /** Oldest usage timestamp the backward scan has met: it ends a later scan to a younger horizon at once. */
+  oldestScannedMs: number;
   /** The bytes just before `offset` as last read: a rewrite that left the size above the offset changes them. */
   fingerprint: Buffer;
 }
@@ -53,6 +55,7 @@ export function newFileState(path: string, fileId: number, dev: number, ino: num
     partialStart: 0,
     skipping: false,
     coldFrom: 0,
+    oldestScannedMs: Number.POSITIVE_INFINITY,
     fingerprint: Buffer.alloc(0),
   };
 }
@@ -173,6 +176,7 @@ export async function scanBackward(
   sink: LineSink,
   events: TailEvents,
 ): Promise<void> {
+  if (state.oldestScannedMs < stopBeforeMs) return;
   const buf = Buffer.allocUnsafe(limits.chunkBytes);
   let carry: Buffer = Buffer.alloc(0); // bytes [pos, coldFrom): the tail end of a line whose start is unknown
   let pos = state.coldFrom;
@@ -219,6 +223,7 @@ export async function scanBackward(
     }
     state.coldFrom = from + first + 1;
     carry = first >= 0 ? Buffer.from(combined.subarray(0, first + 1)) : Buffer.alloc(0);
+    if (oldest < state.oldestScannedMs) state.oldestScannedMs = oldest;
     if (oldest < stopBeforeMs) return;
   }
   if (skippingFrom >= 0) {
