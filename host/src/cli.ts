@@ -188,7 +188,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return results.some((r) => r.level === 'fail') ? 1 : 0;
     }
     if (parsed.command === 'usage') {
-      const opened = await openService(settings, stderrLog(io, 'warn'));
+      const opened = await openService(settings, stderrLog(io, 'warn'), { oneShot: true });
       try {
         const payload = await opened.service.payload();
         io.stdout(parsed.json ? `${JSON.stringify(payload)}\n` : humanUsage(payload, settings));

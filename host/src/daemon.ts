@@ -33,7 +33,11 @@ export function clockOf(settings: Pick<Settings, 'now'>): () => number {
 }
 
 /** Creates and starts the source, the session tracker and the service. */
-export async function openService(settings: Settings, log: Log = silentLog): Promise<OpenedService> {
+export async function openService(
+  settings: Settings,
+  log: Log = silentLog,
+  opts: { oneShot?: boolean } = {},
+): Promise<OpenedService> {
   const clock = clockOf(settings);
   let sourceName: SourceName = settings.source;
   let fallbackReason: string | null = null;
@@ -50,9 +54,10 @@ export async function openService(settings: Settings, log: Log = silentLog): Pro
     redline: settings.redline,
     ceiling: settings.ceiling,
     stallMinutes: settings.stallMinutes,
+    oneShot: opts.oneShot ?? false,
     log,
   });
-  const sessions = new SessionTracker({ claudeDirs: settings.claudeDirs, log, watch: settings.now === null });
+  const sessions = new SessionTracker({ claudeDirs: settings.claudeDirs, log, watch: !opts.oneShot });
   const service = new UsageService({
     source,
     sessions,

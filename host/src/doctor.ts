@@ -1,7 +1,7 @@
 // `claude-gauge doctor`: checks what the daemon depends on and says what is wrong and how to fix it.
 // Exit code 0 when nothing failed (warnings allowed), 1 otherwise.
 
-import { constants, existsSync, promises as fsp, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, promises as fsp, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -47,7 +47,10 @@ export function portFree(host: string, port: number): Promise<{ free: boolean; c
   });
 }
 
-/** Where a ccusage executable is: PATH first, then this checkout's node_modules. */
+/**
+ * Where a ccusage executable is: PATH first, then this checkout's node_modules, where the npm package is
+ * a JS launcher around a per-platform native binary (which must be present for it to run).
+ */
 export function findCcusage(env: NodeJS.ProcessEnv): string | null {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
@@ -56,11 +59,14 @@ export function findCcusage(env: NodeJS.ProcessEnv): string | null {
   }
   try {
     const require = createRequire(import.meta.url);
-    const pkg = require.resolve('ccusage/package.json');
-    const bin = join(pkg, '..', 'src', 'cli.js');
+    const launcher = require.resolve('ccusage/package.json');
+    const native = createRequire(launcher).resolve(
+      `@ccusage/ccusage-${process.platform}-${process.arch}/package.json`,
+    );
+    const bin = join(native, '..', 'bin', 'ccusage');
     if (existsSync(bin)) return bin;
   } catch {
-    // Not installed here.
+    // Not installed here, or no native binary for this platform.
   }
   return null;
 }
@@ -192,14 +198,28 @@ export async function runDoctor(settings: Settings, env: NodeJS.ProcessEnv): Pro
   }
 
   const ccusage = findCcusage(env);
-  out.push(
-    ccusage
-      ? { level: 'info', what: `ccusage found: ${ccusage} (the reference to compare totals with)` }
-      : {
-          level: 'info',
-          what: 'ccusage not found (optional; `npx ccusage@latest blocks` to compare totals)',
-        },
-  );
+  if (!ccusage) {
+    out.push({
+      level: 'info',
+      what: 'ccusage not found (optional; `npx ccusage@latest blocks` to compare totals)',
+    });
+  } else {
+    let executable = true;
+    try {
+      accessSync(ccusage, constants.X_OK);
+    } catch {
+      executable = false;
+    }
+    out.push(
+      executable
+        ? { level: 'info', what: `ccusage found: ${ccusage} (optional reference to compare totals with)` }
+        : {
+            level: 'info',
+            what: `ccusage binary ${ccusage} is not executable (optional)`,
+            fix: `chmod +x ${ccusage}`,
+          },
+    );
+  }
   return out;
 }
 

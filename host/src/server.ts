@@ -1,7 +1,7 @@
 // Assembles the Fastify app from encapsulated plugins: /healthz and the UI outside the auth scope,
 // everything that carries usage data inside it.
 
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { bearerAuth, corsHook } from './http.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -21,11 +21,40 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/**
+ * The gauge polls at 1 Hz, so per-request lines at info would drown everything else: they go to debug.
+ * Errors keep their level.
+ */
+class QuietRequestLog extends LogController {
+  override incomingRequest(request: Parameters<LogController['incomingRequest']>[0]): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+  override requestCompleted(
+    ...[error, _request, reply]: Parameters<LogController['requestCompleted']>
+  ): void {
+    if (error)
+      reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const logger =
+    typeof opts.logger === 'object' && opts.logger !== null
+      ? {
+          ...opts.logger,
+          // Never log query strings: /usage/stream may carry ?token=.
+          serializers: {
+            req: (req: { method?: string; url?: string }) => ({
+              method: req.method,
+              url: req.url?.split('?')[0],
+            }),
+          },
+        }
+      : (opts.logger ?? false);
   const app = Fastify({
-    logger: opts.logger ?? false,
-    // The gauge polls at 1 Hz: per-request log lines would drown everything else. Errors are still logged.
-    disableRequestLogging: true,
+    logger,
+    logController: new QuietRequestLog(),
     // SSE sockets are never idle; close them on shutdown instead of waiting.
     forceCloseConnections: true,
     bodyLimit: 16 * 1024,

@@ -13,6 +13,8 @@ export interface SourceContext {
   redline: number;
   ceiling: number;
   stallMinutes: number;
+  /** The caller wants one snapshot and will stop the source (the `usage` command). */
+  oneShot?: boolean;
   log?: {
     info(obj: unknown, msg?: string): void;
     warn(obj: unknown, msg?: string): void;
@@ -33,27 +35,15 @@ export function registerSource(name: SourceName, factory: SourceFactory): void {
 }
 
 registerSource('demo', (ctx) => new DemoSource(ctx));
-/** The JSONL engine's constructor as agreed (host/src/sources/jsonl, built alongside this file). */
-type JsonlSourceCtor = new (opts: {
-  claudeDirs: string[];
-  clock?: () => number;
-  log?: SourceContext['log'];
-}) => UsageSource;
-
 registerSource('jsonl', async (ctx) => {
   // Loaded lazily so the demo and the tests do not pay for the JSONL engine.
-  const specifier = './jsonl/index.js';
-  let mod: { JsonlSource?: JsonlSourceCtor };
-  try {
-    mod = (await import(specifier)) as { JsonlSource?: JsonlSourceCtor };
-  } catch (err) {
-    throw new SourceError(`the jsonl source could not be loaded: ${(err as Error).message}`);
-  }
-  if (typeof mod.JsonlSource !== 'function') throw new SourceError('the jsonl module exports no JsonlSource');
-  return new mod.JsonlSource({
+  const { JsonlSource } = await import('./jsonl/index.js');
+  return new JsonlSource({
     claudeDirs: ctx.claudeDirs,
     clock: ctx.clock,
     ...(ctx.log ? { log: ctx.log } : {}),
+    // One answer and exit: no watcher, no rescan timer.
+    ...(ctx.oneShot ? { watch: false, rescanIntervalMs: 0 } : {}),
   });
 });
 

@@ -1,0 +1,186 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  DEFAULTS,
+  defaultClaudeDirs,
+  envLayer,
+  OPTIONS,
+  PLAN_CEILINGS,
+  resolveSettings,
+} from '../../host/src/config.js';
+import { tempDir } from './helpers/fixtures.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let home: string;
+let cwd: string;
+beforeEach(() => {
+  tmp = tempDir('cg-config-');
+  home = join(tmp.path, 'home');
+  cwd = join(tmp.path, 'work');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(cwd, { recursive: true });
+});
+afterEach(() => tmp.cleanup());
+
+function userConfig(body: unknown): string {
+  const dir = join(home, '.config', 'claude-gauge');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'config.json');
+  writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body));
+  return file;
+}
+
+const resolve = (flags = {}, env: NodeJS.ProcessEnv = {}, configPath?: string) =>
+  resolveSettings({ flags, env, home, cwd, configPath });
+
+describe('settings precedence', () => {
+  it('uses the defaults when nothing is set', () => {
+    const s = resolve();
+    expect(s.port).toBe(8787);
+    expect(s.host).toBe('127.0.0.1');
+    expect(s.token).toBeNull();
+    expect(s.plan).toBe('pro');
+    expect(s.ceiling).toBe(PLAN_CEILINGS.pro);
+    expect(s.redline).toBe(DEFAULTS.redline);
+    expect(s.warnFraction).toBe(0.8);
+    expect(s.source).toBe('jsonl');
+    expect(s.configFiles).toEqual([]);
+    expect(s.claudeDirs).toEqual([]);
+  });
+
+  it('ranks flags over env over the config file over defaults, key by key', () => {
+    const file = userConfig({ port: 9001, redline: 5000, warnFraction: 0.5, stallMinutes: 7 });
+    const env = { CLAUDE_GAUGE_PORT: '9002', CLAUDE_GAUGE_REDLINE: '6000' };
+    const s = resolve({ port: 9003 }, env);
+    expect(s.configFiles).toEqual([file]);
+    expect(s.port).toBe(9003); // flag
+    expect(s.redline).toBe(6000); // env
+    expect(s.warnFraction).toBe(0.5); // file
+    expect(s.stallMinutes).toBe(7); // file
+    expect(s.heartbeatSeconds).toBe(DEFAULTS.heartbeatSeconds); // default
+  });
+
+  it('lets the working directory config override the user one', () => {
+    userConfig({ port: 9001, plan: 'max5' });
+    writeFileSync(join(cwd, 'claude-gauge.config.json'), JSON.stringify({ port: 9100 }));
+    const s = resolve();
+    expect(s.port).toBe(9100);
+    expect(s.plan).toBe('max5');
+    expect(s.configFiles).toHaveLength(2);
+  });
+
+  it('reads only an explicit --config, and fails when it is missing', () => {
+    userConfig({ port: 9001 });
+    const other = join(tmp.path, 'other.json');
+    writeFileSync(other, JSON.stringify({ port: 9200 }));
+    expect(resolve({}, {}, other).port).toBe(9200);
+    expect(resolve({}, { CLAUDE_GAUGE_CONFIG: other }).port).toBe(9200);
+    expect(() => resolve({}, {}, join(tmp.path, 'nope.json'))).toThrow(/does not exist/);
+  });
+
+  it('decides plan vs ceiling by the highest layer that sets either', () => {
+    userConfig({ ceiling: 123_456 });
+    expect(resolve().ceiling).toBe(123_456);
+    expect(resolve().plan).toBe('custom');
+    const s = resolve({ plan: 'max20' });
+    expect(s.plan).toBe('max20');
+    expect(s.ceiling).toBe(PLAN_CEILINGS.max20);
+    expect(resolve({ plan: 'max20', ceiling: 42 }).ceiling).toBe(42);
+  });
+
+  it('makes --lan mean 0.0.0.0 and refuses --lan with a loopback --host', () => {
+    expect(resolve({ lan: true }).host).toBe('0.0.0.0');
+    expect(resolve({ lan: true, host: '192.168.1.5' }).host).toBe('192.168.1.5');
+    expect(() => resolve({ lan: true, host: '127.0.0.1' })).toThrow(ConfigError);
+  });
+
+  it('parses env values by type, treats empty as unset and accepts digit separators', () => {
+    const l = envLayer({
+      CLAUDE_GAUGE_CEILING: '50_000_000',
+      CLAUDE_GAUGE_MDNS: 'off',
+      CLAUDE_GAUGE_CLAUDE_DIR: '/a, /b ,',
+      CLAUDE_GAUGE_TOKEN: '',
+      CLAUDE_GAUGE_NOW: '2026-01-31T12:00:00Z',
+      HOME: '/ignored',
+    });
+    expect(l).toEqual({
+      ceiling: 50_000_000,
+      mdns: false,
+      claudeDirs: ['/a', '/b'],
+      now: Date.UTC(2026, 0, 31, 12),
+    });
+  });
+});
+
+describe('settings validation', () => {
+  const bad: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
+    ['port out of range', { CLAUDE_GAUGE_PORT: '70000' }, /CLAUDE_GAUGE_PORT: must be <= 65535/],
+    ['port not a number', { CLAUDE_GAUGE_PORT: '80abc' }, /expected a number/],
+    ['fractional port', { CLAUDE_GAUGE_PORT: '80.5' }, /expected an integer/],
+    ['NaN redline', { CLAUDE_GAUGE_REDLINE: 'NaN' }, /expected a number/],
+    ['zero redline', { CLAUDE_GAUGE_REDLINE: '0' }, /must be > 0/],
+    ['negative warn fraction', { CLAUDE_GAUGE_WARN_FRACTION: '-0.1' }, /must be > 0/],
+    ['unknown plan', { CLAUDE_GAUGE_PLAN: 'enterprise' }, /expected one of pro, max5, max20/],
+    ['unknown source', { CLAUDE_GAUGE_SOURCE: 'carrier-pigeon' }, /expected one of jsonl/],
+    ['bad bool', { CLAUDE_GAUGE_LAN: 'maybe' }, /expected true\/false/],
+    ['bad time', { CLAUDE_GAUGE_NOW: 'yesterday' }, /ISO-8601/],
+    ['typo in a variable name', { CLAUDE_GAUGE_PROT: '1' }, /CLAUDE_GAUGE_PROT: unknown setting/],
+    ['control characters in host', { CLAUDE_GAUGE_HOST: 'a\nb' }, /control characters/],
+  ];
+  for (const [what, env, message] of bad) {
+    it(`rejects ${what}`, () => {
+      expect(() => resolve({}, env)).toThrow(message);
+    });
+  }
+
+  it('never echoes the token in an error', () => {
+    const file = userConfig({ token: 42 });
+    let msg = '';
+    try {
+      resolve();
+    } catch (err) {
+      msg = (err as Error).message;
+    }
+    expect(msg).toContain(file);
+    expect(msg).toContain('(hidden)');
+    expect(msg).not.toContain('42');
+  });
+
+  it('rejects config files that are not JSON objects or have unknown keys', () => {
+    userConfig('{ "port": 1, ');
+    expect(() => resolve()).toThrow(/invalid JSON/);
+    userConfig([1, 2]);
+    expect(() => resolve()).toThrow(/JSON object/);
+    userConfig({ prot: 1 });
+    expect(() => resolve()).toThrow(/unknown key "prot"/);
+    userConfig({ port: '8080' });
+    expect(resolve().port).toBe(8080);
+  });
+
+  it('has a flag, an env var and a distinct key for every option', () => {
+    const flags = new Set(OPTIONS.map((o) => o.flag));
+    const envs = new Set(OPTIONS.map((o) => o.env));
+    expect(flags.size).toBe(OPTIONS.length);
+    expect(envs.size).toBe(OPTIONS.length);
+    for (const o of OPTIONS) expect(o.env).toMatch(/^CLAUDE_GAUGE_[A-Z_]+$/);
+  });
+});
+
+describe('default claude dirs', () => {
+  it('follows ccusage: CLAUDE_CONFIG_DIR (comma-separated) first, else existing ~/.config/claude and ~/.claude', () => {
+    expect(defaultClaudeDirs({}, home)).toEqual([]);
+    mkdirSync(join(home, '.claude'));
+    expect(defaultClaudeDirs({}, home)).toEqual([join(home, '.claude')]);
+    mkdirSync(join(home, '.config', 'claude'), { recursive: true });
+    expect(defaultClaudeDirs({}, home)).toEqual([join(home, '.config', 'claude'), join(home, '.claude')]);
+    expect(defaultClaudeDirs({ CLAUDE_CONFIG_DIR: '/x, ~/y' }, home)).toEqual(['/x', join(home, 'y')]);
+  });
+
+  it('resolves --claude-dir relative to the working directory and drops duplicates', () => {
+    const s = resolve({ claudeDirs: ['a', './a', '/abs'] });
+    expect(s.claudeDirs).toEqual([join(cwd, 'a'), '/abs']);
+    expect(s.claudeDirsExplicit).toBe(true);
+  });
+});

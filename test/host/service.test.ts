@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UsagePayload } from '../../contract/usage.js';
+import { UsageService } from '../../host/src/service.js';
+import { FakeSource, validatePayload } from './helpers/fixtures.js';
+
+const settings = { redline: 1000, ceiling: 10_000, warnFraction: 0.8, stallMinutes: 5 };
+const services: UsageService[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.stop();
+});
+
+function make(source: FakeSource, deadlineMs = 800, tickMs = 1000) {
+  const s = new UsageService({ source, settings, clock: () => 1_700_000_000_000, deadlineMs, tickMs });
+  services.push(s);
+  return s;
+}
+
+describe('usage service', () => {
+  it('serves the last good values as stale within the deadline when the source hangs, and keeps answering', async () => {
+    const source = new FakeSource();
+    const service = make(source); // the real 800 ms deadline
+    await service.start();
+    const good = await service.payload();
+    expect(good.stale).toBe(false);
+    expect(good.rate_1m).toBe(1000);
+
+    source.mode = 'hang';
+    const first = await service.payload();
+    expect(first.stale).toBe(true);
+    expect(first.rate_1m).toBe(1000);
+    expect(validatePayload(first)).toBe(true);
+    // A second request while the hung refresh is still out does not start another one.
+    const callsBefore = source.calls;
+    const second = await service.payload();
+    expect(second.stale).toBe(true);
+    expect(source.calls).toBe(callsBefore);
+  });
+
+  it('falls back to stale values when the source rejects, and recovers', async () => {
+    const source = new FakeSource();
+    const service = make(source, 50);
+    await service.start();
+    await service.payload();
+    source.mode = 'reject';
+    source.snap = { ...source.snap, rate1m: 99_999 };
+    const stale = await service.payload();
+    expect(stale).toMatchObject({ stale: true, rate_1m: 1000 });
+    expect(service.consecutiveFailures).toBe(1);
+    source.mode = 'ok';
+    const fresh = await service.payload();
+    expect(fresh).toMatchObject({ stale: false, rate_1m: 99_999 });
+    expect(service.consecutiveFailures).toBe(0);
+  });
+
+  it('serves schema defaults marked stale when the source never answered at all', async () => {
+    const source = new FakeSource();
+    source.mode = 'hang';
+    const service = make(source, 20);
+    await service.start();
+    const p = await service.payload();
+    expect(p).toMatchObject({
+      stale: true,
+      rate_1m: 0,
+      window_5h_tokens: 0,
+      last_model: '',
+      source: 'jsonl',
+    });
+    expect(validatePayload(p)).toBe(true);
+  });
+
+  it('tells listeners about content changes only, and unsubscribes from the source on stop', async () => {
+    const source = new FakeSource();
+    const service = make(source, 800, 10);
+    await service.start();
+    const seen: UsagePayload[] = [];
+    const next = () =>
+      new Promise<UsagePayload>((resolve) => {
+        const off = service.onChange((p) => {
+          seen.push(p);
+          off();
+          resolve(p);
+        });
+      });
+    const first = next();
+    source.set({ rate1m: 2000 });
+    expect((await first).rate_1m).toBe(2000);
+    // The same content again produces nothing; a real change does.
+    const second = next();
+    source.set({ rate1m: 2000 });
+    source.set({ rate1m: 3000 });
+    expect((await second).rate_1m).toBe(3000);
+    expect(seen.map((p) => p.rate_1m)).toEqual([2000, 3000]);
+    expect(source.listenerCount).toBe(1);
+    await service.stop();
+    expect(source.listenerCount).toBe(0);
+    expect(source.stopped).toBe(true);
+  });
+});
