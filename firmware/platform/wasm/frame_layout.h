@@ -1,0 +1,138 @@
+// A machine-readable description of the Frame's memory layout (offsets, kinds, array lengths), derived
+// from the struct definitions at compile time. The wasm module exports it so the TypeScript wrapper reads the
+// Frame straight out of linear memory without hard-coding a single offset: if frame.h changes, the table
+// follows (and a field the table names but frame.h lost fails to compile).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <type_traits>
+
+#include "frame.h"
+
+namespace gauge {
+namespace layout {
+
+enum Kind : uint32_t {
+    kU8 = 1,
+    kI8 = 2,
+    kU16 = 3,
+    kI16 = 4,
+    kU32 = 5,
+    kI32 = 6,
+    kF32 = 7,
+    kBool = 8,
+    kChars = 9,   // NUL-terminated text in a char array of `count` bytes
+    kEnum = 10,   // uint8_t-backed enum; `ref` is an EnumIndex
+    kStruct = 11  // `ref` is a StructIndex
+};
+
+enum StructIndex : uint32_t { kTextBoxS, kZoneS, kTickS, kDialS, kLampViewS, kFrameS, kStructCount };
+enum EnumIndex : uint32_t { kPhaseE, kDialIdE, kAlignE, kLampIdE, kEnumCount };
+
+struct Field {
+    const char* name;
+    uint32_t offset;
+    uint32_t kind;
+    uint32_t count;           // array length (1 for a scalar); for kChars the byte capacity
+    uint32_t stride;          // bytes between array elements
+    uint32_t ref;             // struct or enum index, for kStruct / kEnum
+    const char* count_field;  // sibling field holding how many array elements are used, or nullptr
+};
+
+struct Struct {
+    const char* name;
+    uint32_t size;
+    const Field* fields;
+    uint32_t field_count;
+};
+
+struct Enum {
+    const char* name;
+    uint32_t value_count;
+    const char* (*value_name)(uint32_t value);
+};
+
+// Type -> (kind, ref) at compile time.
+template <typename T, typename Enable = void>
+struct KindOf;
+template <>
+struct KindOf<uint8_t> {
+    static constexpr uint32_t kind = kU8, ref = 0;
+};
+template <>
+struct KindOf<int8_t> {
+    static constexpr uint32_t kind = kI8, ref = 0;
+};
+template <>
+struct KindOf<uint16_t> {
+    static constexpr uint32_t kind = kU16, ref = 0;
+};
+template <>
+struct KindOf<int16_t> {
+    static constexpr uint32_t kind = kI16, ref = 0;
+};
+template <>
+struct KindOf<uint32_t> {
+    static constexpr uint32_t kind = kU32, ref = 0;
+};
+template <>
+struct KindOf<int32_t> {
+    static constexpr uint32_t kind = kI32, ref = 0;
+};
+template <>
+struct KindOf<float> {
+    static constexpr uint32_t kind = kF32, ref = 0;
+};
+template <>
+struct KindOf<bool> {
+    static constexpr uint32_t kind = kBool, ref = 0;
+};
+template <>
+struct KindOf<char> {
+    static constexpr uint32_t kind = kChars, ref = 0;
+};
+#define GAUGE_LAYOUT_ENUM(T, IDX)                                           \
+    template <>                                                             \
+    struct KindOf<T> {                                                      \
+        static_assert(sizeof(T) == 1, "layout enums are read as one byte"); \
+        static constexpr uint32_t kind = kEnum, ref = IDX;                  \
+    };
+GAUGE_LAYOUT_ENUM(Phase, kPhaseE)
+GAUGE_LAYOUT_ENUM(DialId, kDialIdE)
+GAUGE_LAYOUT_ENUM(Align, kAlignE)
+GAUGE_LAYOUT_ENUM(LampId, kLampIdE)
+#undef GAUGE_LAYOUT_ENUM
+#define GAUGE_LAYOUT_STRUCT(T, IDX)                          \
+    template <>                                              \
+    struct KindOf<T> {                                       \
+        static constexpr uint32_t kind = kStruct, ref = IDX; \
+    };
+GAUGE_LAYOUT_STRUCT(TextBox, kTextBoxS)
+GAUGE_LAYOUT_STRUCT(Zone, kZoneS)
+GAUGE_LAYOUT_STRUCT(Tick, kTickS)
+GAUGE_LAYOUT_STRUCT(Dial, kDialS)
+GAUGE_LAYOUT_STRUCT(LampView, kLampViewS)
+GAUGE_LAYOUT_STRUCT(Frame, kFrameS)
+#undef GAUGE_LAYOUT_STRUCT
+
+template <typename M>
+constexpr Field makeField(const char* name, size_t offset, const char* count_field) {
+    using Elem = typename std::remove_all_extents<M>::type;
+    static_assert(std::rank<M>::value <= 1, "only one-dimensional arrays are described");
+    return Field{name,
+                 static_cast<uint32_t>(offset),
+                 KindOf<Elem>::kind,
+                 std::rank<M>::value == 1 ? static_cast<uint32_t>(std::extent<M>::value) : 1u,
+                 static_cast<uint32_t>(sizeof(Elem)),
+                 KindOf<Elem>::ref,
+                 count_field};
+}
+
+}  // namespace layout
+}  // namespace gauge
+
+// One table entry for member M of struct S (optionally with the sibling field that counts used elements).
+#define GAUGE_FIELD(S, M) ::gauge::layout::makeField<decltype(S::M)>(#M, offsetof(S, M), nullptr)
+#define GAUGE_FIELD_COUNTED(S, M, N) ::gauge::layout::makeField<decltype(S::M)>(#M, offsetof(S, M), #N)

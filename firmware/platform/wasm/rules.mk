@@ -1,0 +1,30 @@
+# The core as a WebAssembly reactor module for the browser simulator and Node (gaugeCore.ts loads it).
+#
+#   make -C firmware wasm    -> build/wasm/gauge-core.wasm, copied to simulator/public/gauge-core.wasm
+#
+# Uses FW_DIR, REPO_DIR, BUILD_DIR, CORE_INC, CORE_SRCS, CORE_HDRS, CXXFLAGS_CORE from firmware/Makefile.
+
+WASM_CXX ?= clang++
+WASM_PLATFORM_DIR := $(FW_DIR)/platform/wasm
+WASM_BUILD_DIR := $(BUILD_DIR)/wasm
+WASM_OUT := $(WASM_BUILD_DIR)/gauge-core.wasm
+WASM_PUBLIC := $(REPO_DIR)/simulator/public/gauge-core.wasm
+WASM_GLUE_SRCS := $(WASM_PLATFORM_DIR)/gauge_wasm.cpp
+WASM_GLUE_HDRS := $(WASM_PLATFORM_DIR)/frame_layout.h
+# -mexec-model=reactor: a library module (no main), its static constructors run in _initialize.
+# --strip-all keeps the module small; the exports carry their own names.
+WASM_FLAGS := --target=wasm32-wasi -O2 -mexec-model=reactor $(CXXFLAGS_CORE) -Wl,--strip-all
+
+.PHONY: wasm
+
+wasm: $(WASM_OUT) $(WASM_PUBLIC)
+
+# Written to a temporary name first so a reader never sees a half-written module.
+$(WASM_OUT): $(WASM_GLUE_SRCS) $(WASM_GLUE_HDRS) $(CORE_SRCS) $(CORE_HDRS) $(WASM_PLATFORM_DIR)/rules.mk
+	@mkdir -p $(dir $@)
+	$(WASM_CXX) $(WASM_FLAGS) $(CORE_INC) -I$(WASM_PLATFORM_DIR) $(WASM_GLUE_SRCS) $(CORE_SRCS) -o $@.tmp
+	@mv $@.tmp $@
+
+$(WASM_PUBLIC): $(WASM_OUT)
+	@mkdir -p $(dir $@)
+	@cp $< $@.tmp && mv $@.tmp $@
