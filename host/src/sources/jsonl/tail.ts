@@ -80,8 +80,8 @@ export async function fingerprintHolds(fh: FileHandle, state: FileState): Promis
 }
 
 /**
- * Reads forward from `state.offset` to the current end, at most `maxChunks` reads (the caller comes back
- * for the rest). Returns true when it stopped at end of file.
+ * Reads forward from `state.offset` to the current end, at most about `maxBytes` (the caller comes back for
+ * the rest, so one fast-growing file cannot starve the others). Returns true when it stopped at end of file.
  */
 export async function readForward(
   fh: FileHandle,
@@ -89,9 +89,10 @@ export async function readForward(
   limits: TailLimits,
   sink: LineSink,
   events: TailEvents,
-  maxChunks = 64,
+  maxBytes = 64 * 1024 * 1024,
 ): Promise<boolean> {
   const buf = Buffer.allocUnsafe(limits.chunkBytes);
+  const maxChunks = Math.max(1, Math.ceil(maxBytes / limits.chunkBytes));
   for (let n = 0; n < maxChunks; n++) {
     const { bytesRead } = await fh.read(buf, 0, buf.length, state.offset);
     if (bytesRead === 0) return true;
