@@ -26,6 +26,13 @@ const valid = fc.record({
   copies: fc.integer({ min: 1, max: 3 }), // streamed copies with growing output
 });
 
+interface ValidSpec {
+  minute: number;
+  output: number;
+  cacheRead: number;
+  copies: number;
+}
+
 type Item = { kind: 'valid'; lines: string[]; total: number } | { kind: 'junk'; bytes: Buffer };
 
 const items = fc.array(
@@ -49,7 +56,7 @@ function materialise(
   raw: (
     | {
         kind: 'valid';
-        v: fc.RecordValue<{ minute: number; output: number; cacheRead: number; copies: number }>;
+        v: ValidSpec;
       }
     | { kind: 'junk'; bytes: Buffer }
   )[],
