@@ -74,7 +74,7 @@ export const GAUGE_QUERIES: GaugeQueries = buildGaugeQueries();
 export const BRIDGE_QUERIES = {
   sessionsActive: 'sum(cc_sessions_active)',
   sessionsActiveByModel: 'sum by (model) (cc_sessions_active_by_model)',
-  sessionStartsPerHour: 'sum(increase(cc_session_started[1h]))',
+  sessionStartsPerHour: 'sum(increase(cc_session_started_total[1h]))',
 } as const;
 
 /** Breakdowns the Grafana dashboard shows next to the gauges (not used by the source). */
