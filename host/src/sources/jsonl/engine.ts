@@ -72,6 +72,13 @@ export const SCAN_SLACK_MS = 15 * 60_000;
 /** Deepest transcript: projects/<project>/<session>/subagents/<agent>.jsonl */
 const MAX_DEPTH = 4;
 
+export interface FoundFile {
+  path: string;
+  mtimeMs: number;
+  size: number;
+  ino: number;
+}
+
 export class Engine {
   readonly ledger = new Ledger();
   readonly limits: TailLimits;
@@ -139,8 +146,8 @@ export class Engine {
   }
 
   /** Every `*.jsonl` under the project roots, with its mtime; unreadable directories are counted, not fatal. */
-  async discover(): Promise<{ path: string; mtimeMs: number }[]> {
-    const found: { path: string; mtimeMs: number }[] = [];
+  async discover(): Promise<FoundFile[]> {
+    const found: FoundFile[] = [];
     const walk = async (dir: string, depth: number): Promise<void> => {
       let names: import('node:fs').Dirent[];
       try {
@@ -159,7 +166,7 @@ export class Engine {
         else if ((d.isFile() || d.isSymbolicLink()) && d.name.endsWith('.jsonl')) {
           try {
             const st = await fsp.stat(p);
-            if (st.isFile()) found.push({ path: p, mtimeMs: st.mtimeMs });
+            if (st.isFile()) found.push({ path: p, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino });
           } catch (err) {
             this.stats.readErrors++;
             this.log('warn', 'cannot stat transcript', {
@@ -349,6 +356,12 @@ export class Engine {
       this.stats.filesTracked = this.files.size;
       this.log('info', 'transcript deleted', { file: path });
     }
+  }
+
+  /** Cheap check for the periodic rescan: is there anything to read (or a new/replaced/shrunk file)? */
+  needsPoll(f: FoundFile): boolean {
+    const state = this.files.get(f.path);
+    return !state || state.ino !== f.ino || f.size !== state.offset;
   }
 
   tracked(): string[] {

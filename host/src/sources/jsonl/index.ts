@@ -22,6 +22,7 @@ export interface JsonlSourceOptions extends EngineOptions {
 }
 
 const DEFAULT_RESCAN_MS = 10_000;
+const WATCHER_READY_MS = 10_000;
 /** Eviction needs a block scan; once every few seconds is plenty. */
 const EVICT_EVERY_MS = 30_000;
 
@@ -54,7 +55,11 @@ export class JsonlSource implements UsageSource {
     this.maybeEvict(true);
     this.emitStats();
     if (this.stopped) return;
-    if (this.opts.watch !== false) this.startWatcher();
+    if (this.opts.watch !== false) {
+      await this.startWatcher();
+      // Lines appended between the cold start and the watcher being ready are read now.
+      if (!this.stopped) await this.rescan();
+    }
     const every = this.opts.rescanIntervalMs ?? DEFAULT_RESCAN_MS;
     if (every > 0) {
       this.rescanTimer = setInterval(() => void this.rescan(), every);
@@ -62,7 +67,8 @@ export class JsonlSource implements UsageSource {
     }
   }
 
-  private startWatcher(): void {
+  /** Resolves when the watcher has its initial tree (or after WATCHER_READY_MS: the rescan covers the rest). */
+  private async startWatcher(): Promise<void> {
     const roots = this.opts.claudeDirs;
     this.watcher = watch(roots, {
       ignoreInitial: true,
@@ -87,6 +93,15 @@ export class JsonlSource implements UsageSource {
     this.watcher.on('error', (err) => {
       this.engine.stats.readErrors++;
       this.logWarn('file watcher error; the periodic rescan keeps going', { error: String(err) });
+    });
+    const w = this.watcher;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, WATCHER_READY_MS);
+      timer.unref();
+      w.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
@@ -141,7 +156,7 @@ export class JsonlSource implements UsageSource {
     const found = await this.engine.discover();
     const seen = new Set(found.map((f) => f.path));
     for (const p of this.engine.tracked()) if (!seen.has(p)) this.engine.forget(p);
-    for (const f of found) this.enqueue(f.path);
+    for (const f of found) if (this.engine.needsPoll(f)) this.enqueue(f.path);
   }
 
   async stop(): Promise<void> {

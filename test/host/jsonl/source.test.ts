@@ -1,0 +1,173 @@
+// JsonlSource end to end: the real file watcher, the active block against a live ccusage run on data
+// stamped relative to the real clock, subscriptions, stop, and what a snapshot may carry (privacy).
+
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JsonlSource } from '../../../host/src/sources/jsonl/index.js';
+import { ccusageBinary, ccusageBlocks } from './ccusage.js';
+import { assistantLine, H, tempClaudeDir, total, userLine } from './helpers.js';
+
+const M = 60_000;
+let dir: string;
+let cleanup: () => void;
+let project: string;
+const sources: JsonlSource[] = [];
+beforeEach(() => {
+  ({ dir, cleanup } = tempClaudeDir());
+  project = join(dir, 'projects', '-home-someone-secret-project');
+  mkdirSync(project, { recursive: true });
+});
+afterEach(async () => {
+  for (const s of sources.splice(0)) await s.stop();
+  cleanup();
+});
+function source(opts: Partial<ConstructorParameters<typeof JsonlSource>[0]> = {}): JsonlSource {
+  const s = new JsonlSource({ claudeDirs: [dir], ...opts });
+  sources.push(s);
+  return s;
+}
+
+/** A realistic recent history: an old block, a gap over 5 h, then a block still running. */
+function writeRecentHistory(now: number): void {
+  const lines: string[] = [];
+  for (let t = now - 14 * H; t < now - 10 * H; t += 13 * M)
+    lines.push(assistantLine({ ts: t, output: 200, cacheRead: 5000 }));
+  for (let t = now - 3 * H - 17 * M, k = 0; t < now - 2 * M; t += 7 * M, k++) {
+    lines.push(userLine(t - 500));
+    // streamed: partial, then full, as 2.1 writes them
+    lines.push(
+      assistantLine({ ts: t, msgId: `msg_r${k}`, requestId: `req_r${k}`, output: 1, cacheRead: 30_000 }),
+    );
+    lines.push(
+      assistantLine({
+        ts: t + 900,
+        msgId: `msg_r${k}`,
+        requestId: `req_r${k}`,
+        output: 400 + k,
+        cacheRead: 30_000,
+        cacheCreation: 1200,
+      }),
+    );
+  }
+  writeFileSync(join(project, 'session-a.jsonl'), `${lines.join('\n')}\n`);
+  mkdirSync(join(project, 'session-a', 'subagents'), { recursive: true });
+  writeFileSync(
+    join(project, 'session-a', 'subagents', 'agent-a1.jsonl'),
+    `${[assistantLine({ ts: now - 40 * M, output: 900, sidechain: true, model: 'claude-haiku-4-5' }), assistantLine({ ts: now - 39 * M, output: 100, sidechain: true, model: 'claude-haiku-4-5' })].join('\n')}\n`,
+  );
+}
+
+describe('JsonlSource', () => {
+  it.skipIf(ccusageBinary() === null)(
+    'the active window equals `ccusage blocks --active` on the same data (real clock)',
+    async () => {
+      const now = Date.now();
+      writeRecentHistory(now);
+      const s = source({ watch: false, rescanIntervalMs: 0 });
+      await s.start();
+      const snap = await s.snapshot(Date.now());
+      const active = (await ccusageBlocks(dir, ['--active'])).filter((b) => b.isActive);
+      expect(active).toHaveLength(1);
+      expect(snap.window5hTokens).toBe(active[0]?.totalTokens);
+      expect(snap.window5hTokens).toBeGreaterThan(0);
+      const ourEnd = Date.now() + (snap.window5hResetInS ?? 0) * 1000;
+      expect(Math.abs(ourEnd - Date.parse(active[0]?.endTime ?? ''))).toBeLessThan(5 * M);
+    },
+  );
+
+  it('follows appends through the file watcher and notifies subscribers', async () => {
+    const now = Date.now();
+    const f = join(project, 'live.jsonl');
+    writeFileSync(f, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
+    const s = source({ rescanIntervalMs: 0 });
+    await s.start();
+    expect((await s.snapshot(Date.now())).window5hTokens).toBe(total({ ts: 0, output: 10 }));
+    const notified = vi.fn();
+    s.subscribe(notified);
+    appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
+    await vi.waitFor(
+      async () => {
+        expect((await s.snapshot(Date.now())).window5hTokens).toBe(
+          total({ ts: 0, output: 10 }) + total({ ts: 0, output: 20 }),
+        );
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    expect(notified).toHaveBeenCalled();
+  });
+
+  it('finds a project directory created later (watcher or rescan)', async () => {
+    const s = source({ rescanIntervalMs: 300 });
+    await s.start();
+    const nested = join(dir, 'projects', '-home-someone-other', 'sess-9', 'subagents');
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(join(nested, 'agent-x.jsonl'), `${assistantLine({ ts: Date.now() - M, output: 33 })}\n`);
+    await vi.waitFor(
+      async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(total({ ts: 0, output: 33 })),
+      { timeout: 15_000, interval: 50 },
+    );
+  });
+
+  it('works without any transcript, and before any claude dir exists', async () => {
+    const s = new JsonlSource({ claudeDirs: [join(dir, 'does-not-exist')], rescanIntervalMs: 0 });
+    sources.push(s);
+    await s.start();
+    const snap = await s.snapshot(Date.now());
+    expect(snap).toEqual({
+      rate1m: 0,
+      window5hTokens: 0,
+      window5hResetInS: null,
+      thinkingRatio: 0,
+      cacheHitRate: 0,
+      lastModel: '',
+      lastResponseAtMs: null,
+    });
+  });
+
+  it('snapshot before start rejects; stop is idempotent', async () => {
+    const s = source();
+    await expect(s.snapshot(Date.now())).rejects.toThrow(/not started/);
+    await s.start();
+    await s.stop();
+    await s.stop();
+  });
+
+  it('a snapshot carries no path, cwd, prompt or session id', async () => {
+    const now = Date.now();
+    writeRecentHistory(now);
+    const s = source({ watch: false, rescanIntervalMs: 0 });
+    await s.start();
+    const text = JSON.stringify(await s.snapshot(now));
+    for (const secret of ['secret-project', 'session-0001', 'please do', dir, '/home/'])
+      expect(text).not.toContain(secret);
+    expect(Object.keys(JSON.parse(text)).sort()).toEqual([
+      'cacheHitRate',
+      'lastModel',
+      'lastResponseAtMs',
+      'rate1m',
+      'thinkingRatio',
+      'window5hResetInS',
+      'window5hTokens',
+    ]);
+  });
+
+  it('reports counters through onStats and accepts a pino-style logger', async () => {
+    const stats = vi.fn();
+    const warn = vi.fn();
+    writeFileSync(
+      join(project, 'x.jsonl'),
+      `not json "usage":{\n${assistantLine({ ts: Date.now(), output: 1 })}\n`,
+    );
+    const s = source({
+      watch: false,
+      rescanIntervalMs: 0,
+      onStats: stats,
+      log: { info: vi.fn(), warn, error: vi.fn() },
+    });
+    await s.start();
+    expect(stats).toHaveBeenCalled();
+    expect(s.stats().skipped['bad-json']).toBe(1);
+    expect(s.stats().entriesKept).toBe(1);
+  });
+});
