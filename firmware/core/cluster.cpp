@@ -110,6 +110,7 @@ Cluster::Cluster()
       boot_ms_(0),
       physics_ms_(0),
       last_good_ms_(0),
+      lamp_event_ms_(0),
       seq_counter_(0),
       tach_face_full_scale_(0.0f),
       has_usage_(false),
@@ -131,6 +132,7 @@ void Cluster::boot(uint32_t now) {
     has_usage_ = false;
     link_ = LinkState{0, false};
     last_good_ms_ = now;
+    lamp_event_ms_ = now;
     ever_good_ = false;
     lost_ = false;
     booted_ = true;
@@ -298,12 +300,20 @@ void Cluster::markGood(uint32_t now) {
     ever_good_ = true;
     last_good_ms_ = now;
     lost_ = false;
+    if (!self_test_) lamp_event_ms_ = now;
     update(now);
 }
 
 void Cluster::setLink(uint32_t now, const LinkState& link) {
     advance(now);
     link_ = link;
+}
+
+// Latches NO SIGNAL if it is due at `t`; the lamp phase starts at the exact bound, not at the observation.
+void Cluster::checkSignal(uint32_t t) {
+    if (lost_ || self_test_ || !signalLostAt(t)) return;
+    lost_ = true;
+    lamp_event_ms_ = (ever_good_ ? last_good_ms_ : boot_ms_) + cfg::kNoSignalAfterMs;
 }
 
 bool Cluster::signalLostAt(uint32_t t) const {
@@ -323,7 +333,7 @@ void Cluster::advance(uint32_t now) {
     }
     if (static_cast<int32_t>(now - physics_ms_) <= 0) return;  // same time, or an out-of-order `now`
     uint32_t elapsed = now - physics_ms_;
-    if (!lost_ && elapsed > cfg::kMaxCatchUpMs && signalLostAt(now)) lost_ = true;
+    if (elapsed > cfg::kMaxCatchUpMs) checkSignal(now);
     if (elapsed > cfg::kMaxCatchUpMs) {
         const uint32_t dropped = (elapsed - cfg::kMaxCatchUpMs) / cfg::kPhysicsStepMs * cfg::kPhysicsStepMs;
         physics_ms_ += dropped;
@@ -333,7 +343,7 @@ void Cluster::advance(uint32_t now) {
     while (elapsed >= cfg::kPhysicsStepMs) {
         physics_ms_ += cfg::kPhysicsStepMs;
         elapsed -= cfg::kPhysicsStepMs;
-        if (!lost_ && signalLostAt(physics_ms_)) lost_ = true;
+        checkSignal(physics_ms_);
         if (self_test_) {
             const uint32_t since_boot = physics_ms_ - boot_ms_;
             if (since_boot < cfg::kSelfTestMs) {
@@ -342,7 +352,9 @@ void Cluster::advance(uint32_t now) {
                 continue;
             }
             self_test_ = false;  // latched: never re-entered after millis() wraps
+            lamp_event_ms_ = boot_ms_ + cfg::kSelfTestMs;
             for (Needle& n : needles_) n.reset(0.0f);
+            checkSignal(physics_ms_);
         }
         const bool showing_data = has_usage_ && !lost_;
         const float goal[kDialCount] = {
@@ -428,7 +440,7 @@ void Cluster::rebuildTexts() {
 
 void Cluster::update(uint32_t now) {
     advance(now);
-    if (!lost_ && booted_ && signalLostAt(now)) lost_ = true;  // between physics steps
+    if (booted_) checkSignal(now);  // between physics steps
     frame_.t_ms = now;
 
     Phase phase = Phase::Live;
@@ -470,6 +482,7 @@ void Cluster::update(uint32_t now) {
     in.warn = showing_data && usage_.warn;
     in.stall = showing_data && usage_.stall;
     in.idle = showing_data && usage_.idle;
+    in.changed_at = lamp_event_ms_;
     const LampState& ls = lamps_.update(now, in);
     for (int i = 0; i < kLampCount; ++i) {
         LampView& l = frame_.lamps[i];

@@ -50,6 +50,7 @@ class Cluster {
   private:
     void advance(uint32_t now);
     bool signalLostAt(uint32_t t) const;
+    void checkSignal(uint32_t t);
     void buildLayout();
     void buildTachFace();
     void rebuildTexts();
@@ -66,6 +67,7 @@ class Cluster {
     uint32_t boot_ms_;
     uint32_t physics_ms_;  // time the physics has been advanced to
     uint32_t last_good_ms_;
+    uint32_t lamp_event_ms_;  // when the lamp inputs last changed (LampInputs::changed_at)
     uint32_t seq_counter_;
     float tach_face_full_scale_;
     bool has_usage_;

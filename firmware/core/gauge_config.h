@@ -37,8 +37,10 @@ constexpr uint32_t kNoSignalAfterMs = 5000;
 // Fixed physics step: update(now) advances in whole steps of this size, carrying the remainder, so the needle
 // positions at a given `now` do not depend on how often update() is called.
 constexpr uint32_t kPhysicsStepMs = 5;
-// Largest gap update() catches up on; time beyond it is dropped (e.g. after a debugger halt or a long block).
-constexpr uint32_t kMaxCatchUpMs = 1000;
+// Largest gap update() catches up on (2000 steps, well under a millisecond of work); older time is dropped.
+// After 10 s at a constant target every needle has snapped to rest, so dropping it changes nothing visible and
+// frames stay identical whatever the update rate.
+constexpr uint32_t kMaxCatchUpMs = 10000;
 // Critically damped spring, natural angular frequency (rad/s). 9 rad/s reaches 95 % of a step in ~0.53 s.
 constexpr float kNeedleOmega = 9.0f;
 // Slew limit in full scales per second (a needle never sweeps the whole dial faster than 1/2.5 s).

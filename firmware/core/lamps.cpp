@@ -35,7 +35,7 @@ Lamps::Lamps() : state_(), self_test_since_(0), was_self_test_(false) {
 
 const LampState& Lamps::update(uint32_t now, const LampInputs& in) {
     if (in.self_test) {
-        if (!was_self_test_) self_test_since_ = now;
+        if (!was_self_test_) self_test_since_ = in.changed_at;
         was_self_test_ = true;
         const uint8_t all = static_cast<uint8_t>((1u << kLampCount) - 1u);
         state_.active_mask = all;
@@ -64,7 +64,7 @@ const LampState& Lamps::update(uint32_t now, const LampInputs& in) {
     for (int i = 0; i < kLampCount; ++i) {
         const uint8_t bit = static_cast<uint8_t>(1u << i);
         if (!(active & bit)) continue;
-        if (!(state_.active_mask & bit)) since_[i] = now;  // just turned on: phase starts lit
+        if (!(state_.active_mask & bit)) since_[i] = in.changed_at;  // just turned on: phase starts lit
         if (blinkLit(kLampStyles[i].blink, since_[i], now)) lit |= bit;
     }
 

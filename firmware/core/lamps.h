@@ -7,10 +7,10 @@
 //   WARN   amber  steady                                   payload.warn  (5 h window nearly used)
 //   STALL  amber  blink       (600 ms period, 300 ms on)   payload.stall (live session, no response)
 //   IDLE   blue   steady, dim on the RGB LED               payload.idle  (no live session)
-// On NO SIGNAL only NOSIG is active (the other flags would be stale). A lamp's blink phase starts when it
-// turns active, so a newly raised lamp is lit immediately. The RGB LED shows the top-priority active lamp's
+// On NO SIGNAL only NOSIG is active (the other flags would be stale). A lamp's blink phase starts when its
+// input turned active (LampInputs::changed_at), so a newly raised lamp is lit immediately. The RGB LED shows the top-priority active lamp's
 // colour in its blink pattern; with no lamp active it glows dim green. During the self-test every lamp is
-// lit and the LED cycles red, green, blue.
+// lit and the LED cycles red, green, blue (from LampInputs::changed_at, the boot time).
 #pragma once
 
 #include <stdint.h>
@@ -56,6 +56,10 @@ struct LampInputs {
     bool idle;
     bool no_signal;
     bool self_test;  // all lamps lit, LED cycles
+    // When these inputs last changed (the payload's arrival, the NO SIGNAL bound, the end of the self-test).
+    // A lamp that turns active starts its blink phase here rather than at the update that first sees it, so
+    // the blink phase does not depend on how often update() runs.
+    uint32_t changed_at;
 };
 
 struct LampState {

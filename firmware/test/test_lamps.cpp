@@ -9,8 +9,8 @@ using gauge::LampInputs;
 using gauge::Lamps;
 
 namespace {
-LampInputs inputs(bool hot, bool warn, bool stall, bool idle, bool no_signal) {
-    return LampInputs{hot, warn, stall, idle, no_signal, false};
+LampInputs inputs(bool hot, bool warn, bool stall, bool idle, bool no_signal, uint32_t changed_at = 0) {
+    return LampInputs{hot, warn, stall, idle, no_signal, false, changed_at};
 }
 }  // namespace
 
@@ -40,17 +40,23 @@ TEST_CASE("Lamps: HOT blinks fast from the moment it turns on, the LED follows t
     Lamps l;
     l.update(1000, inputs(false, false, false, false, false));
     CHECK(l.state().rgb_led == gauge::kLedAllClear);
-    l.update(1003, inputs(true, false, false, false, false));  // turns on: phase starts lit
+    // The payload raising HOT arrived at 1003; this update sees it a little later. The phase starts at 1003.
+    l.update(1010, inputs(true, false, false, false, false, 1003));
     CHECK((l.state().lit_mask & lampBit(LampId::Hot)));
     CHECK(l.state().rgb_led == 0xFF0000);
-    l.update(1003 + 124, inputs(true, false, false, false, false));
+    l.update(1003 + 124, inputs(true, false, false, false, false, 1003));
     CHECK((l.state().lit_mask & lampBit(LampId::Hot)));
-    l.update(1003 + 125, inputs(true, false, false, false, false));
+    l.update(1003 + 125, inputs(true, false, false, false, false, 1003));
     CHECK_FALSE((l.state().lit_mask & lampBit(LampId::Hot)));
     CHECK((l.state().active_mask & lampBit(LampId::Hot)));  // logically still on
     CHECK(l.state().rgb_led == gauge::kLedOff);
-    l.update(1003 + 250, inputs(true, false, false, false, false));
+    l.update(1003 + 250, inputs(true, false, false, false, false, 1003));
     CHECK((l.state().lit_mask & lampBit(LampId::Hot)));
+    // A later event that keeps HOT on does not restart its phase.
+    l.update(1003 + 260, inputs(true, true, false, false, false, 1200));
+    CHECK((l.state().lit_mask & lampBit(LampId::Hot)));
+    l.update(1003 + 380, inputs(true, true, false, false, false, 1200));
+    CHECK_FALSE((l.state().lit_mask & lampBit(LampId::Hot)));
 }
 
 TEST_CASE("Lamps: WARN and IDLE are steady, STALL and NOSIG blink at their own rates") {
@@ -79,7 +85,7 @@ TEST_CASE("Lamps: IDLE alone is a dim blue LED") {
 
 TEST_CASE("Lamps: self-test lights all and cycles the LED red, green, blue") {
     Lamps l;
-    LampInputs in{false, false, false, false, false, true};
+    LampInputs in{false, false, false, false, false, true, 500};
     CHECK(l.update(500, in).lit_mask == 0x1F);
     CHECK(l.state().rgb_led == 0xFF0000);
     CHECK(l.update(1000, in).rgb_led == 0x00FF00);
@@ -87,6 +93,7 @@ TEST_CASE("Lamps: self-test lights all and cycles the LED red, green, blue") {
     CHECK(l.update(2000, in).rgb_led == 0xFF0000);
     in.self_test = false;
     in.hot = true;
+    in.changed_at = 2001;
     const auto& s = l.update(2001, in);
     CHECK(s.active_mask == lampBit(LampId::Hot));
     CHECK((s.lit_mask & lampBit(LampId::Hot)));  // a fresh phase after the self-test
