@@ -62,3 +62,39 @@ describe.skipIf(sources.length === 0)(
     );
   },
 );
+
+describe.skipIf(sources.length === 0)('the "usage":{ byte pre-filter on real transcripts', () => {
+  it('lets through every line that has a message.usage object, and few others', () => {
+    let lines = 0;
+    let withUsage = 0;
+    let passed = 0;
+    let missed = 0;
+    const walk = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.jsonl') ? [join(d, e.name)] : [],
+      );
+    for (const name of sources)
+      for (const f of walk(join(ROOT, name))) {
+        for (const line of readFileSync(f, 'utf8').split('\n')) {
+          if (!line) continue;
+          lines++;
+          const marker = line.includes('"usage":{');
+          if (marker) passed++;
+          let o: { message?: { usage?: unknown } } | null = null;
+          try {
+            o = JSON.parse(line);
+          } catch {}
+          const usage = o?.message?.usage;
+          if (typeof usage === 'object' && usage !== null) {
+            withUsage++;
+            if (!marker) missed++;
+          }
+        }
+      }
+    expect(missed).toBe(0);
+    expect(withUsage).toBeGreaterThan(1000);
+    // what the filter saves: most lines of a transcript are never parsed
+    expect(passed / lines).toBeLessThan(0.6);
+    console.info(`pre-filter: ${lines} lines, ${passed} parsed, ${withUsage} with usage, ${missed} missed`);
+  });
+});
