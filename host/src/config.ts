@@ -47,6 +47,8 @@ export interface Settings {
   warnFraction: number;
   stallMinutes: number;
   source: SourceSetting;
+  prometheusUrl: string;
+  prometheusLabels: string | null;
   /** Run the demo when the jsonl source would find no transcript at all. */
   fallbackDemo: boolean;
   /** Directory served at /, or null for none. */
@@ -189,8 +191,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_SOURCE',
     kind: 'enum',
     values: SOURCE_NAMES,
-    help: 'Where usage comes from: jsonl (Claude Code transcripts) or demo (a scripted loop). Others are planned.',
+    help: 'Where usage comes from: jsonl (Claude Code transcripts), ccusage, prometheus, demo (a scripted loop).',
     defaultText: 'jsonl',
+  },
+  {
+    key: 'prometheusUrl',
+    flag: 'prometheus-url',
+    env: 'CLAUDE_GAUGE_PROMETHEUS_URL',
+    kind: 'string',
+    help: 'With --source prometheus: base URL of the Prometheus that scrapes the OTel collector.',
+    defaultText: 'http://127.0.0.1:9090',
+  },
+  {
+    key: 'prometheusLabels',
+    flag: 'prometheus-labels',
+    env: 'CLAUDE_GAUGE_PROMETHEUS_LABELS',
+    kind: 'string',
+    help: 'With --source prometheus: extra label matchers for every query, e.g. host_name="desk".',
+    defaultText: 'none (all series)',
   },
   {
     key: 'fallbackDemo',
@@ -276,6 +294,8 @@ export const DEFAULTS = {
   stallMinutes: 5,
   source: 'jsonl' as SourceSetting,
   fallbackDemo: false,
+  prometheusUrl: 'http://127.0.0.1:9090',
+  prometheusLabels: null,
   now: null,
   mdns: true,
   maxStreamClients: 32,
@@ -542,6 +562,8 @@ export function resolveSettings(input: ResolveInput): Settings {
     stallMinutes: pick('stallMinutes', DEFAULTS.stallMinutes),
     source: pick('source', DEFAULTS.source),
     fallbackDemo: pick('fallbackDemo', DEFAULTS.fallbackDemo),
+    prometheusUrl: pick('prometheusUrl', DEFAULTS.prometheusUrl),
+    prometheusLabels: pick<string | null>('prometheusLabels', DEFAULTS.prometheusLabels),
     ui,
     now: pick<number | null>('now', DEFAULTS.now),
     mdns: pick('mdns', DEFAULTS.mdns),

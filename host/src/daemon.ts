@@ -54,6 +54,8 @@ export async function openService(
     redline: settings.redline,
     ceiling: settings.ceiling,
     stallMinutes: settings.stallMinutes,
+    prometheusUrl: settings.prometheusUrl,
+    prometheusLabels: settings.prometheusLabels,
     oneShot: opts.oneShot ?? false,
     log,
   });

@@ -13,6 +13,10 @@ export interface SourceContext {
   redline: number;
   ceiling: number;
   stallMinutes: number;
+  /** Base URL of Prometheus (source prometheus). */
+  prometheusUrl?: string;
+  /** Extra label matchers for every PromQL query (source prometheus). */
+  prometheusLabels?: string | null;
   /** The caller wants one snapshot and will stop the source (the `usage` command). */
   oneShot?: boolean;
   log?: {
@@ -44,6 +48,20 @@ registerSource('jsonl', async (ctx) => {
     ...(ctx.log ? { log: ctx.log } : {}),
     // One answer and exit: no watcher, no rescan timer.
     ...(ctx.oneShot ? { watch: false, rescanIntervalMs: 0 } : {}),
+  });
+});
+
+registerSource('ccusage', async (ctx) => {
+  const { CcusageSource } = await import('./ccusage/index.js');
+  // Its clock is a monotonic one for its result cache: the daemon's (possibly frozen) clock must not go there.
+  return new CcusageSource({ claudeDirs: ctx.claudeDirs });
+});
+
+registerSource('prometheus', async (ctx) => {
+  const { PrometheusSource } = await import('./prometheus/index.js');
+  return new PrometheusSource({
+    url: ctx.prometheusUrl ?? 'http://127.0.0.1:9090',
+    ...(ctx.prometheusLabels ? { labelMatchers: ctx.prometheusLabels } : {}),
   });
 });
 

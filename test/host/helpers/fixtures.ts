@@ -69,3 +69,64 @@ export class FakeSource implements UsageSource {
     return this.listeners.size;
   }
 }
+
+export interface TurnSpec {
+  at: number;
+  model?: string;
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheCreation?: number;
+}
+
+/**
+ * Writes a Claude Code style transcript (<claudeDir>/projects/<project>/<sessionId>.jsonl): one user line
+ * with `prompt`, then one assistant line with usage per turn.
+ */
+export function writeTranscript(
+  claudeDir: string,
+  opts: { project: string; sessionId: string; cwd: string; prompt: string; turns: TurnSpec[] },
+): string {
+  const dir = join(claudeDir, 'projects', opts.project);
+  mkdirSync(dir, { recursive: true });
+  const common = {
+    sessionId: opts.sessionId,
+    cwd: opts.cwd,
+    version: '2.1.39',
+    isSidechain: false,
+    userType: 'external',
+  };
+  const lines = [
+    JSON.stringify({
+      ...common,
+      type: 'user',
+      uuid: 'u-0',
+      timestamp: new Date((opts.turns[0]?.at ?? 0) - 1000).toISOString(),
+      message: { role: 'user', content: opts.prompt },
+    }),
+    ...opts.turns.map((t, i) =>
+      JSON.stringify({
+        ...common,
+        type: 'assistant',
+        uuid: `a-${i}`,
+        requestId: `req_${opts.sessionId}_${i}`,
+        timestamp: new Date(t.at).toISOString(),
+        message: {
+          id: `msg_${opts.sessionId}_${i}`,
+          role: 'assistant',
+          model: t.model ?? 'claude-sonnet-4-5-20250929',
+          content: [{ type: 'text', text: `answer to ${opts.prompt}` }],
+          usage: {
+            input_tokens: t.input ?? 10,
+            output_tokens: t.output ?? 20,
+            cache_read_input_tokens: t.cacheRead ?? 1000,
+            cache_creation_input_tokens: t.cacheCreation ?? 100,
+          },
+        },
+      }),
+    ),
+  ];
+  const file = join(dir, `${opts.sessionId}.jsonl`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}

@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveSettings } from '../../host/src/config.js';
+import { startDaemon } from '../../host/src/daemon.js';
+import { tempDir, writeManifest } from './helpers/fixtures.js';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  tmp = tempDir('cg-daemon-');
+});
+afterEach(() => tmp.cleanup());
+
+function status(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // No keep-alive agent: every probe is a new connection, so a closed server shows as refused.
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function settingsFor(flags: Record<string, unknown>) {
+  return resolveSettings({ flags, env: {}, home: join(tmp.path, 'home'), cwd: tmp.path });
+}
+
+describe('daemon', () => {
+  it('prints one clear startup line, serves, and releases the port on stop', async () => {
+    const a = join(tmp.path, 'a');
+    const b = join(tmp.path, 'b');
+    mkdirSync(a);
+    mkdirSync(b);
+    writeManifest(a, `${process.pid}.json`, { pid: process.pid, sessionId: 's1' });
+    writeManifest(b, 'x.json', { pid: process.pid, sessionId: 's2' });
+    const daemon = await startDaemon(
+      settingsFor({ source: 'demo', port: 0, claudeDirs: [a, b], ui: 'none' }),
+    );
+    const port = Number(new URL(daemon.url).port);
+    expect(daemon.startupLine).toBe(
+      `claude-gauge: serving http://127.0.0.1:${port}/usage (source demo, 2 claude dirs, 2 live sessions)`,
+    );
+    expect(await status(port, '/usage')).toBe(200);
+    await daemon.stop();
+    await daemon.stop(); // idempotent
+    await expect(status(port, '/healthz')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('says when it falls back to the demo', async () => {
+    const empty = join(tmp.path, 'empty');
+    mkdirSync(empty);
+    const daemon = await startDaemon(
+      settingsFor({ port: 0, claudeDirs: [empty], fallbackDemo: true, ui: 'none' }),
+    );
+    try {
+      expect(daemon.startupLine).toMatch(/\(source demo, 1 claude dir, 0 live sessions\)/);
+      expect(daemon.startupLine).toMatch(/no Claude Code transcripts .*: showing the demo/);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('fails clearly and cleans up when the port is taken', async () => {
+    const first = await startDaemon(settingsFor({ source: 'demo', port: 0, ui: 'none' }));
+    try {
+      const port = Number(new URL(first.url).port);
+      await expect(startDaemon(settingsFor({ source: 'demo', port, ui: 'none' }))).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+      });
+    } finally {
+      await first.stop();
+    }
+  });
+});
