@@ -304,6 +304,18 @@ describe('PrometheusSource refresh policy', () => {
     expect(seen).toHaveLength(10);
   });
 
+  it('never answers one evaluation time with a refresh made for another (frozen or replayed clocks)', async () => {
+    const seen: URL[] = [];
+    promAnswering(healthy, seen);
+    const src = fresh({ reuseForMs: 1_000, clock: () => 0 });
+    await Promise.all([src.snapshot(NOW), src.snapshot(NOW - 3_600_000)]);
+    await src.snapshot(NOW - 3_600_000);
+    expect(seen.map((u) => u.searchParams.get('time')).sort()).toEqual([
+      ...Array(5).fill('1795313490.500'),
+      ...Array(5).fill('1795317090.500'),
+    ]);
+  });
+
   it('recovers after a failure and notifies subscribers only when the answer changes', async () => {
     let tach = '10';
     let down = true;

@@ -124,8 +124,8 @@ export class PrometheusSource implements UsageSource {
   private readonly reuseForMs: number;
   private readonly clock: () => number;
   private readonly listeners = new Set<() => void>();
-  private inflight: Promise<SourceSnapshot> | undefined;
-  private last: { atMono: number; key: string; result: Promise<SourceSnapshot> } | undefined;
+  private inflight: { nowMs: number; result: Promise<SourceSnapshot> } | undefined;
+  private last: { atMono: number; nowMs: number; key: string; result: Promise<SourceSnapshot> } | undefined;
   private stopController = new AbortController();
 
   constructor(options: PrometheusSourceOptions) {
@@ -156,15 +156,19 @@ export class PrometheusSource implements UsageSource {
   }
 
   snapshot(nowMs: number): Promise<SourceSnapshot> {
-    if (this.inflight) return this.inflight;
-    const mono = this.clock();
-    if (this.last && mono - this.last.atMono < this.reuseForMs) return this.last.result;
+    // Reused only for (nearly) the same evaluation time: a frozen or replayed daemon clock must not be
+    // answered with the real-time warm-up of start().
+    const near = (t: number) => Math.abs(t - nowMs) < this.reuseForMs;
+    if (this.inflight && near(this.inflight.nowMs)) return this.inflight.result;
+    if (this.last && near(this.last.nowMs) && this.clock() - this.last.atMono < this.reuseForMs)
+      return this.last.result;
     const run = this.refresh(nowMs);
-    this.inflight = run;
+    const flight = { nowMs, result: run };
+    this.inflight = flight;
     const settle = (key: string) => {
-      this.inflight = undefined;
+      if (this.inflight === flight) this.inflight = undefined;
       const changed = this.last !== undefined && this.last.key !== key;
-      this.last = { atMono: this.clock(), key, result: run };
+      this.last = { atMono: this.clock(), nowMs, key, result: run };
       // Pull-driven: a refresh that changed the answer (values, or success ↔ failure) is news.
       if (changed) for (const l of [...this.listeners]) l();
     };
