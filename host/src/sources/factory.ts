@@ -1,5 +1,5 @@
-// Builds a UsageSource by name. New adapters register a factory here; a known name without one (ccusage,
-// prometheus, otlp, hybrid: planned) and an unknown name are both clear errors, never a silent fallback.
+// Builds a UsageSource by name. New adapters register a factory here; a known name without one (otlp:
+// planned) and an unknown name are both clear errors, never a silent fallback.
 
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
@@ -63,6 +63,14 @@ registerSource('prometheus', async (ctx) => {
     url: ctx.prometheusUrl ?? 'http://127.0.0.1:9090',
     ...(ctx.prometheusLabels ? { labelMatchers: ctx.prometheusLabels } : {}),
   });
+});
+
+registerSource('hybrid', async (ctx) => {
+  const { HybridSource } = await import('./hybrid.js');
+  // Prometheus for fuel and cache, the JSONL tail for the tach: each built exactly as on its own.
+  const fuel = await createSource('prometheus', ctx);
+  const tach = await createSource('jsonl', ctx);
+  return new HybridSource({ fuel, tach });
 });
 
 export function implementedSources(): SourceName[] {
