@@ -1,0 +1,168 @@
+// The real daemon as a child process (`node bin/claude-gauge.mjs serve ...`), started, killed and restarted
+// by scenarios. It binds loopback on a fixed port for the whole scenario so a restart comes back at the same
+// address, as it would on a desk.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from './waitFor.js';
+
+export interface DaemonSettings {
+  /** Tokens/min at which HOT trips. */
+  redline?: number;
+  /** Tokens per 5 h block (100 %). */
+  ceiling?: number;
+  /** STALL after this many minutes without a response (fractions allowed: 0.05 = 3 s). */
+  stallMinutes?: number;
+  warnFraction?: number;
+  /** Extra CLI arguments, verbatim. */
+  args?: string[];
+}
+
+export interface DaemonOptions extends DaemonSettings {
+  repoRoot: string;
+  claudeDir: string;
+  /** Address to bind: loopback unless the serial target needs the LAN (see docs/hil.md). */
+  host?: string;
+  port?: number;
+  token?: string;
+}
+
+/** A free TCP port on the host (there is a small race until the daemon binds it; fine on loopback). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class Daemon {
+  private child: ChildProcess | null = null;
+  private logTail: string[] = [];
+  private exitInfo = '';
+  port = 0;
+  starts = 0;
+
+  constructor(readonly options: DaemonOptions) {}
+
+  get url(): string {
+    const h = this.options.host ?? '127.0.0.1';
+    const host = h === '0.0.0.0' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
+    return `http://${host}:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines the daemon logged, for failure reports. */
+  log(): string {
+    return [...this.logTail, this.exitInfo].filter(Boolean).join('\n');
+  }
+
+  args(): string[] {
+    const o = this.options;
+    const a = [
+      'serve',
+      '--port',
+      String(this.port),
+      '--host',
+      o.host ?? '127.0.0.1',
+      '--claude-dir',
+      o.claudeDir,
+      '--source',
+      'jsonl',
+      '--no-mdns',
+      '--log-level',
+      'warn',
+    ];
+    if (o.redline !== undefined) a.push('--redline', String(o.redline));
+    if (o.ceiling !== undefined) a.push('--ceiling', String(o.ceiling));
+    if (o.stallMinutes !== undefined) a.push('--stall-minutes', String(o.stallMinutes));
+    if (o.warnFraction !== undefined) a.push('--warn-fraction', String(o.warnFraction));
+    if (o.token) a.push('--token', o.token);
+    a.push(...(o.args ?? []));
+    return a;
+  }
+
+  /** Starts the daemon and resolves once GET /usage answers 200. */
+  async start(timeoutMs = 15_000): Promise<void> {
+    if (this.running) return;
+    const bin = join(this.options.repoRoot, 'bin', 'claude-gauge.mjs');
+    if (!existsSync(bin)) throw new Error(`daemon entry point ${bin} is missing`);
+    if (this.port === 0) this.port = this.options.port ?? (await freePort());
+    this.exitInfo = '';
+    const child = spawn(process.execPath, [bin, ...this.args()], {
+      cwd: this.options.repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Nothing from the developer's own environment may leak in (their claude dir, port, token).
+      env: { PATH: process.env.PATH ?? '', HOME: this.options.claudeDir, NODE_ENV: 'test' },
+    });
+    this.child = child;
+    this.starts++;
+    const keep = (d: Buffer) => {
+      for (const line of d.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        this.logTail.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+        if (this.logTail.length > 40) this.logTail.shift();
+      }
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.once('exit', (code, signal) => {
+      this.exitInfo = `daemon exited (code ${code}, signal ${signal})`;
+    });
+    const headers: Record<string, string> = this.options.token
+      ? { Authorization: `Bearer ${this.options.token}` }
+      : {};
+    await waitFor(
+      async () => {
+        if (!this.running) throw new Error(this.exitInfo || 'daemon exited');
+        const res = await fetch(`${this.url}/usage`, { headers, signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        return res.status === 200;
+      },
+      { timeoutMs, intervalMs: 100, what: 'the daemon to answer GET /usage', describe: () => this.log() },
+    );
+  }
+
+  /** Hard kill (the "daemon crashed" case): no goodbye, sockets just drop. */
+  async kill(): Promise<void> {
+    await this.stopWith('SIGKILL');
+  }
+
+  /** Graceful stop. */
+  async stop(): Promise<void> {
+    await this.stopWith('SIGTERM');
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** The payload the daemon serves right now (bypassing the fault proxy), for scenario bookkeeping. */
+  async payload(): Promise<Record<string, unknown>> {
+    const headers: Record<string, string> = this.options.token
+      ? { Authorization: `Bearer ${this.options.token}` }
+      : {};
+    const res = await fetch(`${this.url}/usage`, { headers, signal: AbortSignal.timeout(2000) });
+    if (res.status !== 200) throw new Error(`GET /usage answered ${res.status}`);
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  private async stopWith(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const escalate = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(escalate);
+  }
+}

@@ -1,0 +1,118 @@
+// A real board on a USB serial port (HIL_PORT, 115200 baud). The ESP32 app prints state lines ("GAUGE ...",
+// grammar in firmware/core/state_line.h) and "# ..." chatter, and takes commands (serial_commands.h):
+// `reboot` for a cold boot, then `url <daemon>` and `token <t>` so it polls this run's fault proxy. The board
+// reaches the proxy over WiFi: the runner binds the daemon and proxy to the LAN for this target only and
+// tells the board HIL_HOST_IP (docs/hil.md).
+import { LineSplitter } from '../lib/stateLine.js';
+import { waitFor } from '../lib/waitFor.js';
+import { LineTarget, type StartContext, TargetUnavailable } from './target.js';
+
+interface PortLike {
+  write(data: string, cb?: (err?: Error | null) => void): boolean;
+  drain(cb: (err?: Error | null) => void): void;
+  close(cb?: (err?: Error | null) => void): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): this;
+  on(event: 'error' | 'close', listener: (err?: Error) => void): this;
+  readonly isOpen: boolean;
+}
+
+export const serialBaud = 115200;
+
+export class SerialTarget extends LineTarget {
+  readonly name = 'serial' as const;
+  private port: PortLike | null = null;
+  private splitter = new LineSplitter();
+  private replies: string[] = [];
+
+  constructor(
+    private readonly path = process.env.HIL_PORT ?? '',
+    private readonly bootTimeoutMs = Number(process.env.HIL_BOOT_TIMEOUT_MS ?? 15_000),
+  ) {
+    super();
+  }
+
+  async prepare(): Promise<void> {
+    if (!this.path)
+      throw new TargetUnavailable(
+        'set HIL_PORT to the board’s serial port (e.g. /dev/ttyUSB0) and HIL_HOST_IP to this machine’s LAN address; see docs/hil.md',
+      );
+    if (!process.env.HIL_HOST_IP)
+      throw new TargetUnavailable(
+        'set HIL_HOST_IP to this machine’s LAN address (the board polls it over WiFi); see docs/hil.md',
+      );
+    let mod: typeof import('serialport');
+    try {
+      mod = await import('serialport');
+    } catch (err) {
+      throw new TargetUnavailable(`the optional npm package "serialport" is not installed (${String(err)})`);
+    }
+    const port = new mod.SerialPort({ path: this.path, baudRate: serialBaud, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    port.on('data', (chunk: Buffer) => {
+      for (const line of this.splitter.push(chunk.toString('latin1'))) {
+        const trimmed = line.replace(/\r$/, '');
+        if (trimmed.startsWith('# ')) this.replies.push(trimmed);
+        if (this.replies.length > 200) this.replies.shift();
+        this.feedLine(trimmed);
+      }
+    });
+    port.on('error', (err?: Error) => this.problem(`serial port error: ${err?.message ?? 'unknown'}`));
+    this.port = port as unknown as PortLike;
+  }
+
+  private async send(command: string): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) throw new Error(`serial port ${this.path} is not open`);
+    await new Promise<void>((resolve, reject) =>
+      port.write(`${command}\n`, (err) =>
+        err ? reject(err) : port.drain((e) => (e ? reject(e) : resolve())),
+      ),
+    );
+  }
+
+  /** Sends a command and waits for its "# ok <command>" (or fails on "# error ..."). */
+  private async command(command: string, timeoutMs = 3000): Promise<void> {
+    const verb = command.split(' ')[0] ?? command;
+    const from = this.replies.length;
+    await this.send(command);
+    await waitFor(
+      () => {
+        for (const r of this.replies.slice(from)) {
+          if (r.startsWith(`# ok ${verb}`)) return true;
+          if (r.startsWith('# error')) throw new Error(`board refused "${verb}": ${r}`);
+        }
+        return false;
+      },
+      { timeoutMs, what: `"# ok ${verb}" from the board`, describe: () => this.describe() },
+    );
+  }
+
+  async start(ctx: StartContext): Promise<void> {
+    this.resetObservations();
+    this.replies = [];
+    // Cold boot (proves the board restarts cleanly), point it at this scenario's proxy, then run the boot
+    // self-test again so the scenario sees the sweep from its start (the first one ran while the board was
+    // still joining WiFi, before it knew the proxy's URL).
+    await this.send('reboot');
+    await waitFor(() => this.history().some((o) => o.state.phase === 'SELFTEST') || null, {
+      timeoutMs: this.bootTimeoutMs,
+      what: 'the board to reboot into its self-test',
+      describe: () => this.describe(),
+    });
+    await this.command(`url ${ctx.usageUrl}`);
+    await this.command(`token ${ctx.token ? ctx.token : '-'}`);
+    this.resetObservations();
+    await this.command('selftest');
+  }
+
+  async stop(): Promise<void> {
+    // Leave the board running; point it away from the proxy that is about to close.
+    if (this.port?.isOpen) await this.send('url -').catch(() => {});
+  }
+
+  async dispose(): Promise<void> {
+    const port = this.port;
+    this.port = null;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
