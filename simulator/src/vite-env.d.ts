@@ -1,0 +1,2 @@
+// Vite-only syntax in the page (import.meta.glob, ?raw imports).
+/// <reference types="vite/client" />
