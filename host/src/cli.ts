@@ -188,7 +188,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return results.some((r) => r.level === 'fail') ? 1 : 0;
     }
     if (parsed.command === 'usage') {
-      const opened = await openService(settings, stderrLog(io, 'warn'), { oneShot: true });
+      // One answer, so wait for it: a source like ccusage needs seconds, far beyond the serving deadline.
+      const opened = await openService(
+        { ...settings, deadlineMs: Math.max(settings.deadlineMs, 60_000) },
+        stderrLog(io, 'warn'),
+        {
+          oneShot: true,
+        },
+      );
       try {
         const payload = await opened.service.payload();
         io.stdout(parsed.json ? `${JSON.stringify(payload)}\n` : humanUsage(payload, settings));

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -182,5 +182,16 @@ describe('default claude dirs', () => {
     const s = resolve({ claudeDirs: ['a', './a', '/abs'] });
     expect(s.claudeDirs).toEqual([join(cwd, 'a'), '/abs']);
     expect(s.claudeDirsExplicit).toBe(true);
+  });
+});
+
+describe('docs/daemon.md', () => {
+  it('documents every option by config key, flag and environment variable', () => {
+    const doc = readFileSync(new URL('../../docs/daemon.md', import.meta.url), 'utf8');
+    for (const o of OPTIONS) {
+      // A table row: | `key` | `--flag` ... (Biome pads the columns).
+      expect(doc, o.key).toMatch(new RegExp(`\\| \`${o.key}\` +\\| \`--${o.flag}\``));
+      expect(doc, o.env).toContain(`\`${o.env}\``);
+    }
   });
 });

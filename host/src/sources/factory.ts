@@ -85,7 +85,13 @@ export async function createSource(name: string, ctx: SourceContext): Promise<Us
     throw new SourceError(
       `source "${name}" is not implemented in this version (available: ${implementedSources().join(', ')})`,
     );
-  return factory(ctx);
+  try {
+    return await factory(ctx);
+  } catch (err) {
+    // A source that cannot be built (bad URL, no claude dir, missing binary) is a setup problem to report.
+    if (err instanceof SourceError) throw err;
+    throw new SourceError(`source "${name}": ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** True when any claude dir has at least one transcript (projects/<project>/<file>.jsonl, bounded walk). */
