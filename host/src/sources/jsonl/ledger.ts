@@ -185,7 +185,7 @@ export class Ledger {
       rate1m: (rateTokens * 60_000) / RATE_WINDOW_MS,
       cacheHitRate: cacheDen > 0 ? cacheRead / cacheDen : 0,
       thinkingRatio: output > 0 ? Math.min(1, Math.max(0, thinking / output)) : 0,
-      lastModel: lastModel ?? '',
+      lastModel: (lastModel ?? '').slice(0, 128), // the contract's limit; a hostile transcript may hold anything
       lastResponseAtMs,
     };
   }
