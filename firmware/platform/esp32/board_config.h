@@ -8,6 +8,10 @@
 #define GAUGE_STR_(x) #x
 #define GAUGE_STR(x) GAUGE_STR_(x)
 
+#ifndef GAUGE_FW_VERSION
+#define GAUGE_FW_VERSION 0.1.0
+#endif
+
 #ifndef GAUGE_BOARD_NAME
 #define GAUGE_BOARD_NAME unknown
 #endif
@@ -60,6 +64,7 @@ namespace gauge {
 namespace esp32 {
 
 constexpr const char* kBoardName = GAUGE_STR(GAUGE_BOARD_NAME);
+constexpr const char* kFirmwareVersion = GAUGE_STR(GAUGE_FW_VERSION);
 constexpr uint8_t kTftRotation = GAUGE_TFT_ROTATION;
 constexpr bool kTftInvert = GAUGE_TFT_INVERT != 0;
 
@@ -85,6 +90,12 @@ constexpr const char* kDaemonPath = "/usage";
 // Captive portal (WiFiManager) access point name, and how long it waits before rebooting to retry.
 constexpr const char* kPortalApName = "claude-gauge-setup";
 constexpr uint32_t kPortalTimeoutS = 300;
+// Hold BOOT (GPIO0 on the CYD and most DevKits) while the gauge starts to open the portal on demand.
+constexpr int8_t kPortalButtonPin = 0;
+// WiFi connection attempt with credentials from secrets.h before the gauge starts anyway (it keeps retrying).
+constexpr uint32_t kWifiConnectWaitMs = 8000;
+// ArduinoOTA's port (espota's default; also what MDNS.enableArduino() announces).
+constexpr uint16_t kOtaPort = 3232;
 
 // Largest /usage body accepted. A real payload is ~600 bytes; the schema caps its strings at 128 + 32 bytes,
 // so anything near this is garbage. Bigger bodies are refused as BadBody before being parsed.

@@ -35,3 +35,18 @@ esp32-glue: $(ESP32_GLUE_BIN)
 HOST_CXX_ESP32 ?= g++
 
 -include $(ESP32_GLUE_CORE_OBJS:.o=.d) $(ESP32_GLUE_TEST_OBJS:.o=.d)
+
+# json_usage.cpp against a real ArduinoJson checkout (not part of this repository), natively. Default: the
+# copy PlatformIO downloads for env:cyd. Skipped with a message when it is absent.
+ARDUINOJSON_SRC ?= $(REPO_DIR)/.pio/libdeps/cyd/ArduinoJson/src
+ESP32_JSON_BIN := $(ESP32_GLUE_DIR)/json_usage_check
+.PHONY: esp32-json
+
+esp32-json:
+	@if [ ! -f "$(ARDUINOJSON_SRC)/ArduinoJson.h" ]; then \
+		echo "esp32-json: skipped, no ArduinoJson at $(ARDUINOJSON_SRC) (set ARDUINOJSON_SRC)"; exit 0; fi; \
+	mkdir -p $(ESP32_GLUE_DIR) && \
+	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -DARDUINOJSON_ENABLE_NAN=0 -DARDUINOJSON_ENABLE_INFINITY=0 \
+		-DARDUINOJSON_USE_DOUBLE=1 -I$(ARDUINOJSON_SRC) $(CORE_INC) -I$(ESP32_DIR) \
+		$(ESP32_DIR)/test/arduinojson/json_usage_check.cpp $(ESP32_DIR)/json_usage.cpp $(CORE_SRCS) \
+		-o $(ESP32_JSON_BIN) && $(ESP32_JSON_BIN)
