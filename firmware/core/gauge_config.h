@@ -38,8 +38,8 @@ constexpr uint32_t kNoSignalAfterMs = 5000;
 // positions at a given `now` do not depend on how often update() is called.
 constexpr uint32_t kPhysicsStepMs = 5;
 // Largest gap update() catches up on (2000 steps, well under a millisecond of work); older time is dropped.
-// After 10 s at a constant target every needle has snapped to rest, so dropping it changes nothing visible and
-// frames stay identical whatever the update rate.
+// After 10 s at a constant target every needle has snapped to rest, so dropping it changes nothing visible
+// and frames stay identical whatever the update rate.
 constexpr uint32_t kMaxCatchUpMs = 10000;
 // Critically damped spring, natural angular frequency (rad/s). 9 rad/s reaches 95 % of a step in ~0.53 s.
 constexpr float kNeedleOmega = 9.0f;

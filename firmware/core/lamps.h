@@ -8,9 +8,10 @@
 //   STALL  amber  blink       (600 ms period, 300 ms on)   payload.stall (live session, no response)
 //   IDLE   blue   steady, dim on the RGB LED               payload.idle  (no live session)
 // On NO SIGNAL only NOSIG is active (the other flags would be stale). A lamp's blink phase starts when its
-// input turned active (LampInputs::changed_at), so a newly raised lamp is lit immediately. The RGB LED shows the top-priority active lamp's
-// colour in its blink pattern; with no lamp active it glows dim green. During the self-test every lamp is
-// lit and the LED cycles red, green, blue (from LampInputs::changed_at, the boot time).
+// input turned active (LampInputs::changed_at), so a newly raised lamp is lit immediately. The RGB LED shows
+// the top-priority active lamp's colour in its blink pattern; with no lamp active it glows dim green. During
+// the self-test every lamp is lit and the LED cycles red, green, blue (from LampInputs::changed_at, the boot
+// time).
 #pragma once
 
 #include <stdint.h>
