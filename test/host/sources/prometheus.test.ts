@@ -123,6 +123,24 @@ describe('PrometheusSource snapshot', () => {
     expect(snap.lastResponseAtMs).toBe(NOW);
   });
 
+  it('ignores non-finite, zero or negative timestamps and models without a name', async () => {
+    promAnswering({
+      ...healthy,
+      lastOutputByModel: () =>
+        vector([
+          { metric: { model: 'a' }, value: 'NaN' },
+          { metric: { model: 'b' }, value: '+Inf' },
+          { metric: { model: 'c' }, value: '-5' },
+          { metric: { model: 'd' }, value: '0' },
+          { metric: {}, value: '1795317000' },
+          { metric: { model: 'claude-sonnet-4-5' }, value: '1795316000' },
+        ]),
+    });
+    const snap = await fresh().snapshot(NOW);
+    expect(snap.lastModel).toBe('claude-sonnet-4-5');
+    expect(snap.lastResponseAtMs).toBe(1_795_316_000_000);
+  });
+
   it('treats NaN cache ratio (0/0, no traffic) as 0', async () => {
     promAnswering({ ...healthy, cacheHitRate: () => vector([{ value: 'NaN' }]) });
     expect((await fresh().snapshot(NOW)).cacheHitRate).toBe(0);

@@ -92,7 +92,7 @@ export function snapshotFromResults(
   let newestS = Number.NEGATIVE_INFINITY;
   for (const s of r.lastOutputByModel) {
     const model = cleanModel(s.metric.model);
-    if (!Number.isFinite(s.value) || model === '') continue;
+    if (!Number.isFinite(s.value) || s.value <= 0 || model === '') continue;
     // Ties (two models within the same minute) go to the lexically smaller id, so answers are stable.
     if (s.value > newestS || (s.value === newestS && model < lastModel)) {
       newestS = s.value;
