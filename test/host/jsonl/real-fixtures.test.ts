@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countHistory, historyBlocks } from '../../../host/src/sources/jsonl/index.js';
+import { ccusageBinary, ccusageBlocks, comparable } from './ccusage.js';
 
 const ROOT = '/work/shared/fixtures/real-transcripts';
 const sources = existsSync(ROOT)
@@ -23,7 +24,7 @@ interface CcusageBlock {
 }
 
 describe.skipIf(sources.length === 0)(
-  'real transcripts vs ccusage 20.0.24 (skipped: /work/shared absent)',
+  'real transcripts vs ccusage 20.0.24 (skipped when /work/shared is absent)',
   () => {
     it.each(sources)('%s: every block equals ccusage blocks', async (name) => {
       const expected = (
@@ -46,8 +47,18 @@ describe.skipIf(sources.length === 0)(
       );
     });
 
+    (ccusageBinary() === null ? it.skip : it).each(sources)(
+      '%s: also equals a live run of the ccusage binary',
+      async (name) => {
+        const { blocks } = await historyBlocks([join(ROOT, name)], Date.now());
+        const live = comparable(await ccusageBlocks(join(ROOT, name)));
+        expect(live.length).toBeGreaterThan(0);
+        expect(blocks.map(({ isActive: _, ...b }) => b)).toEqual(live);
+      },
+    );
+
     it.each(sources)(
-      '%s: a bounded cold start at the last block gives the same window as the full read',
+      '%s: at the end of every block, a bounded cold start gives the window of the full read',
       async (name) => {
         const { blocks } = await historyBlocks([join(ROOT, name)], Date.now());
         for (const b of blocks) {
@@ -55,8 +66,9 @@ describe.skipIf(sources.length === 0)(
           const now = Date.parse(b.actualEndTime) + 60_000;
           const full = await historyBlocks([join(ROOT, name)], now);
           const active = full.blocks.find((x) => x.isActive);
+          expect(active?.totalTokens).toBe(b.totalTokens);
           const bounded = await countHistory([join(ROOT, name)], now);
-          expect(bounded.snapshot.window5hTokens).toBe(active?.totalTokens ?? 0);
+          expect(bounded.snapshot.window5hTokens).toBe(b.totalTokens);
         }
       },
     );
