@@ -192,17 +192,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const opened = await openService(
         { ...settings, deadlineMs: Math.max(settings.deadlineMs, 60_000) },
         stderrLog(io, 'warn'),
-        {
-          oneShot: true,
-        },
+        { oneShot: true, startWaitMs: 60_000 },
       );
+      let payload: UsagePayload;
       try {
-        const payload = await opened.service.payload();
+        payload = await opened.service.payload();
         io.stdout(parsed.json ? `${JSON.stringify(payload)}\n` : humanUsage(payload, settings));
       } finally {
         await opened.service.stop();
       }
-      return 0;
+      // The payload is still printed (it says stale: true), but scripts learn that the source failed.
+      return payload.stale ? 1 : 0;
     }
     const log = stderrLog(io, settings.logLevel);
     const daemon = await startDaemon(settings, {

@@ -548,6 +548,8 @@ export function resolveSettings(input: ResolveInput): Settings {
       : ['none', 'off', 'false'].includes(uiRaw.toLowerCase())
         ? null
         : resolve(cwd, expandHome(uiRaw, home));
+  if (uiRaw !== undefined && ui !== null && !isDir(ui))
+    throw new ConfigError(`--ui: ${ui} is not a directory (build the simulator first, or pass --ui none)`);
 
   const settings: Settings = {
     claudeDirs,

@@ -4,7 +4,7 @@
 import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type Settings } from './config.js';
-import { type Advertisement, advertise, type Publisher } from './mdns.js';
+import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
 import { buildServer } from './server.js';
 import { UsageService } from './service.js';
 import { SessionTracker } from './sessions.js';
@@ -36,7 +36,7 @@ export function clockOf(settings: Pick<Settings, 'now'>): () => number {
 export async function openService(
   settings: Settings,
   log: Log = silentLog,
-  opts: { oneShot?: boolean } = {},
+  opts: { oneShot?: boolean; startWaitMs?: number } = {},
 ): Promise<OpenedService> {
   const clock = clockOf(settings);
   let sourceName: SourceName = settings.source;
@@ -66,6 +66,7 @@ export async function openService(
     settings,
     clock,
     deadlineMs: settings.deadlineMs,
+    ...(opts.startWaitMs !== undefined ? { startWaitMs: opts.startWaitMs } : {}),
     log,
   });
   await service.start();
@@ -130,7 +131,9 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
   try {
     advertisement = await advertise(
       { host: settings.host, port, tokenRequired: Boolean(settings.token), enabled: settings.mdns },
-      opts.makePublisher,
+      opts.makePublisher ??
+        (() =>
+          bonjourPublisher((err) => log.warn({ err: String(err) }, 'mDNS error; advertisement may be gone'))),
     );
   } catch (err) {
     log.warn(

@@ -42,9 +42,10 @@ export function shouldAdvertise(host: string, enabled: boolean): boolean {
   return enabled && !isLoopbackHost(host);
 }
 
-export async function bonjourPublisher(): Promise<Publisher> {
+export async function bonjourPublisher(onError: (err: unknown) => void = () => {}): Promise<Publisher> {
   const { Bonjour } = await import('bonjour-service');
-  const bonjour = new Bonjour();
+  // Multicast trouble (no interface, a firewall) is reported, never fatal to the daemon.
+  const bonjour = new Bonjour({}, onError);
   return {
     publish(desc) {
       bonjour.publish(desc);

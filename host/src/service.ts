@@ -22,6 +22,8 @@ export interface UsageServiceOptions {
   deadlineMs?: number;
   /** How often change listeners re-evaluate time-driven fields (stall, reset countdown). */
   tickMs?: number;
+  /** How long start() waits for the source's cold start before serving (stale) anyway. */
+  startWaitMs?: number;
   log?: ServiceLog;
 }
 
@@ -44,6 +46,7 @@ export class UsageService {
   private readonly clock: () => number;
   private readonly deadlineMs: number;
   private readonly tickMs: number;
+  private readonly startWaitMs: number;
   private readonly log: ServiceLog | undefined;
   private lastGood: SourceSnapshot | null = null;
   private inflight: { promise: Promise<SourceSnapshot>; startedAt: number } | null = null;
@@ -63,16 +66,45 @@ export class UsageService {
     this.clock = opts.clock ?? Date.now;
     this.deadlineMs = opts.deadlineMs ?? 800;
     this.tickMs = opts.tickMs ?? 1000;
+    this.startWaitMs = opts.startWaitMs ?? 30_000;
     this.log = opts.log;
   }
 
+  /**
+   * Starts the session tracker and the source. Waits for the source's cold start at most `startWaitMs`:
+   * a source that hangs or fails to start must not keep the daemon from answering (it serves stale
+   * values meanwhile, and the source's own snapshot() waits for its start).
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await Promise.all([this.source.start(), this.sessions?.start()]);
     this.unsubscribers.push(this.source.subscribe(() => this.changed()));
     if (this.sessions) this.unsubscribers.push(this.sessions.subscribe(() => this.changed()));
+    const sourceStart = (async () => this.source.start())();
+    this.sourceReady = false;
+    sourceStart.then(
+      () => {
+        this.sourceReady = true;
+        this.changed();
+      },
+      (err: unknown) => {
+        this.sourceStartError = err instanceof Error ? err.message : String(err);
+        this.log?.error({ err: this.sourceStartError }, 'source failed to start; serving stale values');
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.startWaitMs);
+      timer.unref();
+    });
+    await Promise.all([this.sessions?.start(), Promise.race([sourceStart.catch(() => {}), waited])]);
+    clearTimeout(timer);
   }
+
+  /** True once the source's start() resolved. */
+  sourceReady = false;
+  /** Why the source's start() failed, or null. */
+  sourceStartError: string | null = null;
 
   async stop(): Promise<void> {
     for (const u of this.unsubscribers) u();

@@ -105,6 +105,23 @@ describe('claude-gauge usage', () => {
     expect(JSON.parse(plain.stdout)).toMatchObject({ source: 'jsonl', rate_1m: 0, idle: true });
   });
 
+  it('still prints the payload but exits 1 when the source fails (stale)', async () => {
+    // Port 1 on loopback refuses at once: a source that cannot answer.
+    const r = await run([
+      'usage',
+      '--json',
+      '--source',
+      'prometheus',
+      '--prometheus-url',
+      'http://127.0.0.1:1',
+    ]);
+    expect(r.code).toBe(1);
+    const body = JSON.parse(r.stdout);
+    expect(validatePayload(body)).toBe(true);
+    expect(body).toMatchObject({ stale: true, source: 'prometheus' });
+    expect(r.stderr).toMatch(/serving last good values as stale/);
+  });
+
   it('prints a readable summary without --json', async () => {
     const r = await run(['usage', '--source', 'demo', '--now', '2026-01-01T00:01:20Z']);
     expect(r.stdout).toMatch(/^tach {6}[\d,]+ tokens\/min/m);

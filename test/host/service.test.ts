@@ -96,3 +96,41 @@ describe('usage service', () => {
     expect(source.stopped).toBe(true);
   });
 });
+
+describe('usage service start', () => {
+  it('answers (stale) when the source hangs in start(), and uses it once it is up', async () => {
+    const source = new FakeSource();
+    let release: () => void = () => {};
+    source.start = () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    source.mode = 'hang';
+    const service = new UsageService({ source, settings, deadlineMs: 20, startWaitMs: 20 });
+    services.push(service);
+    await service.start();
+    expect(service.sourceReady).toBe(false);
+    expect((await service.payload()).stale).toBe(true);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(service.sourceReady).toBe(true);
+    source.mode = 'ok';
+    // The hung refresh is abandoned after 10 deadlines; keep asking until a fresh answer arrives.
+    let p = await service.payload();
+    while (p.stale) p = await service.payload();
+    expect(p.rate_1m).toBe(1000);
+  });
+
+  it('keeps serving when the source fails to start, and says why', async () => {
+    const source = new FakeSource();
+    source.start = () => Promise.reject(new Error('cannot read history'));
+    source.mode = 'reject';
+    const service = new UsageService({ source, settings, deadlineMs: 20 });
+    services.push(service);
+    await service.start();
+    expect(service.sourceStartError).toBe('cannot read history');
+    const p = await service.payload();
+    expect(p.stale).toBe(true);
+    expect(validatePayload(p)).toBe(true);
+  });
+});
