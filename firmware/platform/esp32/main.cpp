@@ -98,7 +98,7 @@ void showMessage(const char* line1, const char* line2) {
 // ------------------------------
 void loadConfig() {
     Preferences prefs;
-    prefs.begin("gauge", true);  // read-only; the namespace may not exist yet
+    prefs.begin("gauge", false);  // read-write: creates the namespace on first boot (read-only logs an error)
     const String url = prefs.getString("url", "");
     const String token = prefs.getString("token", "");
     prefs.end();
@@ -376,14 +376,15 @@ void setup() {
     loadConfig();
     connectWifi();
     startNetworkServices();
-    if (!g_poll.begin(g_url, g_token)) Serial.println("# poll: could not start the poll task");
-    Serial.printf("# daemon: %s\n", g_url[0] ? g_url : "(find by mDNS)");
 
-    // Task watchdog, armed only now (the captive portal above may legitimately block for minutes).
-    // ESP-IDF 4.4: esp_task_wdt_init(timeout_s, panic) reconfigures the TWDT the Arduino core already
-    // started.
+    // Task watchdog, armed only now (the captive portal above may legitimately block for minutes) and before
+    // the poll task subscribes itself. ESP-IDF 4.4: esp_task_wdt_init(timeout_s, panic) initialises the TWDT,
+    // or reconfigures it when the Arduino core already started it.
     esp_task_wdt_init(kWatchdogTimeoutS, true);
     esp_task_wdt_add(nullptr);
+
+    if (!g_poll.begin(g_url, g_token)) Serial.println("# poll: could not start the poll task");
+    Serial.printf("# daemon: %s\n", g_url[0] ? g_url : "(find by mDNS)");
 
     g_device.boot(millis());
 }

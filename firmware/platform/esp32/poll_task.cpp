@@ -160,9 +160,15 @@ bool PollClient::discover() {
     // IP(i)/port(i)/txt(i, key) read them. It prefixes the underscores itself (_claude-gauge._tcp).
     const int n = MDNS.queryService(kDaemonService, kDaemonProto);
     for (int i = 0; i < n; ++i) {
-        const IPAddress ip = MDNS.IP(i);
+        IPAddress ip = MDNS.IP(i);
         const uint16_t port = MDNS.port(i);
-        if (ip == IPAddress(0, 0, 0, 0) || port == 0) continue;
+        if (port == 0) continue;
+        // An answer without an A record: resolve its host name (queryHost, 2 s at most).
+        if (ip == IPAddress(0, 0, 0, 0)) {
+            const String host = MDNS.hostname(i);
+            if (host.length() > 0) ip = MDNS.queryHost(host.c_str(), 2000);
+            if (ip == IPAddress(0, 0, 0, 0)) continue;
+        }
         // The daemon's TXT record says where the payload is (host/src/mdns.ts: path=/usage).
         String path = MDNS.txt(i, "path");
         if (path.length() == 0 || path[0] != '/' || path.length() > 64) path = kDaemonPath;
@@ -171,7 +177,10 @@ bool PollClient::discover() {
         xSemaphoreTake(static_cast<SemaphoreHandle_t>(mutex_), portMAX_DELAY);
         copyStr(discovered_url_, sizeof discovered_url_, url);
         xSemaphoreGive(static_cast<SemaphoreHandle_t>(mutex_));
-        Serial.printf("# mdns: daemon at %s\n", url);
+        // TXT auth=bearer: the daemon was started with --token; without one every poll would be Unauthorized.
+        const bool wants_token = MDNS.txt(i, "auth") == String("bearer");
+        Serial.printf("# mdns: daemon at %s%s\n", url,
+                      wants_token ? " (it requires a token: set GAUGE_DAEMON_TOKEN or use the portal)" : "");
         return true;
     }
     Serial.printf("# mdns: no _%s._%s service answered\n", kDaemonService, kDaemonProto);
@@ -181,13 +190,16 @@ bool PollClient::discover() {
 bool PollClient::resolveUrl(char* url, size_t cap) {
     const char* source = "";
     describe(url, cap, &source);
-    if (url[0] && !(rediscover_ && strcmp(source, "mdns") == 0)) return true;
-    // Only an mDNS-found URL is ever re-resolved: once at boot, then when the core asks after a run of
-    // network failures -- never on every poll.
     if (strcmp(source, "mdns") != 0) return url[0] != '\0';
-    rediscover_ = false;
-    if (!discover()) return false;
-    describe(url, cap, &source);
+    // Found by mDNS: look it up once at boot, then only when the core asks (wantsRediscovery() after a run of
+    // network failures) -- never on every poll. Until then a missing URL fails fast as ConnectFailed, which
+    // is what makes the core ask again. A lookup that finds nothing keeps the last known URL (the daemon may
+    // only be restarting).
+    if (rediscover_ || !lookup_done_) {
+        rediscover_ = false;
+        lookup_done_ = true;
+        if (discover()) describe(url, cap, &source);
+    }
     return url[0] != '\0';
 }
 
@@ -214,7 +226,14 @@ void PollClient::handle(uint32_t, uint32_t timeout_ms, PollResult& r) {
     // it (HTTPClient.h: "you need to ensure the client object lives the entire time of the HTTPClient").
     static WiFiClient client;
     static HTTPClient http;
+    static char connected_url[160] = "";
     const uint32_t t0 = millis();
+    // HTTPClient reuses whatever connection is open, whatever host begin() was given: a new URL (serial
+    // override, rediscovery) must not go down the old daemon's socket.
+    if (strcmp(connected_url, url) != 0) {
+        client.stop();
+        copyStr(connected_url, sizeof connected_url, url);
+    }
     if (!http.begin(client, url)) {  // only fails on a URL it cannot parse
         r.outcome = PollOutcome::ConnectFailed;
         return;
@@ -225,8 +244,12 @@ void PollClient::handle(uint32_t, uint32_t timeout_ms, PollResult& r) {
     http.setUserAgent("claude-gauge-esp32");
     http.addHeader("Accept", "application/json");
     if (token[0]) http.addHeader("Authorization", String("Bearer ") + token);
-    const char* keys[] = {"Transfer-Encoding"};
-    http.collectHeaders(keys, 1);
+    static bool collecting = false;
+    if (!collecting) {  // the key list persists across requests; setting it again would reallocate it
+        static const char* keys[] = {"Transfer-Encoding"};
+        http.collectHeaders(keys, 1);
+        collecting = true;
+    }
 
     r.http_code = http.GET();
     const HttpVerdict verdict = classifyHttpResult(r.http_code);
@@ -244,7 +267,7 @@ void PollClient::handle(uint32_t, uint32_t timeout_ms, PollResult& r) {
         const uint32_t spent = millis() - t0;
         const uint32_t left = spent < timeout_ms ? timeout_ms - spent : 0;
         size_t len = 0;
-        BodyStatus body = BodyStatus::TimedOut;
+        BodyStatus body = BodyStatus::Truncated;  // no stream: the connection is already gone
         if (stream) {
             ClientSource src{stream};
             body = readBody(

@@ -66,6 +66,7 @@ class PollClient {
     void* results_;   // QueueHandle_t of PollResult
     volatile bool busy_ = false;
     volatile bool rediscover_ = false;
+    bool lookup_done_ = false;  // the boot-time mDNS lookup has run (poll task only)
     uint32_t next_id_ = 1;
 };
 
