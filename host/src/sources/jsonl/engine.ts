@@ -41,6 +41,7 @@ export interface JsonlStats {
   replaced: number;
   /** Responses older than what memory keeps, refused rather than counted into the wrong block. */
   late: number;
+  /** Lines that passed the pre-filter but were not counted. `schema` includes progress lines with nested usage. */
   skipped: Record<Exclude<SkipReason, 'no-usage'>, number>;
   longLines: number;
   truncations: number;
