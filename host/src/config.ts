@@ -351,6 +351,8 @@ export function coerce(spec: OptionSpec, raw: unknown, origin: string): unknown 
       if (raw.length > 1024) return fail('is longer than 1024 characters');
       // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
       if (/[\u0000-\u001f\u007f]/.test(raw)) return fail('contains control characters');
+      if (spec.key === 'token' && !/^[A-Za-z0-9\-._~+/=]{8,}$/.test(raw))
+        return fail('must be 8 or more of A-Z a-z 0-9 - . _ ~ + / = (a bearer token)');
       return raw;
     }
     case 'enum': {

@@ -240,6 +240,7 @@ export class SessionTracker {
   private sessions: SessionInfo[] = [];
   private invalid = 0;
   private readonly seen = new Set<string>();
+  private lastGoodManifests = new Map<string, Manifest>();
   private startedTotal = 0;
   private readonly modelCache = new Map<string, { mtimeMs: number; size: number; model: string }>();
   private readonly listeners = new Set<() => void>();
@@ -367,6 +368,8 @@ export class SessionTracker {
 
   private async scanOnce(): Promise<void> {
     const found: SessionInfo[] = [];
+    const seenProcesses = new Set<string>();
+    const goodNow = new Map<string, Manifest>();
     let invalid = 0;
     for (const claudeDir of this.dirs) {
       const dir = join(claudeDir, 'sessions');
@@ -379,21 +382,34 @@ export class SessionTracker {
       for (const name of names) {
         if (!name.endsWith('.json')) continue;
         if (found.length + invalid >= MAX_MANIFESTS) break;
-        const manifest = await this.readManifest(join(dir, name));
+        const file = join(dir, name);
+        let manifest = await this.readManifest(file);
         if (!manifest) {
-          invalid++;
-          continue;
+          // A manifest being rewritten can be read torn: one that parsed before keeps its last good
+          // content (its liveness is still checked), so a live session does not blink out.
+          const previous = this.lastGoodManifests.get(file);
+          if (!previous) {
+            invalid++;
+            continue;
+          }
+          manifest = previous;
         }
+        goodNow.set(file, manifest);
+        // The same sessions dir reached through two claude dirs (a symlink) must not count twice.
+        const processKey = `${manifest.pid}\0${manifest.procStart ?? ''}\0${manifest.sessionId}`;
+        if (seenProcesses.has(processKey)) continue;
+        seenProcesses.add(processKey);
         const { live, reason } = checkLiveness(manifest, this.host);
         found.push({ manifest, claudeDir, state: live ? 'live' : 'stale', reason, model: '' });
       }
     }
+    this.lastGoodManifests = goodNow;
     for (const s of found) if (s.state === 'live') s.model = await this.modelOf(s);
 
     const liveKeys = new Set<string>();
     for (const s of found) {
       if (s.state !== 'live') continue;
-      const key = `${s.claudeDir}\0${s.manifest.pid}\0${s.manifest.sessionId}\0${s.manifest.procStart ?? ''}`;
+      const key = `${s.manifest.pid}\0${s.manifest.procStart ?? ''}\0${s.manifest.sessionId}`;
       liveKeys.add(key);
       if (!this.seen.has(key)) {
         this.seen.add(key);

@@ -128,6 +128,8 @@ describe('settings validation', () => {
     ['bad time', { CLAUDE_GAUGE_NOW: 'yesterday' }, /ISO-8601/],
     ['typo in a variable name', { CLAUDE_GAUGE_PROT: '1' }, /CLAUDE_GAUGE_PROT: unknown setting/],
     ['control characters in host', { CLAUDE_GAUGE_HOST: 'a\nb' }, /control characters/],
+    ['a short token', { CLAUDE_GAUGE_TOKEN: 'abc' }, /CLAUDE_GAUGE_TOKEN: must be 8 or more/],
+    ['a token with spaces', { CLAUDE_GAUGE_TOKEN: 'abcd efgh ijkl' }, /must be 8 or more/],
   ];
   for (const [what, env, message] of bad) {
     it(`rejects ${what}`, () => {

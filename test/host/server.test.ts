@@ -219,6 +219,12 @@ describe('GET /usage/stream', () => {
     expect(source.listenerCount).toBe(0);
   });
 
+  it('has no HEAD form (a stream has no headers-only answer)', async () => {
+    const { app } = await setup();
+    expect((await app.inject({ method: 'HEAD', url: '/usage/stream' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'HEAD', url: '/usage' })).statusCode).toBe(200);
+  });
+
   it('refuses clients beyond the limit with 503 and frees the slot when one leaves', async () => {
     const { app } = await setup({ maxStreamClients: 1 });
     const port = await listen(app);

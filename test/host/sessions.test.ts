@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -228,6 +228,32 @@ describe('session tracker', () => {
     writeManifest(claudeDir, 'y.json', manifest(process.pid, { sessionId: 'y' }));
     await changed;
     expect(t.counts().active).toBe(2);
+  });
+
+  it('keeps a live session through a torn rewrite of its manifest, without counting it again', async () => {
+    const file = writeManifest(claudeDir, 'a.json', manifest(process.pid, { sessionId: 'a' }));
+    const t = tracker();
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, invalid: 0, started: 1 });
+    writeFileSync(file, '{"pid": 12, "sessionId": "a", "cw');
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, invalid: 0, started: 1 });
+    writeFileSync(file, JSON.stringify(manifest(process.pid, { sessionId: 'a', status: 'busy' })));
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, invalid: 0, started: 1 });
+    // A new garbage file that never parsed is invalid.
+    writeManifest(claudeDir, 'b.json', '{"pid":');
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, invalid: 1, started: 1 });
+  });
+
+  it('counts a session once when two claude dirs reach the same sessions dir', async () => {
+    writeManifest(claudeDir, 'a.json', manifest(process.pid, { sessionId: 'a' }));
+    const alias = join(tmp.path, 'alias');
+    symlinkSync(claudeDir, alias);
+    const t = tracker({ claudeDirs: [claudeDir, alias] });
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, started: 1 });
   });
 
   it('is fine with a claude dir that has no sessions dir at all', async () => {

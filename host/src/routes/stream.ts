@@ -27,53 +27,59 @@ export const streamRoutes: FastifyPluginAsync<StreamOptions> = async (app, opts)
   });
 
   app.options('/usage/stream', { config: { cors: true } }, preflight);
-  app.get('/usage/stream', { config: { cors: true, tokenInQuery: true } }, async (request, reply) => {
-    if (clients.size >= opts.maxClients) {
-      return reply
-        .code(503)
-        .header('Retry-After', '10')
-        .send({ error: 'too_many_clients', message: `at most ${opts.maxClients} stream clients` });
-    }
-    const res = reply.raw;
-    reply.hijack();
-    const headers: Record<string, string> = {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    };
-    // Headers set by hooks (CORS) are not sent for a hijacked reply; carry them over.
-    for (const [k, v] of Object.entries(reply.getHeaders())) if (typeof v === 'string') headers[k] = v;
-    res.writeHead(200, headers);
-    clients.add(res);
-
-    let closed = false;
-    const write = (chunk: string) => {
-      if (closed) return;
-      if (res.writableLength > MAX_BUFFERED) {
-        request.log.warn('usage stream client too slow; disconnecting');
-        res.destroy();
-        return;
+  // No HEAD twin: a hijacked event stream has no meaningful headers-only form.
+  app.get(
+    '/usage/stream',
+    { exposeHeadRoute: false, config: { cors: true, tokenInQuery: true } },
+    async (request, reply) => {
+      if (clients.size >= opts.maxClients) {
+        return reply
+          .code(503)
+          .header('Retry-After', '10')
+          .send({ error: 'too_many_clients', message: `at most ${opts.maxClients} stream clients` });
       }
-      res.write(chunk);
-    };
-    const send = (p: UsagePayload) => write(`event: usage\nid: ${++eventId}\ndata: ${JSON.stringify(p)}\n\n`);
+      const res = reply.raw;
+      reply.hijack();
+      const headers: Record<string, string> = {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      };
+      // Headers set by hooks (CORS) are not sent for a hijacked reply; carry them over.
+      for (const [k, v] of Object.entries(reply.getHeaders())) if (typeof v === 'string') headers[k] = v;
+      res.writeHead(200, headers);
+      clients.add(res);
 
-    // Subscribe before the first payload so no change between them is lost.
-    const unsubscribe = opts.service.onChange(send);
-    const heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs);
-    heartbeat.unref();
-    const cleanup = () => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-      clients.delete(res);
-    };
-    res.on('close', cleanup);
-    res.on('error', cleanup);
+      let closed = false;
+      const write = (chunk: string) => {
+        if (closed) return;
+        if (res.writableLength > MAX_BUFFERED) {
+          request.log.warn('usage stream client too slow; disconnecting');
+          res.destroy();
+          return;
+        }
+        res.write(chunk);
+      };
+      const send = (p: UsagePayload) =>
+        write(`event: usage\nid: ${++eventId}\ndata: ${JSON.stringify(p)}\n\n`);
 
-    write('retry: 2000\n\n');
-    send(await opts.service.payload());
-  });
+      // Subscribe before the first payload so no change between them is lost.
+      const unsubscribe = opts.service.onChange(send);
+      const heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs);
+      heartbeat.unref();
+      const cleanup = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+        clients.delete(res);
+      };
+      res.on('close', cleanup);
+      res.on('error', cleanup);
+
+      write('retry: 2000\n\n');
+      send(await opts.service.payload());
+    },
+  );
 };
