@@ -273,8 +273,9 @@ void Cluster::buildTachFace() {
     for (int i = 0; i <= divisions; ++i) {
         char label[kTickLabelMax];
         formatCount(static_cast<double>(full) * i / divisions, label, sizeof label);
-        addTick(d, static_cast<float>(i) / divisions, true, label);
-        if (minors && i < divisions) addTick(d, (i + 0.5f) / divisions, false, "");
+        const float n = static_cast<float>(divisions);
+        addTick(d, static_cast<float>(i) / n, true, label);
+        if (minors && i < divisions) addTick(d, (static_cast<float>(i) + 0.5f) / n, false, "");
     }
     d.face_seq = nextSeq();
     frame_.seq = d.face_seq;

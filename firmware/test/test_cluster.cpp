@@ -83,7 +83,14 @@ struct Scenario {
             if (frame_due) d.update(now);
             if (sample_due) {
                 d.update(now);
-                samples.push_back(stateLine(d.frame()));
+                // The state line rounds to 0.1 degree; the exact float bits must match too.
+                std::string sample = stateLine(d.frame());
+                for (const gauge::Dial& dl : d.frame().dials) {
+                    uint32_t bits;
+                    memcpy(&bits, &dl.needle_deg, sizeof bits);
+                    sample += " " + std::to_string(bits);
+                }
+                samples.push_back(sample);
             }
         }
     }
