@@ -23,6 +23,7 @@ namespace gauge {
 
 class Device {
   public:
+    // Call once before anything else (it also starts the self-test sweep); again to restart from scratch.
     void boot(uint32_t now);
     PollAction tick(uint32_t now);
     // A good payload: counts as PollOutcome::Ok for the poller and updates the cluster.

@@ -102,7 +102,7 @@ struct LampView {
 
 struct Frame {
     uint32_t t_ms;        // `now` of the last Cluster::update()
-    uint32_t seq;         // changes whenever anything below changed
+    uint32_t seq;         // changes whenever any element's seq (or phase, flags, LED, mask) changed
     uint32_t layout_seq;  // changes when the whole screen must be redrawn
     Phase phase;
     bool stale;                  // the daemon reports its source as stale (shown as a status tag)
