@@ -19,6 +19,20 @@ export interface Log {
 
 export const silentLog: Log = { info() {}, warn() {}, error() {} };
 
+/** A Log that writes to one target until told another: the source starts before Fastify's pino exists. */
+export class ForwardingLog implements Log {
+  constructor(public target: Log) {}
+  info(obj: unknown, msg?: string): void {
+    this.target.info(obj, msg);
+  }
+  warn(obj: unknown, msg?: string): void {
+    this.target.warn(obj, msg);
+  }
+  error(obj: unknown, msg?: string): void {
+    this.target.error(obj, msg);
+  }
+}
+
 export interface OpenedService {
   service: UsageService;
   sessions: SessionTracker;
@@ -105,7 +119,7 @@ function lanAddress(): string | null {
 }
 
 export async function startDaemon(settings: Settings, opts: DaemonOptions = {}): Promise<Daemon> {
-  const log = opts.log ?? silentLog;
+  const log = new ForwardingLog(opts.log ?? silentLog);
   const opened = await openService(settings, log);
   const { service, sessions, sourceName, fallbackReason } = opened;
   let app: FastifyInstance;
@@ -118,6 +132,8 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
       ui: settings.ui,
       logger: opts.logger ?? false,
     });
+    // From here on everything logs through Fastify's pino, when it has one.
+    if (opts.logger) log.target = app.log;
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
     await service.stop();

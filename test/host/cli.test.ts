@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CliIo, helpText, main } from '../../host/src/cli.js';
-import { OPTIONS } from '../../host/src/config.js';
+import { OPTIONS, resolveSettings } from '../../host/src/config.js';
+import { startDaemon } from '../../host/src/daemon.js';
 import { tempDir, validatePayload, writeTranscript } from './helpers/fixtures.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -61,6 +62,24 @@ describe('claude-gauge usage', () => {
     expect(body).toMatchObject({ ts: Date.parse(now), source: 'demo', hot: true });
     const b = await run(['usage', '--json', '--source', 'demo', '--now', now]);
     expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('--json prints byte for byte what GET /usage serves', async () => {
+    const now = '2026-01-01T00:02:30Z';
+    const cli = await run(['usage', '--json', '--source', 'demo', '--now', now]);
+    const settings = resolveSettings({
+      flags: { source: 'demo', now: Date.parse(now), port: 0, ui: 'none' },
+      env: {},
+      home: join(tmp.path, 'home'),
+      cwd: tmp.path,
+    });
+    const daemon = await startDaemon(settings);
+    try {
+      const res = await daemon.app.inject({ method: 'GET', url: '/usage' });
+      expect(`${res.body}\n`).toBe(cli.stdout);
+    } finally {
+      await daemon.stop();
+    }
   });
 
   it('reads transcripts with the jsonl source', async () => {
