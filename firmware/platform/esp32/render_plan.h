@@ -190,17 +190,19 @@ inline void drawTextBox(Canvas& c, int16_t ox, int16_t oy, const TextBox& t, uin
                rgb565(t.color), bg, t.text, p.chars);
 }
 
-inline void drawLamp(Canvas& c, const LampView& l, uint16_t bg) {
-    c.fillRect(l.x, l.y, l.w, l.h, bg);
+inline void drawLamp(Canvas& c, int16_t ox, int16_t oy, const LampView& l, uint16_t bg) {
+    const int16_t x = static_cast<int16_t>(l.x - ox);
+    const int16_t y = static_cast<int16_t>(l.y - oy);
+    c.fillRect(x, y, l.w, l.h, bg);
     int16_t r = kLampCornerRadius;
     if (r * 2 > l.h) r = static_cast<int16_t>(l.h / 2);
     if (r * 2 > l.w) r = static_cast<int16_t>(l.w / 2);
     const uint16_t fill = rgb565(l.color);
-    c.fillRoundRect(l.x, l.y, l.w, l.h, r, fill);
+    c.fillRoundRect(x, y, l.w, l.h, r, fill);
     TextBox label;
     memset(&label, 0, sizeof(label));
-    label.x = l.x;
-    label.y = l.y;
+    label.x = x;
+    label.y = y;
     label.w = l.w;
     label.h = l.h;
     label.size = l.label_size;
@@ -219,7 +221,17 @@ struct DialLayout {
     Rect rect;          // the dial's sprite: everything the dial can ever draw, clipped to the screen
     bool label_inside;  // Dial::label is drawn in the sprite
     bool value_inside;  // Dial::value is drawn in the sprite
+    // Screen elements that intersect the sprite (kOverlay* bits): they are painted into the sprite too, so
+    // pushing it never blanks them (no flicker), and a change to one of them recomposes the sprite.
+    uint8_t overlays;
 };
+
+constexpr uint8_t kOverlayModel = 1u << 0;
+constexpr uint8_t kOverlayStatus = 1u << 1;
+constexpr uint8_t overlayLamp(int lamp) {
+    return static_cast<uint8_t>(1u << (2 + lamp));
+}
+static_assert(2 + kLampCount <= 8, "overlay bits fit a byte");
 
 // How far past its scale a needle may be drawn (the fuel needle pegs below E when over 100 %); the needle is
 // clamped to this so it never leaves the sprite.
@@ -285,7 +297,7 @@ inline DialLayout dialLayout(const Dial& d) {
     const uint8_t ticks = d.tick_count > kMaxTicks ? kMaxTicks : d.tick_count;
     for (uint8_t i = 0; i < ticks; ++i) area = rectUnion(area, tickLabelRect(d, d.ticks[i]));
     area = clipToScreen(area);
-    DialLayout out{area, false, false};
+    DialLayout out{area, false, false, 0};
     const Rect label = textBoxRect(d.label);
     const Rect value = textBoxRect(d.value);
     if (rectsIntersect(area, label)) {
@@ -300,8 +312,22 @@ inline DialLayout dialLayout(const Dial& d) {
     return out;
 }
 
-// The whole dial on canvas c whose origin sits at (ox, oy) on the screen.
-inline void drawDial(Canvas& c, int16_t ox, int16_t oy, const Dial& d, const DialLayout& lay, uint16_t bg) {
+inline uint8_t overlaysOf(const Frame& f, const Rect& rect) {
+    uint8_t mask = 0;
+    if (rectsIntersect(rect, textBoxRect(f.model))) mask |= kOverlayModel;
+    if (rectsIntersect(rect, textBoxRect(f.status))) mask |= kOverlayStatus;
+    for (int i = 0; i < kLampCount; ++i) {
+        const LampView& l = f.lamps[i];
+        if (rectsIntersect(rect, Rect{l.x, l.y, l.w, l.h})) mask |= overlayLamp(i);
+    }
+    return mask;
+}
+
+// The whole dial `index` of frame f on canvas c whose origin sits at (ox, oy) on the screen. Overlapping
+// screen elements go under the needle, as on a real dial.
+inline void drawDial(Canvas& c, int16_t ox, int16_t oy, const Frame& f, int index, const DialLayout& lay,
+                     uint16_t bg) {
+    const Dial& d = f.dials[index];
     c.fillRect(static_cast<int16_t>(lay.rect.x - ox), static_cast<int16_t>(lay.rect.y - oy), lay.rect.w,
                lay.rect.h, bg);
     const int16_t cx = static_cast<int16_t>(d.cx - ox);
@@ -335,6 +361,10 @@ inline void drawDial(Canvas& c, int16_t ox, int16_t oy, const Dial& d, const Dia
 
     if (lay.label_inside) drawTextBox(c, ox, oy, d.label, bg);
     if (lay.value_inside) drawTextBox(c, ox, oy, d.value, bg);
+    if (lay.overlays & kOverlayModel) drawTextBox(c, ox, oy, f.model, bg);
+    if (lay.overlays & kOverlayStatus) drawTextBox(c, ox, oy, f.status, bg);
+    for (int i = 0; i < kLampCount; ++i)
+        if (lay.overlays & overlayLamp(i)) drawLamp(c, ox, oy, f.lamps[i], bg);
 
     const PointF tip = polarPoint(cx, cy, d.needle_length, clampNeedleDeg(d, d.needle_deg));
     const uint16_t needle = rgb565(d.needle_color);
@@ -369,7 +399,7 @@ class FrameRenderer {
         memset(last_lamp_seq_, 0, sizeof(last_lamp_seq_));
         last_model_seq_ = 0;
         last_status_seq_ = 0;
-        for (int i = 0; i < kDialCount; ++i) layouts_[i] = DialLayout{Rect{0, 0, 0, 0}, false, false};
+        for (int i = 0; i < kDialCount; ++i) layouts_[i] = DialLayout{Rect{0, 0, 0, 0}, false, false, 0};
     }
 
     const DialLayout& layout(int dial) const { return layouts_[dial]; }
@@ -381,8 +411,21 @@ class FrameRenderer {
         const bool full = !has_drawn_ || f.layout_seq != last_layout_seq_;
         if (full) {
             screen_->fillRect(0, 0, cfg::kScreenW, cfg::kScreenH, bg);
-            for (int i = 0; i < kDialCount; ++i) layouts_[i] = dialLayout(f.dials[i]);
+            for (int i = 0; i < kDialCount; ++i) {
+                layouts_[i] = dialLayout(f.dials[i]);
+                layouts_[i].overlays = overlaysOf(f, layouts_[i].rect);
+            }
             st.full = 1;
+        }
+        // What changed among the screen elements, before any dial is composed (a dial that carries one of
+        // them as an overlay must be recomposed too).
+        const bool model_changed = full || f.model.seq != last_model_seq_;
+        const bool status_changed = full || f.status.seq != last_status_seq_;
+        uint8_t overlay_changes = (model_changed ? kOverlayModel : 0) | (status_changed ? kOverlayStatus : 0);
+        bool lamp_changed[kLampCount];
+        for (int i = 0; i < kLampCount; ++i) {
+            lamp_changed[i] = full || f.lamps[i].seq != last_lamp_seq_[i];
+            if (lamp_changed[i]) overlay_changes |= overlayLamp(i);
         }
 
         Rect pushed[kDialCount];
@@ -393,15 +436,16 @@ class FrameRenderer {
             DialSeqs& last = last_dial_[i];
             const bool dirty = full || d.face_seq != last.face || d.needle_seq != last.needle ||
                                (lay.label_inside && d.label.seq != last.label) ||
-                               (lay.value_inside && d.value.seq != last.value);
+                               (lay.value_inside && d.value.seq != last.value) ||
+                               (lay.overlays & overlay_changes) != 0;
             if (dirty && !rectEmpty(lay.rect)) {
                 DialSurface* s = surfaces_ ? surfaces_->surfaceFor(i, lay.rect.w, lay.rect.h) : nullptr;
                 if (s) {
-                    drawDial(*s, lay.rect.x, lay.rect.y, d, lay, bg);
+                    drawDial(*s, lay.rect.x, lay.rect.y, f, i, lay, bg);
                     s->push(lay.rect.x, lay.rect.y);
                     ++st.sprites;
                 } else {
-                    drawDial(*screen_, 0, 0, d, lay, bg);
+                    drawDial(*screen_, 0, 0, f, i, lay, bg);
                 }
                 pushed[pushed_count++] = lay.rect;
                 ++st.dials;
@@ -412,7 +456,9 @@ class FrameRenderer {
             if (lay.value_inside) last.value = d.value.seq;
         }
 
-        // Everything drawn straight on the screen, after the sprites so nothing of it is covered.
+        // Everything drawn straight on the screen, after the sprites. Lamps, model and status are also in any
+        // sprite they overlap, so a push never needs them redrawn; dial texts outside their own sprite are
+        // redrawn when another dial's push covered them.
         for (int i = 0; i < kDialCount; ++i) {
             const Dial& d = f.dials[i];
             const DialLayout& lay = layouts_[i];
@@ -432,19 +478,18 @@ class FrameRenderer {
         }
         for (int i = 0; i < kLampCount; ++i) {
             const LampView& l = f.lamps[i];
-            const Rect r{l.x, l.y, l.w, l.h};
-            if (full || l.seq != last_lamp_seq_[i] || overlapsRect(r, pushed, pushed_count)) {
-                drawLamp(*screen_, l, bg);
+            if (lamp_changed[i]) {
+                drawLamp(*screen_, 0, 0, l, bg);
                 last_lamp_seq_[i] = l.seq;
                 ++st.lamps;
             }
         }
-        if (full || f.model.seq != last_model_seq_ || overlaps(f.model, pushed, pushed_count)) {
+        if (model_changed) {
             drawTextBox(*screen_, 0, 0, f.model, bg);
             last_model_seq_ = f.model.seq;
             ++st.texts;
         }
-        if (full || f.status.seq != last_status_seq_ || overlaps(f.status, pushed, pushed_count)) {
+        if (status_changed) {
             drawTextBox(*screen_, 0, 0, f.status, bg);
             last_status_seq_ = f.status.seq;
             ++st.texts;
