@@ -80,14 +80,11 @@ export function weakEtag(key: string): string {
   return `W/"${createHash('sha1').update(key).digest('base64url').slice(0, 22)}"`;
 }
 
-/** If-None-Match uses weak comparison: W/ prefixes are ignored; "*" matches anything. */
+/** If-None-Match uses weak comparison: W/ prefixes are ignored; "*" matches anything. (Node caps headers at 16 kB.) */
 export function ifNoneMatchHits(header: string | string[] | undefined, etag: string): boolean {
   if (header === undefined) return false;
   const raw = Array.isArray(header) ? header.join(',') : header;
   const opaque = (t: string) => t.trim().replace(/^W\//, '');
   const want = opaque(etag);
-  return raw
-    .slice(0, 8192)
-    .split(',')
-    .some((t) => t.trim() === '*' || opaque(t) === want);
+  return raw.split(',').some((t) => t.trim() === '*' || opaque(t) === want);
 }

@@ -193,6 +193,31 @@ describe('bearer token', () => {
   });
 });
 
+describe('hostile requests', () => {
+  it('survives huge and malformed headers, query strings and methods', async () => {
+    const { app } = await setup({ token: 's3cret-t0ken' });
+    const junk = 'x'.repeat(10_000);
+    const auth = { authorization: 'Bearer s3cret-t0ken' };
+    const cases: Array<[Parameters<typeof app.inject>[0], number]> = [
+      [{ method: 'GET', url: '/usage', headers: { ...auth, 'if-none-match': junk } }, 200],
+      [{ method: 'GET', url: '/usage', headers: { ...auth, 'if-none-match': `W/"${junk}", *` } }, 304],
+      [{ method: 'GET', url: '/usage', headers: { authorization: `Bearer ${junk}` } }, 401],
+      [{ method: 'GET', url: '/usage', headers: { authorization: 'Bearer' } }, 401],
+      [{ method: 'GET', url: '/usage', headers: { authorization: '\u0000\u0001' } }, 401],
+      [{ method: 'GET', url: `/usage?${junk}=1`, headers: auth }, 200],
+      [{ method: 'GET', url: `/usage/stream?token=${junk}` }, 401],
+      [{ method: 'POST', url: '/usage', headers: auth, payload: { a: 1 } }, 404],
+      [{ method: 'GET', url: '/usage/../../etc/passwd', headers: auth }, 404],
+      [{ method: 'GET', url: '/%ff%fe', headers: auth }, 400],
+    ];
+    for (const [req, code] of cases) {
+      const res = await app.inject(req);
+      expect(res.statusCode, `${req.method} ${String(req.url).slice(0, 40)}`).toBe(code);
+    }
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
+
 describe('GET /usage/stream', () => {
   it('sends the payload on connect and again on every change, with heartbeats', async () => {
     const { app, source, service } = await setup({ heartbeatMs: 20 });
