@@ -92,8 +92,6 @@ constexpr const char* kPortalApName = "claude-gauge-setup";
 constexpr uint32_t kPortalTimeoutS = 300;
 // Hold BOOT (GPIO0 on the CYD and most DevKits) while the gauge starts to open the portal on demand.
 constexpr int8_t kPortalButtonPin = 0;
-// WiFi connection attempt with credentials from secrets.h before the gauge starts anyway (it keeps retrying).
-constexpr uint32_t kWifiConnectWaitMs = 8000;
 // ArduinoOTA's port (espota's default; also what MDNS.enableArduino() announces).
 constexpr uint16_t kOtaPort = 3232;
 

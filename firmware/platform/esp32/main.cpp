@@ -155,14 +155,12 @@ void connectWifi() {
     pinMode(kPortalButtonPin, INPUT_PULLUP);
     const bool button = digitalRead(kPortalButtonPin) == LOW;
     if (GAUGE_WIFI_SSID[0] && !button) {
-        // Credentials compiled in: join and move on; the cluster shows the self-test and then NO SIGNAL until
-        // the network and the daemon answer (WiFi reconnects by itself).
+        // Credentials compiled in: start joining and move on at once, so the self-test sweep runs while WiFi
+        // connects; the cluster shows NO SIGNAL until the network and the daemon answer, and WiFi keeps
+        // reconnecting by itself. startNetworkServices() (from loop) logs the address once joined.
         WiFi.setAutoReconnect(true);
         WiFi.begin(GAUGE_WIFI_SSID, GAUGE_WIFI_PASSWORD);
-        const uint32_t t0 = millis();
-        while (WiFi.status() != WL_CONNECTED && millis() - t0 < kWifiConnectWaitMs) delay(50);
-        Serial.printf("# wifi: %s \"%s\"\n", WiFi.status() == WL_CONNECTED ? "joined" : "still joining",
-                      GAUGE_WIFI_SSID);
+        Serial.printf("# wifi: joining \"%s\"\n", GAUGE_WIFI_SSID);
         return;
     }
     runWifiManager(button);
