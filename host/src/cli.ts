@@ -152,7 +152,7 @@ function stderrLog(io: CliIo, level: string): Log {
 
 /** Runs a command; resolves with the exit code (serve resolves once listening; signals end it). */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseFlags>;
+  let parsed: ReturnType<typeof parseFlags> | undefined;
   let settings: Settings;
   try {
     parsed = parseFlags(argv);
@@ -175,6 +175,19 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     });
   } catch (err) {
     if (err instanceof ConfigError) {
+      // The doctor's job is to explain a broken setup, a bad setting included.
+      if (parsed?.command === 'doctor') {
+        io.stdout(
+          formatChecks([
+            {
+              level: 'fail',
+              what: `settings: ${err.message}`,
+              fix: 'correct that flag, CLAUDE_GAUGE_* variable or config file (docs/daemon.md lists them all)',
+            },
+          ]),
+        );
+        return 1;
+      }
       io.stderr(`claude-gauge: ${err.message}\n`);
       return 2;
     }

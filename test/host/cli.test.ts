@@ -166,6 +166,15 @@ describe('claude-gauge doctor', () => {
     expect(r.stdout).toMatch(/all good/);
   });
 
+  it('reports a broken config file as a problem to fix', async () => {
+    const cfg = join(tmp.path, 'broken.json');
+    writeFileSync(cfg, '{"port": 80, "prot": 1}');
+    const r = await run(['doctor', '--config', cfg]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL {2}settings: .*broken\.json: unknown key "prot"/);
+    expect(r.stdout).toMatch(/fix: /);
+  });
+
   it('reports a port in use', async () => {
     const { createServer } = await import('node:net');
     const srv = createServer();
