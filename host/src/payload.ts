@@ -20,6 +20,11 @@ export interface SessionView {
   working: number;
   /** Newest startedAt among working sessions (epoch ms), or null. */
   newestWorkingStartMs: number | null;
+  /**
+   * False when no claude dir has a sessions/ directory at all: a Claude Code version that writes no
+   * manifests, so the counts above say nothing. Default true.
+   */
+  manifestsAvailable?: boolean;
 }
 
 export const NO_SESSIONS: SessionView = { active: 0, working: 0, newestWorkingStartMs: null };
@@ -85,14 +90,24 @@ export function buildPayload({
 
   // A source that scripts its own sessions (the demo) overrides the manifest tracker; then every live
   // session counts as working.
-  const active = snap.sessionsActive ?? sessions.active;
-  const working = snap.sessionsActive !== undefined ? snap.sessionsActive : sessions.working;
+  let active = snap.sessionsActive ?? sessions.active;
+  let working = snap.sessionsActive !== undefined ? snap.sessionsActive : sessions.working;
   const newestStart = snap.sessionsActive !== undefined ? null : sessions.newestWorkingStartMs;
+  let stallKnowable = true;
+  if (snap.sessionsActive === undefined && sessions.manifestsAvailable === false) {
+    // No manifests to go by: one session is assumed active while responses keep coming (within the stall
+    // minutes), none after. STALL cannot be told from a closed session then, so it stays dark.
+    const recent =
+      snap.lastResponseAtMs !== null && nowMs - snap.lastResponseAtMs <= settings.stallMinutes * 60_000;
+    active = recent ? 1 : 0;
+    working = active;
+    stallKnowable = false;
+  }
 
   // STALL: a working session and nothing heard for stallMinutes, counted from the newest response or,
   // when a session started after it (or no response is known), from that session's start.
   let stall = false;
-  if (working > 0) {
+  if (stallKnowable && working > 0) {
     const since = Math.max(snap.lastResponseAtMs ?? -1, newestStart ?? -1);
     stall = since > 0 && nowMs - since > settings.stallMinutes * 60_000;
   }

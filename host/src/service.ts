@@ -35,6 +35,7 @@ const EMPTY_COUNTS: SessionCounts = {
   invalid: 0,
   started: 0,
   byModel: new Map(),
+  manifestsAvailable: true,
 };
 
 const NOTHING_YET: SourceSnapshot = sanitizeSnapshot({});
@@ -129,7 +130,12 @@ export class UsageService {
     return buildPayload({
       snapshot,
       sessions: this.sessions
-        ? { active: c.active, working: c.working, newestWorkingStartMs: c.newestWorkingStartMs }
+        ? {
+            active: c.active,
+            working: c.working,
+            newestWorkingStartMs: c.newestWorkingStartMs,
+            manifestsAvailable: c.manifestsAvailable,
+          }
         : NO_SESSIONS,
       settings: this.settings,
       nowMs,

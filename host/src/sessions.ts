@@ -44,6 +44,8 @@ export interface SessionCounts {
   /** Sessions first seen live by this daemon, cumulative. */
   started: number;
   byModel: Map<string, number>;
+  /** Whether any claude dir has a sessions/ directory (Claude Code versions without manifests have none). */
+  manifestsAvailable: boolean;
 }
 
 const MAX_MANIFEST_BYTES = 64 * 1024;
@@ -241,6 +243,7 @@ export class SessionTracker {
   private invalid = 0;
   private readonly seen = new Set<string>();
   private lastGoodManifests = new Map<string, Manifest>();
+  private sessionsDirFound = false;
   private startedTotal = 0;
   private readonly modelCache = new Map<string, { mtimeMs: number; size: number; model: string }>();
   private readonly listeners = new Set<() => void>();
@@ -317,6 +320,7 @@ export class SessionTracker {
       invalid: this.invalid,
       started: this.startedTotal,
       byModel,
+      manifestsAvailable: this.sessionsDirFound,
     };
   }
 
@@ -371,6 +375,7 @@ export class SessionTracker {
     const seenProcesses = new Set<string>();
     const goodNow = new Map<string, Manifest>();
     let invalid = 0;
+    let dirFound = false;
     for (const claudeDir of this.dirs) {
       const dir = join(claudeDir, 'sessions');
       let names: string[];
@@ -379,6 +384,7 @@ export class SessionTracker {
       } catch {
         continue;
       }
+      dirFound = true;
       for (const name of names) {
         if (!name.endsWith('.json')) continue;
         if (found.length + invalid >= MAX_MANIFESTS) break;
@@ -404,6 +410,7 @@ export class SessionTracker {
       }
     }
     this.lastGoodManifests = goodNow;
+    this.sessionsDirFound = dirFound;
     for (const s of found) if (s.state === 'live') s.model = await this.modelOf(s);
 
     const liveKeys = new Set<string>();
@@ -423,6 +430,7 @@ export class SessionTracker {
     this.invalid = invalid;
     const c = this.counts();
     const key = JSON.stringify([
+      c.manifestsAvailable,
       c.active,
       c.working,
       c.newestWorkingStartMs,

@@ -101,10 +101,23 @@ describe('claude-gauge usage', () => {
       window_5h_tokens: 3 * 1130,
       window_5h_pct: 0.339,
       last_model: 'claude-opus-4-5-20251101',
-      idle: true, // transcripts but no session manifests
+      // No sessions/ dir (a Claude Code without manifests): the recent response stands for one session.
+      sessions_active: 1,
+      idle: false,
       stale: false,
     });
     expect(body.rate_1m).toBeGreaterThan(0);
+    // With a sessions/ dir the manifests decide: none there, so idle.
+    mkdirSync(join(claudeDir, 'sessions'));
+    const again = await run([
+      'usage',
+      '--json',
+      '--claude-dir',
+      claudeDir,
+      '--now',
+      new Date(NOW).toISOString(),
+    ]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ sessions_active: 0, idle: true });
   });
 
   it('falls back to the demo with --fallback-demo when there is no Claude Code data', async () => {

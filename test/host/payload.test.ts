@@ -82,6 +82,20 @@ describe('buildPayload', () => {
     ).toBe(false);
   });
 
+  it('infers one active session from recent responses when there are no manifests at all', () => {
+    const none: SessionView = {
+      active: 0,
+      working: 0,
+      newestWorkingStartMs: null,
+      manifestsAvailable: false,
+    };
+    const recent = build({ lastResponseAtMs: NOW - 60_000 }, none);
+    expect(recent).toMatchObject({ sessions_active: 1, idle: false, stall: false });
+    const old = build({ lastResponseAtMs: NOW - 6 * 60_000 }, none);
+    expect(old).toMatchObject({ sessions_active: 0, idle: true, stall: false });
+    expect(build({ lastResponseAtMs: null }, none)).toMatchObject({ sessions_active: 0, idle: true });
+  });
+
   it('lets a source that scripts sessions (the demo) override the tracker', () => {
     const p = build({ sessionsActive: 3, lastResponseAtMs: NOW - 10 * 60_000 }, NO_SESSIONS);
     expect(p.sessions_active).toBe(3);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../host/src/server.js';
 import { UsageService } from '../../host/src/service.js';
@@ -198,7 +198,7 @@ describe('hostile requests', () => {
     const { app } = await setup({ token: 's3cret-t0ken' });
     const junk = 'x'.repeat(10_000);
     const auth = { authorization: 'Bearer s3cret-t0ken' };
-    const cases: Array<[Parameters<typeof app.inject>[0], number]> = [
+    const cases: Array<[InjectOptions, number]> = [
       [{ method: 'GET', url: '/usage', headers: { ...auth, 'if-none-match': junk } }, 200],
       [{ method: 'GET', url: '/usage', headers: { ...auth, 'if-none-match': `W/"${junk}", *` } }, 304],
       [{ method: 'GET', url: '/usage', headers: { authorization: `Bearer ${junk}` } }, 401],
