@@ -256,23 +256,26 @@ void PollClient::handle(uint32_t, uint32_t timeout_ms, PollResult& r) {
     bool drop_connection = !verdict.read_body;  // an error body left unread would corrupt the next response
     if (!verdict.read_body) {
         r.outcome = verdict.outcome;
-    } else if (http.header("Transfer-Encoding").length() > 0) {
-        // Chunked bodies are not read: HTTPClient's own chunk reader has no deadline, and the daemon always
-        // sends Content-Length. Counted as a bad body, loudly.
-        Serial.println("# poll: chunked response refused (the daemon sends Content-Length)");
-        r.outcome = PollOutcome::BadBody;
-        drop_connection = true;
     } else {
         WiFiClient* stream = http.getStreamPtr();
         const uint32_t spent = millis() - t0;
         const uint32_t left = spent < timeout_ms ? timeout_ms - spent : 0;
+        const String te = http.header("Transfer-Encoding");
         size_t len = 0;
         BodyStatus body = BodyStatus::Truncated;  // no stream: the connection is already gone
         if (stream) {
             ClientSource src{stream};
-            body = readBody(
-                src, g_body, sizeof g_body, static_cast<long>(http.getSize()), left,
-                [] { return (uint32_t)millis(); }, [] { vTaskDelay(1); }, &len);
+            auto clock = [] { return static_cast<uint32_t>(millis()); };
+            auto idle = [] { vTaskDelay(1); };
+            // HTTPClient lets only "chunked" (and, in some 2.0.x releases, "identity") through; any other
+            // Transfer-Encoding already failed GET() with HTTPC_ERROR_ENCODING.
+            if (isChunked(te.c_str()))
+                body = readChunkedBody(src, g_body, sizeof g_body, left, clock, idle, &len);
+            else if (te.length() == 0 || te.equalsIgnoreCase("identity"))
+                body = readBody(src, g_body, sizeof g_body, static_cast<long>(http.getSize()), left, clock,
+                                idle, &len);
+            else
+                body = BodyStatus::Malformed;
         }
         if (body == BodyStatus::Complete) {
             static UsageDecoder decoder;

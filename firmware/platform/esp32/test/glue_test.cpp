@@ -765,6 +765,76 @@ TEST_CASE("Body: the deadline is wrap-safe across millis() overflow") {
     CHECK(clk.t < 0x1000u);  // it wrapped and still stopped after ~1000 ms
 }
 
+TEST_CASE("Chunked body: chunks, extensions and trailers are de-chunked under the same cap and deadline") {
+    FakeClock clk;
+    auto now = [&] { return clk.t; };
+    auto idle = [&] { clk.t += 10; };
+    char buf[64];
+    size_t n = 0;
+
+    FakeSource ok;
+    ok.data = "7\r\n{\"v\":1,\r\nd;name=x\r\n\"rate_1m\":42}\r\n0\r\nX-Trailer: 1\r\n\r\n";
+    ok.chunk = 3;  // arrives in 3-byte pieces: lines and data split everywhere
+    ok.close_at_end = false;
+    CHECK(readChunkedBody(ok, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Complete);
+    CHECK(std::string(buf, n) == "{\"v\":1,\"rate_1m\":42}");
+    CHECK(ok.pos == ok.data.size());  // the whole message was consumed: the connection can be reused
+
+    FakeSource upper;
+    upper.data = "A\r\n0123456789\r\n0\r\n\r\n";
+    CHECK(readChunkedBody(upper, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Complete);
+    CHECK(n == 10);
+
+    FakeSource big;
+    big.data = "40\r\n" + std::string(64, 'x') + "\r\n0\r\n\r\n";
+    CHECK(readChunkedBody(big, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::TooLarge);
+
+    FakeSource huge;
+    huge.data = "ffffffffff\r\n";
+    CHECK(readChunkedBody(huge, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Malformed);
+
+    FakeSource bad_hex;
+    bad_hex.data = "zz\r\nhello\r\n0\r\n\r\n";
+    CHECK(readChunkedBody(bad_hex, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Malformed);
+    CHECK(bodyFailureOutcome(BodyStatus::Malformed) == PollOutcome::BadBody);
+
+    FakeSource no_crlf;
+    no_crlf.data = "3\r\nabcXYZ\r\n0\r\n\r\n";
+    CHECK(readChunkedBody(no_crlf, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Malformed);
+
+    FakeSource cut;
+    cut.data = "10\r\n{\"v\":1";
+    CHECK(readChunkedBody(cut, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Truncated);
+
+    FakeSource no_last_chunk;
+    no_last_chunk.data = "2\r\n{}\r\n";
+    CHECK(readChunkedBody(no_last_chunk, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Truncated);
+
+    FakeSource stall;
+    stall.data = "10\r\n{\"v\"";
+    stall.close_at_end = false;
+    const uint32_t t0 = clk.t;
+    CHECK(readChunkedBody(stall, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::TimedOut);
+    CHECK(clk.t - t0 >= 1500);
+    CHECK(clk.t - t0 < 1600);
+
+    FakeSource long_line;
+    long_line.data = "1" + std::string(100, ';') + "\r\nx\r\n0\r\n\r\n";
+    CHECK(readChunkedBody(long_line, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Malformed);
+}
+
+TEST_CASE("Chunked body: recognised from the Transfer-Encoding value") {
+    CHECK(isChunked("chunked"));
+    CHECK(isChunked("Chunked"));
+    CHECK(isChunked("gzip, chunked"));
+    CHECK(isChunked("chunked  "));
+    CHECK_FALSE(isChunked(""));
+    CHECK_FALSE(isChunked(nullptr));
+    CHECK_FALSE(isChunked("identity"));
+    CHECK_FALSE(isChunked("xchunked"));
+    CHECK_FALSE(isChunked("chunked, gzip"));
+}
+
 // ---- LEDs
 // --------------------------------------------------------------------------------------------------------
 TEST_CASE("LEDs: the CYD's active-low RGB LED gets inverted duties; active-high passes through") {
