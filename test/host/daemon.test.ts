@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../host/src/config.js';
 import { startDaemon } from '../../host/src/daemon.js';
-import { tempDir, writeManifest } from './helpers/fixtures.js';
+import { tempDir, writeManifest, writeTranscript } from './helpers/fixtures.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -72,6 +72,65 @@ describe('daemon', () => {
       });
     } finally {
       await first.stop();
+    }
+  });
+
+  it('streams a new transcript line end to end (jsonl source, file watch, SSE)', async () => {
+    const claudeDir = join(tmp.path, 'claude');
+    const now = Date.now();
+    const file = writeTranscript(claudeDir, {
+      project: '-p',
+      sessionId: 'cccccccc-0000-0000-0000-000000000003',
+      cwd: '/p',
+      prompt: 'hi',
+      turns: [{ at: now - 60_000 }],
+    });
+    const daemon = await startDaemon(settingsFor({ port: 0, claudeDirs: [claudeDir], ui: 'none' }));
+    const port = Number(new URL(daemon.url).port);
+    const tokens: number[] = [];
+    let wake: () => void = () => {};
+    const req = request({ host: '127.0.0.1', port, path: '/usage/stream', agent: false }, (res) => {
+      res.setEncoding('utf8');
+      let buf = '';
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        for (const m of buf.matchAll(/^data: (.*)$/gm))
+          tokens.push(JSON.parse(m[1] ?? '{}').window_5h_tokens);
+        buf = buf.slice(buf.lastIndexOf('\n') + 1);
+        wake();
+      });
+    });
+    req.end();
+    const until = async (cond: () => boolean) => {
+      while (!cond()) await new Promise<void>((r) => (wake = r));
+    };
+    try {
+      await until(() => tokens.length > 0);
+      expect(tokens[0]).toBe(1130);
+      appendFileSync(
+        file,
+        `${JSON.stringify({
+          type: 'assistant',
+          sessionId: 'cccccccc-0000-0000-0000-000000000003',
+          cwd: '/p',
+          requestId: 'req_new',
+          timestamp: new Date().toISOString(),
+          message: {
+            id: 'msg_new',
+            model: 'claude-opus-4-5-20251101',
+            usage: {
+              input_tokens: 1,
+              output_tokens: 2,
+              cache_read_input_tokens: 3,
+              cache_creation_input_tokens: 4,
+            },
+          },
+        })}\n`,
+      );
+      await until(() => tokens.includes(1140));
+    } finally {
+      req.destroy();
+      await daemon.stop();
     }
   });
 });
