@@ -823,6 +823,26 @@ TEST_CASE("Chunked body: chunks, extensions and trailers are de-chunked under th
     CHECK(readChunkedBody(long_line, buf, sizeof buf, 1500, now, idle, &n) == BodyStatus::Malformed);
 }
 
+TEST_CASE("Chunked body: the exact framing Node 20's http server sends (captured bytes after the headers)") {
+    // writeHead(200, {...}) then end(body): one chunk. write() then end(): two. Captured from Node 20.20.
+    const char* const one =
+        "3e\r\n{\"v\":1,\"rate_1m\":1234,\"last_model\":\"claude-opus-4-5-20251101\"}\r\n0\r\n\r\n";
+    const char* const two =
+        "a\r\n{\"v\":1,\"ra\r\n34\r\nte_1m\":1234,\"last_model\":\"claude-opus-4-5-20251101\"}\r\n0\r\n\r\n";
+    for (const char* raw : {one, two}) {
+        FakeClock clk;
+        FakeSource src;
+        src.data = raw;
+        char buf[kMaxBodyBytes + 1];
+        size_t n = 0;
+        REQUIRE(readChunkedBody(
+                    src, buf, sizeof buf, 1500, [&] { return clk.t; }, [&] { clk.t += 1; }, &n) ==
+                BodyStatus::Complete);
+        CHECK(std::string(buf, n) ==
+              "{\"v\":1,\"rate_1m\":1234,\"last_model\":\"claude-opus-4-5-20251101\"}");
+    }
+}
+
 TEST_CASE("Chunked body: recognised from the Transfer-Encoding value") {
     CHECK(isChunked("chunked"));
     CHECK(isChunked("Chunked"));
