@@ -191,7 +191,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_SOURCE',
     kind: 'enum',
     values: SOURCE_NAMES,
-    help: 'Where usage comes from: jsonl (Claude Code transcripts), ccusage, prometheus, demo (a scripted loop).',
+    help: 'Where usage comes from: jsonl (Claude Code transcripts), ccusage, prometheus, hybrid, demo (a scripted loop).',
     defaultText: 'jsonl',
   },
   {
@@ -199,7 +199,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'prometheus-url',
     env: 'CLAUDE_GAUGE_PROMETHEUS_URL',
     kind: 'string',
-    help: 'With --source prometheus: base URL of the Prometheus that scrapes the OTel collector.',
+    help: 'With --source prometheus or hybrid: base URL of the Prometheus that scrapes the OTel collector.',
     defaultText: 'http://127.0.0.1:9090',
   },
   {
@@ -207,7 +207,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'prometheus-labels',
     env: 'CLAUDE_GAUGE_PROMETHEUS_LABELS',
     kind: 'string',
-    help: 'With --source prometheus: extra label matchers for every query, e.g. host_name="desk".',
+    help: 'With --source prometheus or hybrid: extra label matchers for every query, e.g. host_name="desk".',
     defaultText: 'none (all series)',
   },
   {

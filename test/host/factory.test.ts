@@ -16,7 +16,12 @@ afterEach(() => tmp?.cleanup());
 
 describe('source factory', () => {
   it('builds the implemented sources and refuses others clearly', async () => {
-    expect(implementedSources()).toEqual(expect.arrayContaining(['jsonl', 'ccusage', 'prometheus', 'demo']));
+    expect(implementedSources()).toEqual(
+      expect.arrayContaining(['jsonl', 'ccusage', 'prometheus', 'hybrid', 'demo']),
+    );
+    expect((await createSource('hybrid', { ...ctx, prometheusUrl: 'http://127.0.0.1:9' })).name).toBe(
+      'hybrid',
+    );
     expect((await createSource('demo', ctx)).name).toBe('demo');
     await expect(createSource('carrier-pigeon', ctx)).rejects.toThrow(/unknown source "carrier-pigeon"/);
     await expect(createSource('otlp', ctx)).rejects.toThrow(/"otlp" is not implemented/);
@@ -31,8 +36,8 @@ describe('source factory', () => {
 
   it('takes new adapters through registerSource', async () => {
     const fake = new FakeSource();
-    registerSource('hybrid', () => fake);
-    expect(await createSource('hybrid', ctx)).toBe(fake);
+    registerSource('otlp', () => fake);
+    expect(await createSource('otlp', ctx)).toBe(fake);
   });
 
   it('finds transcripts only where Claude Code puts them', async () => {

@@ -73,6 +73,14 @@ registerSource('hybrid', async (ctx) => {
   return new HybridSource({ fuel, tach });
 });
 
+registerSource('hybrid', async (ctx) => {
+  // Prometheus for fuel and cache, the JSONL tail for tach, model and the stall clock (docs/sources.md).
+  const { HybridSource } = await import('./hybrid.js');
+  const fuel = await createSource('prometheus', ctx);
+  const tach = await createSource('jsonl', ctx);
+  return new HybridSource({ fuel, tach });
+});
+
 export function implementedSources(): SourceName[] {
   return SOURCE_NAMES.filter((n) => factories.has(n));
 }
