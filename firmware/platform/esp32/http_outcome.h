@@ -61,7 +61,6 @@ inline HttpVerdict classifyHttpResult(int code) {
 }
 
 // ---- Reading the body
-// ----------------------------------------------------------------------------------------
 // HTTPClient::getString()/writeToStream() wait for the body with no deadline of their own (their read loop
 // spins while the socket stays open), so a daemon that sends headers and then stalls would hold the poll task
 // forever. This reader gives the whole body one deadline and a size cap.

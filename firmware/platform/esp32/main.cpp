@@ -81,7 +81,7 @@ void copyStr(char* dst, size_t cap, const char* src) {
     dst[n] = '\0';
 }
 
-// ---- Screen messages before the cluster runs (portal, OTA) ------------------------------------------------
+// ---- Screen messages before the cluster runs (portal, OTA)
 void showMessage(const char* line1, const char* line2) {
     g_tft.fillScreen(TFT_BLACK);
     g_tft.setTextFont(1);
@@ -95,7 +95,6 @@ void showMessage(const char* line1, const char* line2) {
 }
 
 // ---- Configuration: secrets.h first, then what the captive portal stored in NVS
-// ------------------------------
 void loadConfig() {
     Preferences prefs;
     prefs.begin("gauge", false);  // read-write: creates the namespace on first boot (read-only logs an error)
@@ -200,7 +199,6 @@ void startNetworkServices() {
 }
 
 // ---- LEDs
-// ---------------------------------------------------------------------------------------------------
 void setupLeds() {
     for (int i = 0; i < 3; ++i) {
         if (kRgbLedPins[i] < 0) continue;
@@ -238,8 +236,7 @@ void driveLeds(const Frame& f) {
 }
 
 // ---- Serial
-// --------------------------------------------------------------------------------------------------- One
-// write per line, so a log line from the poll task can never land inside a state line.
+// One write per line, so a log line from the poll task can never land inside a state line.
 void writeLine(const char* text) {
     char buf[kStateLineMax + 8];
     const int n = snprintf(buf, sizeof buf, "%s\r\n", text);
@@ -335,7 +332,6 @@ void handleSerial(uint32_t now) {
 }
 
 // ---- Poll results
-// -------------------------------------------------------------------------------------------------
 void applyResult(uint32_t now, const PollResult& r) {
     if (r.id == g_pending_id) {
         g_pending_id = 0;

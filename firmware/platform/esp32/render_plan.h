@@ -65,10 +65,9 @@ inline Rect textBoxRect(const TextBox& t) {
 }
 
 // ---- Angles
-// ------------------------------------------------------------------------------------------------- The Frame
-// measures degrees clockwise from 12 o'clock (frame.h). TFT_eSPI's drawArc()/drawSmoothArc() measure degrees
-// clockwise from 6 o'clock, integers 0..360 (TFT_eSPI.h, comment on drawSmoothArc: "Angle = 0 is at 6 o'clock
-// position, 90 at 9 o'clock etc."). So tft = frame + 180, wrapped into 0..359.
+// The Frame measures degrees clockwise from 12 o'clock (frame.h). TFT_eSPI's drawArc()/drawSmoothArc()
+// measure degrees clockwise from 6 o'clock, integers 0..360 (TFT_eSPI.h, comment on drawSmoothArc: "Angle = 0
+// is at 6 o'clock position, 90 at 9 o'clock etc."). So tft = frame + 180, wrapped into 0..359.
 inline uint16_t toTftArcDeg(float frame_deg) {
     if (!isfinite(frame_deg)) return 180;
     float d = fmodf(frame_deg + 180.0f, 360.0f);
@@ -106,7 +105,6 @@ inline PointF polarPoint(float cx, float cy, float r, float deg) {
 }
 
 // ---- Our own geometry (the Frame does not carry these)
-// -----------------------------------------------------
 constexpr int16_t kMajorTickLen = 8;  // from the arc's inner edge inwards
 constexpr int16_t kMinorTickLen = 4;
 constexpr float kMajorTickWidth = 2.0f;
@@ -120,7 +118,6 @@ constexpr int16_t kGlyphW = 6;
 constexpr int16_t kGlyphH = 8;
 
 // ---- Text
-// -----------------------------------------------------------------------------------------------------
 struct TextPlacement {
     int16_t x, y;   // top-left of the first glyph
     uint8_t chars;  // how many bytes of the text fit the box's width
@@ -144,8 +141,7 @@ inline TextPlacement placeText(const TextBox& t) {
 }
 
 // ---- The canvas
-// ------------------------------------------------------------------------------------------------- Colours
-// are RGB565 (what TFT_eSPI takes; 8-bit sprites convert them). Arc angles are TFT_eSPI's.
+// Colours are RGB565 (what TFT_eSPI takes; 8-bit sprites convert them). Arc angles are TFT_eSPI's.
 class Canvas {
   public:
     virtual ~Canvas() {}
@@ -181,7 +177,6 @@ class SurfaceProvider {
 };
 
 // ---- Element drawing (ox, oy = where the canvas's origin is on the screen)
-// -------------------------------------
 inline void drawTextBox(Canvas& c, int16_t ox, int16_t oy, const TextBox& t, uint16_t bg) {
     c.fillRect(static_cast<int16_t>(t.x - ox), static_cast<int16_t>(t.y - oy), t.w, t.h, bg);
     const TextPlacement p = placeText(t);

@@ -26,7 +26,6 @@ using namespace gauge::esp32;
 namespace {
 
 // ---- A canvas that records what it is asked to draw
-// ----------------------------------------------------------
 struct Call {
     std::string op;
     int x, y, w, h;
@@ -269,7 +268,6 @@ struct FakeClock {
 }  // namespace
 
 // ---- Angles and geometry
-// ------------------------------------------------------------------------------------------
 TEST_CASE("Angles: frame degrees (0 = 12 o'clock) map to TFT_eSPI's (0 = 6 o'clock), clockwise") {
     CHECK(toTftArcDeg(0.0f) == 180);
     CHECK(toTftArcDeg(90.0f) == 270);
@@ -339,7 +337,6 @@ TEST_CASE("Text: placement in its box for each alignment, vertically centred, cu
 }
 
 // ---- The renderer
-// -----------------------------------------------------------------------------------------------
 TEST_CASE("Renderer: the first frame draws everything, each dial once through its sprite") {
     Recorder screen;
     Surfaces surfaces;
@@ -472,7 +469,6 @@ TEST_CASE("Renderer: a hostile frame (huge counts, NaN needle, text without NUL)
 }
 
 // ---- The renderer on the real core's layout
-// ---------------------------------------------------------------------
 TEST_CASE("Renderer on the core's layout: sprites fit the screen, never overlap, and fit the RAM budget") {
     Device dev;
     dev.boot(1000);
@@ -603,7 +599,6 @@ TEST_CASE("Renderer on the core's layout: the self-test sweep moves every needle
 }
 
 // ---- Feeding the decoder
-// --------------------------------------------------------------------------------------------
 TEST_CASE("Feed: a full payload walks every field of the table and decodes") {
     UsageDecoder dec;
     Usage u = usageDefaults();
@@ -669,7 +664,6 @@ TEST_CASE("Feed + device: a decoded payload turns the state line LIVE with the m
 }
 
 // ---- HTTP results
-// --------------------------------------------------------------------------------------------------
 TEST_CASE("HTTP: status codes and HTTPClient errors map onto the core's outcomes") {
     CHECK(classifyHttpResult(200).read_body);
     CHECK(classifyHttpResult(204).read_body);
@@ -856,7 +850,6 @@ TEST_CASE("Chunked body: recognised from the Transfer-Encoding value") {
 }
 
 // ---- LEDs
-// --------------------------------------------------------------------------------------------------------
 TEST_CASE("LEDs: the CYD's active-low RGB LED gets inverted duties; active-high passes through") {
     RgbDuty d = rgbLedDuty(0xFF0000, true);
     CHECK(d.r == 0);
@@ -886,7 +879,6 @@ TEST_CASE("LEDs: discrete lamp pins follow the frame's mask and polarity") {
 }
 
 // ---- Serial
-// ------------------------------------------------------------------------------------------------------
 TEST_CASE("Serial: lines end at CR, LF or CRLF; NULs are ignored; overlong lines are dropped whole") {
     LineReader r;
     std::vector<std::string> lines;
