@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { SourceName } from './sources/source.js';
 
 export const SOURCE_NAMES: readonly SourceName[] = [
@@ -474,6 +474,17 @@ function expandHome(p: string, home: string): string {
   return p;
 }
 
+/** Paths in a config file are relative to that file's directory, not to wherever the daemon starts. */
+function relativeTo(layer: Layer, file: string, home: string): Layer {
+  const base = dirname(file);
+  const out = { ...layer };
+  if (Array.isArray(out.claudeDirs))
+    out.claudeDirs = (out.claudeDirs as string[]).map((d) => resolve(base, expandHome(d, home)));
+  if (typeof out.ui === 'string' && !['none', 'off', 'false'].includes(out.ui.toLowerCase()))
+    out.ui = resolve(base, expandHome(out.ui, home));
+  return out;
+}
+
 export interface ResolveInput {
   flags: Layer;
   env: NodeJS.ProcessEnv;
@@ -495,12 +506,12 @@ export function resolveSettings(input: ResolveInput): Settings {
   if (explicit) {
     const file = resolve(cwd, expandHome(explicit, home));
     if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
-    fileLayers.push(readConfigFile(file));
+    fileLayers.push(relativeTo(readConfigFile(file), file, home));
     configFiles.push(file);
   } else {
     for (const file of defaultConfigFiles(home, cwd)) {
       if (!existsSync(file)) continue;
-      fileLayers.push(readConfigFile(file));
+      fileLayers.push(relativeTo(readConfigFile(file), file, home));
       configFiles.push(file);
     }
   }

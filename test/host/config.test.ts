@@ -180,6 +180,11 @@ describe('default claude dirs', () => {
     expect(defaultClaudeDirs({ CLAUDE_CONFIG_DIR: '/x, ~/y' }, home)).toEqual(['/x', join(home, 'y')]);
   });
 
+  it('resolves paths in a config file relative to that file', () => {
+    userConfig({ claudeDirs: ['data', '/abs'] });
+    expect(resolve().claudeDirs).toEqual([join(home, '.config', 'claude-gauge', 'data'), '/abs']);
+  });
+
   it('resolves --claude-dir relative to the working directory and drops duplicates', () => {
     const s = resolve({ claudeDirs: ['a', './a', '/abs'] });
     expect(s.claudeDirs).toEqual([join(cwd, 'a'), '/abs']);
