@@ -1,6 +1,7 @@
 #include "usage_json.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,10 @@ namespace native {
 bool feedUsageJson(const char* body, size_t len, UsageDecoder& dec) {
     using nlohmann::json;
     if (body == nullptr) return false;
+    // A raw NUL byte can never be part of valid JSON (inside strings it must be escaped), but nlohmann's
+    // lexer takes it for the end of input and would accept "{...}\0garbage"; JSON.parse (the wasm glue)
+    // rejects it.
+    if (memchr(body, '\0', len) != nullptr) return false;
     json doc;
     try {
         // allow_exceptions=false: a parse error yields a "discarded" value instead of throwing. The try only

@@ -5,7 +5,7 @@
 // Parity with the wasm wrapper (gaugeCore.ts), which must reach the same verdict on the same text:
 //  - not JSON, or JSON that is not an object -> BadBody (strict JSON: no comments, no NaN/Infinity literals,
 //    numbers that overflow a double, lone surrogates and invalid UTF-8 are all parse errors);
-//  - a leading UTF-8 byte order mark is skipped;
+//  - a leading UTF-8 byte order mark is skipped; a raw NUL byte anywhere makes the body bad;
 //  - duplicate keys: the last one wins;
 //  - every zero is passed as +0 (this parser reads "-0" as the integer 0, JSON.parse as -0).
 #pragma once
