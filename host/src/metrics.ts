@@ -9,7 +9,20 @@ import type { SessionCounts } from './sessions.js';
 
 export interface UsageMetrics {
   registry: Registry;
-  update(p: UsagePayload, sessions: SessionCounts): void;
+  update(p: UsagePayload, sessions: SessionCounts, sourceStats?: unknown): void;
+}
+
+/** Flattens a source's stats object ({a: 1, skipped: {b: 2}}) to [["a", 1], ["skipped_b", 2]]; numbers only. */
+export function flattenStats(stats: unknown, prefix = '', depth = 0): Array<[string, number]> {
+  if (typeof stats !== 'object' || stats === null || depth > 3) return [];
+  const out: Array<[string, number]> = [];
+  for (const [k, v] of Object.entries(stats)) {
+    const name = `${prefix}${k.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 64);
+    if (typeof v === 'number' && Number.isFinite(v)) out.push([name, v]);
+    else if (typeof v === 'object') out.push(...flattenStats(v, `${name}_`, depth + 1));
+    if (out.length >= 100) break;
+  }
+  return out;
 }
 
 const LAMPS = ['hot', 'warn', 'stall', 'idle', 'stale'] as const;
@@ -67,11 +80,16 @@ export function createMetrics(): UsageMetrics {
     help: 'Sessions first seen live by this daemon, cumulative.',
     registers: [registry],
   });
+  const sourceStat = g(
+    'claude_gauge_source_stat',
+    "The source's own counters (jsonl: lines read, duplicates dropped, garbage skipped, read errors...).",
+    ['stat'],
+  );
   let startedSeen = 0;
 
   return {
     registry,
-    update(p, s) {
+    update(p, s, stats) {
       rate.set(p.rate_1m);
       redline.set(p.rate_redline);
       windowTokens.set(p.window_5h_tokens);
@@ -93,6 +111,8 @@ export function createMetrics(): UsageMetrics {
       for (const [m, n] of s.byModel) ccByModel.set({ model: m }, n);
       if (s.started > startedSeen) ccStarted.inc(s.started - startedSeen);
       startedSeen = Math.max(startedSeen, s.started);
+      sourceStat.reset();
+      for (const [name, value] of flattenStats(stats)) sourceStat.set({ stat: name }, value);
     },
   };
 }

@@ -118,6 +118,17 @@ export class UsageService {
     await Promise.allSettled([this.source.stop(), this.sessions?.stop()]);
   }
 
+  /** The source's own counters when it keeps any (the jsonl source does), else undefined. */
+  sourceStats(): unknown {
+    const withStats = this.source as UsageSource & { stats?: () => unknown };
+    if (typeof withStats.stats !== 'function') return undefined;
+    try {
+      return withStats.stats();
+    } catch {
+      return undefined;
+    }
+  }
+
   sessionCounts(): SessionCounts {
     return this.sessions?.counts() ?? EMPTY_COUNTS;
   }

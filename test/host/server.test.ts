@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { flattenStats } from '../../host/src/metrics.js';
 import { buildServer } from '../../host/src/server.js';
 import { UsageService } from '../../host/src/service.js';
 import { FakeSource, tempDir, validatePayload } from './helpers/fixtures.js';
@@ -291,6 +292,27 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^cc_sessions_stale 0$/m);
     expect(text).toMatch(/^cc_session_started_total 0$/m);
     expect(text).toMatch(/^# TYPE cc_sessions_active_by_model gauge$/m);
+  });
+});
+
+describe('source counters in /metrics', () => {
+  it("exports a source's own stats, flattened, numbers only", async () => {
+    expect(flattenStats({ a: 1, b: 'x', c: Number.NaN, skipped: { bad_json: 2, 'odd-name': 3 } })).toEqual([
+      ['a', 1],
+      ['skipped_bad_json', 2],
+      ['skipped_odd_name', 3],
+    ]);
+    const source = Object.assign(new FakeSource(), {
+      stats: () => ({ duplicates: 4, skipped: { garbage: 2 } }),
+    });
+    const service = new UsageService({ source, settings });
+    await service.start();
+    const app = await buildServer({ service });
+    cleanups.push(() => service.stop());
+    cleanups.push(() => app.close());
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/^claude_gauge_source_stat\{stat="duplicates"\} 4$/m);
+    expect(text).toMatch(/^claude_gauge_source_stat\{stat="skipped_garbage"\} 2$/m);
   });
 });
 
