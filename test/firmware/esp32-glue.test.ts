@@ -12,6 +12,13 @@ const esp32Dir = join(root, 'firmware', 'platform', 'esp32');
 
 type Ini = Map<string, Map<string, string>>;
 
+/** Capture group i of a regex match (these patterns always capture it). */
+function group(m: RegExpMatchArray, i: number): string {
+  const v = m[i];
+  if (v === undefined) throw new Error(`no group ${i} in ${m[0]}`);
+  return v;
+}
+
 /**
  * PlatformIO's platformio.ini dialect (Python configparser): `[section]`, `key = value`, values continued
  * on indented lines, whole-line comments starting with ; or #, and inline comments after " ;".
@@ -28,22 +35,24 @@ function parseIni(text: string): Ini {
     const line = raw.replace(/\s;.*$/, '');
     if (/^\s/.test(raw)) {
       if (!section || key === null) throw new Error(`${where}: continuation line outside a value`);
-      section.set(key, `${section.get(key)}\n${line.trim()}`.trim());
+      section.set(key, `${section.get(key) ?? ''}\n${line.trim()}`.trim());
       return;
     }
     const header = /^\[([^\]]+)\]\s*$/.exec(line);
     if (header) {
-      if (ini.has(header[1])) throw new Error(`${where}: duplicate section [${header[1]}]`);
+      const name = group(header, 1);
+      if (ini.has(name)) throw new Error(`${where}: duplicate section [${name}]`);
       section = new Map();
-      ini.set(header[1], section);
+      ini.set(name, section);
       key = null;
       return;
     }
     const kv = /^([^=\s][^=]*?)\s*=\s*(.*)$/.exec(line);
     if (!kv || !section) throw new Error(`${where}: not a section, key = value, or comment: ${raw}`);
-    if (section.has(kv[1])) throw new Error(`${where}: duplicate key ${kv[1]}`);
-    key = kv[1];
-    section.set(key, kv[2].trim());
+    const name = group(kv, 1);
+    if (section.has(name)) throw new Error(`${where}: duplicate key ${name}`);
+    key = name;
+    section.set(name, group(kv, 2).trim());
   });
   return ini;
 }
@@ -67,7 +76,8 @@ function option(ini: Ini, env: string, name: string, depth = 0): string | undefi
 /** `-D NAME=VALUE` / `-DNAME` flags of a build_flags value, as a map (value '1' when none). */
 function defines(flags: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of flags.matchAll(/-D\s*([A-Za-z_][A-Za-z0-9_]*)(?:=(\S+))?/g)) out.set(m[1], m[2] ?? '1');
+  for (const m of flags.matchAll(/-D\s*([A-Za-z_][A-Za-z0-9_]*)(?:=(\S+))?/g))
+    out.set(group(m, 1), m[2] ?? '1');
   return out;
 }
 
@@ -83,7 +93,10 @@ function filesUnder(dir: string): string[] {
 
 /** PlatformIO build_src_filter: ordered +<glob>/-<glob> over paths relative to src_dir; a dir matches its tree. */
 function applySrcFilter(filter: string, srcDir: string): string[] {
-  const rules = [...filter.matchAll(/([+-])<([^>]+)>/g)].map((m) => ({ add: m[1] === '+', pattern: m[2] }));
+  const rules = [...filter.matchAll(/([+-])<([^>]+)>/g)].map((m) => ({
+    add: m[1] === '+',
+    pattern: group(m, 2),
+  }));
   const toRegex = (glob: string) =>
     new RegExp(
       `^${glob
@@ -248,8 +261,8 @@ describe('no third-party source in the repository', () => {
 describe('ESP32 glue sources', () => {
   const sources = readdirSync(esp32Dir).filter((f) => /\.(h|cpp)$/.test(f));
   const includes = (f: string) =>
-    [...readFileSync(join(esp32Dir, f), 'utf8').matchAll(/^\s*#\s*include\s*[<"]([^>"]+)[>"]/gm)].map(
-      (m) => m[1],
+    [...readFileSync(join(esp32Dir, f), 'utf8').matchAll(/^\s*#\s*include\s*[<"]([^>"]+)[>"]/gm)].map((m) =>
+      group(m, 1),
     );
 
   it('include only the pinned libraries, the Arduino-ESP32 core and our own headers', () => {
