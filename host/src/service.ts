@@ -155,6 +155,11 @@ export class UsageService {
     });
   }
 
+  /** Current change listeners (SSE clients), for tests and /healthz. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   /** Calls the listener with each payload whose content (all but ts) differs from the previous one. */
   onChange(listener: (p: UsagePayload) => void): () => void {
     this.listeners.add(listener);

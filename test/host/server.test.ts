@@ -245,6 +245,17 @@ describe('GET /usage/stream', () => {
     expect(source.listenerCount).toBe(0);
   });
 
+  it('releases every subscription when many clients come and go', async () => {
+    const { app, service } = await setup({ maxStreamClients: 50 });
+    const port = await listen(app);
+    const streams = Array.from({ length: 20 }, () => openStream(port));
+    for (const s of streams) await s.until(() => s.events.length >= 1);
+    expect(service.listenerCount).toBe(20);
+    for (const s of streams) s.close();
+    while (service.listenerCount > 0) await new Promise((r) => setTimeout(r, 10));
+    expect(service.listenerCount).toBe(0);
+  });
+
   it('has no HEAD form (a stream has no headers-only answer)', async () => {
     const { app } = await setup();
     expect((await app.inject({ method: 'HEAD', url: '/usage/stream' })).statusCode).toBe(404);
