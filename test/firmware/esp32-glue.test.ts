@@ -288,6 +288,7 @@ describe('ESP32 glue sources', () => {
       'http_outcome.h',
       'led_output.h',
       'serial_commands.h',
+      'poll_bridge.h',
     ];
     for (const f of arduinoFree) {
       expect(existsSync(join(esp32Dir, f)), f).toBe(true);

@@ -19,6 +19,7 @@
 #include "board_config.h"
 #include "device.h"
 #include "led_output.h"
+#include "poll_bridge.h"
 #include "poll_task.h"
 #include "render_plan.h"
 #include "serial_commands.h"
@@ -66,9 +67,9 @@ PollClient g_poll;
 LineReader g_serial_in;
 StateLineGate g_state_gate;
 
-char g_url[160];            // configured daemon URL (secrets.h, else the portal's, else empty = mDNS)
-char g_token[96];           // configured bearer token (same order)
-uint32_t g_pending_id = 0;  // the PollClient request the core is waiting for
+char g_url[160];      // configured daemon URL (secrets.h, else the portal's, else empty = mDNS)
+char g_token[96];     // configured bearer token (same order)
+PollBridge g_bridge;  // which poll-task result the core is waiting for
 PollOutcome g_last_logged = PollOutcome::Count;
 bool g_net_started = false;
 bool g_ota_running = false;
@@ -299,7 +300,7 @@ void handleCommand(uint32_t now, char* line) {
             break;
         case CommandKind::SelfTest:
             g_device.boot(now);
-            g_pending_id = 0;  // the poller forgot any request in flight; its result will count as late
+            g_bridge.reset();  // the poller forgot any request in flight; its result will count as late
             g_state_gate.reset();
             break;
         case CommandKind::Reboot:
@@ -333,16 +334,7 @@ void handleSerial(uint32_t now) {
 
 // ---- Poll results
 void applyResult(uint32_t now, const PollResult& r) {
-    if (r.id == g_pending_id) {
-        g_pending_id = 0;
-        if (r.outcome == PollOutcome::Ok)
-            g_device.onUsage(now, r.usage);
-        else
-            g_device.onPollResult(now, r.outcome);
-    } else if (r.outcome == PollOutcome::Ok && !g_device.poller().inFlight()) {
-        g_device.onUsage(now,
-                         r.usage);  // late but valid: the core counts it as late and refreshes the signal
-    }
+    g_bridge.finished(g_device, now, r.id, r.outcome, r.usage);
     // Log each change of outcome, not every poll.
     if (r.outcome != g_last_logged) {
         g_last_logged = r.outcome;
@@ -395,16 +387,8 @@ void loop() {
     PollResult result;
     while (g_poll.takeResult(result)) applyResult(now, result);
 
-    if (g_device.tick(now) == PollAction::StartRequest) {
-        const uint32_t id = g_poll.requestPoll(g_device.requestTimeoutMs());
-        if (id == 0) {
-            // The previous request has not come back (the core already timed it out): this one cannot start,
-            // which for the core is one more timeout.
-            g_device.onPollResult(now, PollOutcome::Timeout);
-        } else {
-            g_pending_id = id;
-        }
-    }
+    if (g_device.tick(now) == PollAction::StartRequest)
+        g_bridge.started(g_device, now, g_poll.requestPoll(g_device.requestTimeoutMs()));
     if (g_device.wantsRediscovery()) {
         g_poll.requestRediscovery();
         g_device.ackRediscovery();

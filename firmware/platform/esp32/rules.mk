@@ -1,6 +1,7 @@
 # ESP32 platform: the app itself is built by PlatformIO (platformio.ini at the repo root) and cannot be built
 # on a machine without the Xtensa toolchain. What CAN be checked natively is the Arduino-free half of the
-# glue (render_plan.h, usage_feed.h, http_outcome.h, led_output.h, serial_commands.h) against the real core:
+# glue (render_plan.h, usage_feed.h, http_outcome.h, poll_bridge.h, led_output.h, serial_commands.h) against
+# the real core:
 #
 #   make -C firmware esp32-glue     build and run firmware/platform/esp32/test/*.cpp (doctest)
 #

@@ -15,6 +15,7 @@
 #include "device.h"
 #include "http_outcome.h"
 #include "led_output.h"
+#include "poll_bridge.h"
 #include "render_plan.h"
 #include "serial_commands.h"
 #include "state_line.h"
@@ -847,6 +848,93 @@ TEST_CASE("Chunked body: recognised from the Transfer-Encoding value") {
     CHECK_FALSE(isChunked("identity"));
     CHECK_FALSE(isChunked("xchunked"));
     CHECK_FALSE(isChunked("chunked, gzip"));
+}
+
+// ---- Poll bridge (core <-> poll task)
+namespace {
+Usage cruisingUsage() {
+    UsageDecoder dec;
+    Usage u = usageDefaults();
+    REQUIRE(feedUsage(dec, u, cruisingPayload()) == DecodeStatus::Ok);
+    return u;
+}
+}  // namespace
+
+TEST_CASE("Bridge: a started request's answer reaches the core once") {
+    Device dev;
+    dev.boot(0);
+    PollBridge b;
+    const Usage u = cruisingUsage();
+    REQUIRE(dev.tick(0) == PollAction::StartRequest);
+    b.started(dev, 0, 7);
+    CHECK(b.pendingId() == 7);
+    CHECK(b.finished(dev, 300, 7, PollOutcome::Ok, u));
+    CHECK(b.pendingId() == 0);
+    CHECK(dev.poller().stats().ok == 1);
+    CHECK_FALSE(dev.poller().inFlight());
+    // The same result delivered twice is not counted twice.
+    CHECK(b.finished(dev, 310, 7, PollOutcome::Ok, u));  // stale Ok with nothing in flight: a late refresh
+    CHECK(dev.poller().stats().ok == 1);
+    CHECK(dev.poller().stats().late == 1);
+}
+
+TEST_CASE(
+    "Bridge: a busy poll task is a Timeout for the core, and its late answer never answers a newer request") {
+    Device dev;
+    dev.boot(0);
+    PollBridge b;
+    const Usage u = cruisingUsage();
+    REQUIRE(dev.tick(0) == PollAction::StartRequest);
+    b.started(dev, 0, 1);  // request 1 hangs in the task
+    // The core gives up on it by itself after its hard timeout...
+    uint32_t t = 0;
+    while (dev.poller().inFlight() && t < 10000) dev.tick(t += 10);
+    CHECK(dev.poller().stats().failures == 1);
+    // ...and asks again; the task is still busy, so that request cannot start: one more Timeout, at once.
+    while (dev.tick(t += 10) != PollAction::StartRequest && t < 20000) {
+    }
+    b.started(dev, t, 0);
+    CHECK(b.refused() == 1);
+    CHECK(dev.poller().stats().failures == 2);
+    CHECK_FALSE(dev.poller().inFlight());
+    // A third request starts (the task is free again)...
+    while (dev.tick(t += 10) != PollAction::StartRequest && t < 30000) {
+    }
+    b.started(dev, t, 2);
+    REQUIRE(dev.poller().inFlight());
+    // ...and only now request 1's answer turns up: it must not be taken for request 2's.
+    CHECK_FALSE(b.finished(dev, t + 5, 1, PollOutcome::Ok, u));
+    CHECK(b.dropped() == 1);
+    CHECK(dev.poller().inFlight());
+    CHECK(dev.poller().stats().ok == 0);
+    // Request 2's own answer closes it.
+    CHECK(b.finished(dev, t + 20, 2, PollOutcome::Ok, u));
+    CHECK(dev.poller().stats().ok == 1);
+    CHECK_FALSE(dev.poller().inFlight());
+}
+
+TEST_CASE("Bridge: failures are passed through; a stale failure is dropped; selftest forgets the request") {
+    Device dev;
+    dev.boot(0);
+    PollBridge b;
+    const Usage u = usageDefaults();
+    REQUIRE(dev.tick(0) == PollAction::StartRequest);
+    b.started(dev, 0, 3);
+    CHECK(b.finished(dev, 100, 3, PollOutcome::Unauthorized, u));
+    CHECK(dev.poller().lastOutcome() == PollOutcome::Unauthorized);
+    CHECK(dev.poller().consecutiveFailures() == 1);
+    CHECK_FALSE(b.finished(dev, 120, 3, PollOutcome::HttpError, u));  // stale: not counted again
+    CHECK(dev.poller().consecutiveFailures() == 1);
+
+    uint32_t t = 100;
+    while (dev.tick(t += 10) != PollAction::StartRequest && t < 10000) {
+    }
+    b.started(dev, t, 4);
+    dev.boot(t + 1);  // the `selftest` command
+    b.reset();
+    CHECK(b.pendingId() == 0);
+    CHECK_FALSE(b.finished(dev, t + 50, 4, PollOutcome::ConnectFailed, u));
+    CHECK(dev.poller().stats().failures == 0);
 }
 
 // ---- LEDs
