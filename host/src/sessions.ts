@@ -8,6 +8,7 @@
 //   Older:       no procStart at all ({sessionId, pid, cwd, startedAt}).
 // Anything else is tolerated: an unrecognised procStart cannot be checked, so the PID decides.
 
+import { execFileSync } from 'node:child_process';
 import { type FSWatcher, promises as fsp, readFileSync, readlinkSync, watch } from 'node:fs';
 import { join } from 'node:path';
 
@@ -158,6 +159,35 @@ export function linuxProcHost(procRoot = '/proc'): ProcHost {
   };
 }
 
+/**
+ * Where there is no /proc (macOS, the BSDs): the start time from `ps -o lstart=`, the very format Claude
+ * Code writes there. One short `ps` per live manifest per rescan; a handful of sessions make that cheap.
+ */
+export function psProcHost(): ProcHost {
+  return {
+    alive: pidAlive,
+    startTicks: () => null,
+    startMs(pid) {
+      try {
+        const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+          encoding: 'utf8',
+          timeout: 1000,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        const ms = Date.parse(out.trim().replace(/\s+/g, ' '));
+        return Number.isFinite(ms) ? ms : null;
+      } catch {
+        return null;
+      }
+    },
+    pidDomain: () => null,
+  };
+}
+
+export function defaultProcHost(): ProcHost {
+  return process.platform === 'linux' ? linuxProcHost() : psProcHost();
+}
+
 /** Decides whether a manifest names a running process. */
 export function checkLiveness(m: Manifest, host: ProcHost): { live: boolean; reason: string | null } {
   // A pid from another PID namespace (a container) says nothing about our process table.
@@ -257,7 +287,7 @@ export class SessionTracker {
 
   constructor(opts: SessionTrackerOptions) {
     this.dirs = [...opts.claudeDirs];
-    this.host = opts.host ?? linuxProcHost();
+    this.host = opts.host ?? defaultProcHost();
     this.rescanMs = opts.rescanMs ?? 5000;
     this.useWatch = opts.watch ?? true;
     this.log = opts.log;

@@ -9,6 +9,7 @@ import {
   type ProcHost,
   parseManifest,
   projectDirName,
+  psProcHost,
   SessionTracker,
   statStartTicks,
 } from '../../host/src/sessions.js';
@@ -157,6 +158,20 @@ describe('manifest parsing and garbage', () => {
     expect(statStartTicks(live)).toBe('50424');
     expect(statStartTicks('7 (a) b) c) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 99 1')).toBe('99');
     expect(statStartTicks('7 (claude S 1 2')).toBeNull();
+  });
+
+  it('reads a process start through ps -o lstart where there is no /proc (checked against /proc here)', () => {
+    const viaPs = psProcHost().startMs(process.pid);
+    const viaProc = linuxProcHost().startMs(process.pid);
+    expect(viaPs).not.toBeNull();
+    expect(Math.abs((viaPs ?? 0) - (viaProc ?? 0))).toBeLessThanOrEqual(2000);
+    const m = parseManifest(
+      JSON.stringify({ pid: process.pid, procStart: lstart(viaProc ?? 0) }),
+    ) as Manifest;
+    expect(checkLiveness(m, psProcHost()).live).toBe(true);
+    expect(checkLiveness({ ...m, procStart: lstart((viaProc ?? 0) - 3_600_000) }, psProcHost()).reason).toBe(
+      'pid-reused',
+    );
   });
 
   it('does not trust a PID from another PID namespace (a container)', () => {
