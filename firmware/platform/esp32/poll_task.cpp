@@ -214,6 +214,9 @@ void PollClient::handle(uint32_t, uint32_t timeout_ms, PollResult& r) {
         r.outcome = PollOutcome::ConnectFailed;
         return;
     }
+    // Each phase is bounded (mDNS <= 5 s above, the request below by its timeouts plus any DNS lookup of a
+    // host name), but not necessarily their sum within the watchdog period: feed it between them.
+    esp_task_wdt_reset();
     char token[96];
     xSemaphoreTake(static_cast<SemaphoreHandle_t>(mutex_), portMAX_DELAY);
     if (override_token_set_)
