@@ -374,10 +374,6 @@ const utf8 = new TextDecoder('utf-8');
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
-// A lone UTF-16 surrogate: JSON.parse accepts "\ud800", the C++ glue's parser (like any strict UTF-8
-// consumer) does not, so the wrapper treats it as a bad body too.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -401,25 +397,53 @@ function toMs(nowMs: number): number {
 }
 
 /**
- * Checks a parsed JSON value the way the native glue's parser (nlohmann::json) would have: that parser
- * rejects numbers that overflow a double (JSON.parse turns them into Infinity) and lone surrogates.
- * Iterative, so a deeply nested body cannot overflow the stack.
+ * Finds what the native glue's parser (nlohmann::json) rejects in JSON text that JSON.parse accepts: a number
+ * that overflows a double (JSON.parse makes it Infinity) and a lone UTF-16 surrogate, escaped or raw. This
+ * must look at the TEXT, not the parsed value: with a duplicate key the offending value is overwritten
+ * before anyone could see it, yet the device's parser has already refused the whole body. Only called on
+ * text JSON.parse accepted, so the token structure is known to be valid.
  */
-function strictJsonProblem(root: unknown): string | null {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return 'number out of range of a double';
-    } else if (typeof v === 'string') {
-      if (LONE_SURROGATE.test(v)) return 'string with a lone UTF-16 surrogate';
-    } else if (Array.isArray(v)) {
-      for (const x of v) stack.push(x);
-    } else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (LONE_SURROGATE.test(k)) return 'key with a lone UTF-16 surrogate';
-        stack.push(x);
+function strictJsonProblem(text: string): string | null {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: walk it, pairing surrogates (escaped or raw) the way a UTF-8 parser must.
+      i++;
+      // The high surrogate waiting for its low half: 0 none, 1 raw, 2 escaped. A raw half never pairs with
+      // an escaped one: as UTF-8 on the wire the raw half would already be a replacement character.
+      let pending = 0;
+      while (i < n) {
+        let unit = text.charCodeAt(i);
+        if (unit === 0x22) break;
+        let kind = 1;
+        if (unit === 0x5c) {
+          kind = 2;
+          if (text.charCodeAt(i + 1) === 0x75) {
+            unit = Number.parseInt(text.slice(i + 2, i + 6), 16);
+            i += 6;
+          } else {
+            unit = 0x20; // any other escape is a plain character
+            i += 2;
+          }
+        } else {
+          i++;
+        }
+        const isHigh = unit >= 0xd800 && unit <= 0xdbff;
+        const isLow = unit >= 0xdc00 && unit <= 0xdfff;
+        if (isLow ? pending !== kind : pending !== 0) return 'string with a lone UTF-16 surrogate';
+        pending = isHigh ? kind : 0;
       }
+      if (pending !== 0) return 'string with a lone UTF-16 surrogate';
+      i++;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i + 1;
+      while (j < n && /[0-9eE.+-]/.test(text.charAt(j))) j++;
+      if (!Number.isFinite(Number(text.slice(i, j)))) return 'number out of range of a double';
+      i = j;
+    } else {
+      i++;
     }
   }
   return null;
@@ -897,6 +921,6 @@ function parseBody(body: string | ArrayBuffer | ArrayBufferView): { value: unkno
   } catch (e) {
     return { value: undefined, reason: `not JSON: ${errorText(e)}` };
   }
-  const problem = strictJsonProblem(value);
+  const problem = strictJsonProblem(text);
   return problem === null ? { value, reason: null } : { value: undefined, reason: `not JSON: ${problem}` };
 }
