@@ -30,3 +30,11 @@ export function buildVectorRunner(): string {
   make('vector-runner');
   return vectorRunnerPath;
 }
+
+export const virtualDevicePath = join(repoRoot, 'firmware', 'build', 'native', 'virtual-device');
+
+/** The virtual device's path, built first if needed. */
+export function buildVirtualDevice(): string {
+  make('virtual-device');
+  return virtualDevicePath;
+}
