@@ -277,12 +277,22 @@ describe('payloads', () => {
     expect(core.applyPayloadJson(0, Object.create({ rate_1m: 600_000 })).status).toBe('no_known_fields');
   });
 
-  test('deep nesting in an unknown field is fine, in both directions', async () => {
+  test('nesting: 10 levels are fine, 11 (or 100,000) are a bad body, as on the ESP32', async () => {
     const core = await GaugeCore.load(module);
     core.boot(0);
-    const deep = `{"rate_1m": 5, "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
-    expect(core.applyPayloadJson(0, deep).outcome).toBe('ok');
+    const nested = (levels: number) =>
+      `{"rate_1m": 5, "x": ${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+    expect(core.applyPayloadJson(0, nested(10)).outcome).toBe('ok');
+    expect(core.applyPayloadJson(0, nested(11))).toMatchObject({
+      outcome: 'bad_body',
+      reason: /nested deeper/,
+    });
+    expect(core.applyPayloadJson(0, nested(100_000)).outcome).toBe('bad_body');
     expect(core.applyPayloadJson(0, `{"x": ${'['.repeat(100_000)}}`).outcome).toBe('bad_body');
+    // brackets inside strings are text
+    expect(
+      core.applyPayloadJson(0, `{"rate_1m": 5, "x": "${'['.repeat(50)}\\"${'{'.repeat(50)}"}`).outcome,
+    ).toBe('ok');
   });
 
   test('property: any text or JSON value never throws, and the frame stays well-formed', async () => {

@@ -134,6 +134,16 @@ const body: fc.Arbitrary<string> = fc.oneof(
   fc
     .tuple(fc.constantFrom(...fields), fc.constantFrom(...oddNumbers, ...oddStrings), fc.boolean())
     .map(([f, lit, badFirst]) => (badFirst ? `{"${f}": ${lit}, "${f}": 5}` : `{"${f}": 5, "${f}": ${lit}}`)),
+  // nesting around the limit of 10 levels, with brackets inside strings too
+  fc
+    .tuple(fc.integer({ min: 7, max: 13 }), fc.constantFrom('[', '{"k":'), fc.boolean())
+    .map(([n, open, inString]) => {
+      const close = open === '[' ? ']' : '}';
+      const inner = `${open.repeat(n - 1)}1${close.repeat(n - 1)}`;
+      return inString
+        ? `{"last_model": ${JSON.stringify(inner)}, "rate_1m": 5}`
+        : `{"x": ${inner}, "rate_1m": 5}`;
+    }),
   // random JSON, bare or as the value of a known field
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
   fc

@@ -8,6 +8,38 @@
 namespace gauge {
 namespace native {
 
+namespace {
+
+// Deepest nesting of arrays/objects accepted, the top-level object counting as 1: the ESP32's ArduinoJson
+// NestingLimit (platform/esp32/json_usage.cpp), so all three platforms refuse the same bodies. A real
+// payload is flat (depth 1).
+constexpr int kMaxJsonDepth = 10;
+
+// True when brackets outside strings nest deeper than kMaxJsonDepth. Only a lexical scan: whether the text
+// is JSON at all is the parser's business.
+bool nestedTooDeep(const char* p, size_t len) {
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; ++i) {
+        const char c = p[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;  // skip the escaped character
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxJsonDepth) return true;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 bool feedUsageJson(const char* body, size_t len, UsageDecoder& dec) {
     using nlohmann::json;
     if (body == nullptr) return false;
@@ -15,6 +47,7 @@ bool feedUsageJson(const char* body, size_t len, UsageDecoder& dec) {
     // lexer takes it for the end of input and would accept "{...}\0garbage"; JSON.parse (the wasm glue)
     // rejects it.
     if (memchr(body, '\0', len) != nullptr) return false;
+    if (nestedTooDeep(body, len)) return false;
     json doc;
     try {
         // allow_exceptions=false: a parse error yields a "discarded" value instead of throwing. The try only

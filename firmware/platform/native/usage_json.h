@@ -6,6 +6,8 @@
 //  - not JSON, or JSON that is not an object -> BadBody (strict JSON: no comments, no NaN/Infinity literals,
 //    numbers that overflow a double, lone surrogates and invalid UTF-8 are all parse errors);
 //  - a leading UTF-8 byte order mark is skipped; a raw NUL byte anywhere makes the body bad;
+//  - arrays/objects nested deeper than 10 levels (the top-level object counts) make the body bad, as on the
+//    ESP32 (ArduinoJson's NestingLimit);
 //  - duplicate keys: the last one wins;
 //  - every zero is passed as +0 (this parser reads "-0" as the integer 0, JSON.parse as -0).
 #pragma once

@@ -396,19 +396,31 @@ function toMs(nowMs: number): number {
   return Math.floor(nowMs) % 0x1_0000_0000;
 }
 
+// Deepest nesting of arrays/objects accepted (the top-level object counts as 1): the ESP32's ArduinoJson
+// NestingLimit, so the simulator, the virtual device and the device refuse the same bodies.
+const MAX_JSON_DEPTH = 10;
+
 /**
- * Finds what the native glue's parser (nlohmann::json) rejects in JSON text that JSON.parse accepts: a number
- * that overflows a double (JSON.parse makes it Infinity) and a lone UTF-16 surrogate, escaped or raw. This
+ * Finds what the device's parsers reject in JSON text that JSON.parse accepts: a number that overflows a
+ * double (JSON.parse makes it Infinity), a lone UTF-16 surrogate (escaped or raw), and nesting deeper than
+ * MAX_JSON_DEPTH. This
  * must look at the TEXT, not the parsed value: with a duplicate key the offending value is overwritten
  * before anyone could see it, yet the device's parser has already refused the whole body. Only called on
  * text JSON.parse accepted, so the token structure is known to be valid.
  */
 function strictJsonProblem(text: string): string | null {
   const n = text.length;
+  let depth = 0;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) {
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+      i++;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+      i++;
+    } else if (c === 0x22) {
       // A string: walk it, pairing surrogates (escaped or raw) the way a UTF-8 parser must.
       i++;
       // The high surrogate waiting for its low half: 0 none, 1 raw, 2 escaped. A raw half never pairs with
