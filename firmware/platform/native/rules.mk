@@ -4,7 +4,8 @@
 #   make -C firmware virtual-device   -> build/native/virtual-device
 #   make -C firmware vector-runner    -> build/native/vector-runner
 #   make -C firmware vectors          build the runner and run every vector ("N passed, N failed")
-#   make -C firmware vectors-record   re-record the "rec" outputs of every vector (test/vectors/README.md)
+#   make -C firmware vectors-record   re-record the "rec" outputs of every vector (test/vectors/README.md;
+#                                     the same as vector-runner --record FILE...)
 #
 # Uses FW_DIR, REPO_DIR, BUILD_DIR, CORE_INC, CORE_SRCS, CORE_HDRS, CXXFLAGS_CORE from firmware/Makefile.
 # Everything here is built with ASan/UBSan: hostile vectors and hostile daemons are exactly what they catch.
@@ -34,6 +35,9 @@ $(NATIVE_PLATFORM_BUILD)/%.o: $(NATIVE_PLATFORM_DIR)/%.cpp $(NATIVE_PLATFORM_DIR
 	@mkdir -p $(dir $@)
 	$(NATIVE_CXX) $(NATIVE_GLUE_FLAGS) -MMD -MP $(CORE_INC) -I$(NATIVE_PLATFORM_DIR) -c $< -o $@
 
+# The runner finds test/vectors/record.mjs (for --record) in this checkout.
+$(NATIVE_PLATFORM_BUILD)/vector_runner.o: NATIVE_GLUE_FLAGS += -DGAUGE_REPO_DIR='"$(REPO_DIR)"'
+
 $(VIRTUAL_DEVICE): $(NATIVE_PLATFORM_BUILD)/virtual_device.o $(NATIVE_PLATFORM_BUILD)/usage_json.o \
 		$(NATIVE_PLATFORM_CORE_OBJS)
 	$(NATIVE_CXX) $(NATIVE_SAN) $^ -lcurl -o $@
@@ -46,6 +50,6 @@ vectors: $(VECTOR_RUNNER)
 	@cd $(REPO_DIR) && $(VECTOR_RUNNER) $(patsubst $(REPO_DIR)/%,%,$(VECTOR_FILES))
 
 vectors-record: $(VECTOR_RUNNER)
-	cd $(REPO_DIR) && node test/vectors/record.mjs
+	@cd $(REPO_DIR) && $(VECTOR_RUNNER) --record $(patsubst $(REPO_DIR)/%,%,$(VECTOR_FILES))
 
 -include $(NATIVE_PLATFORM_CORE_OBJS:.o=.d) $(patsubst %,$(NATIVE_PLATFORM_BUILD)/%.d,usage_json vector_runner virtual_device)

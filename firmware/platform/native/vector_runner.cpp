@@ -2,14 +2,18 @@
 // runner (test/firmware/vectorRunner.ts) runs the same files on the wasm build; both must print the same
 // output for every step, which test/firmware/parity.test.ts checks.
 //
-//   vector-runner [--dump] FILE...
+//   vector-runner [--dump | --record] FILE...
 //     prints "ok"/"FAIL" per file with the failed checks, then "N passed, N failed"; exits 1 on any failure.
 //     --dump: prints JSON instead: {"files":[{"file","outputs":[...],"failures":[...],"error"}]} (for the
 //     parity test and test/vectors/record.mjs).
+//     --record: re-records the files' "rec" outputs by running test/vectors/record.mjs (which edits the
+//     JSONC text in place, keeping comments and hand-checked expectations; see test/vectors/README.md).
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <fstream>
 #include <memory>
@@ -301,20 +305,24 @@ FileResult runFile(const std::string& path) {
 
 void usage(FILE* to) {
     fprintf(to,
-            "usage: vector-runner [--dump] FILE...\n"
+            "usage: vector-runner [--dump | --record] FILE...\n"
             "  Runs gauge test vectors (test/vectors/*.jsonc) on the native build of the core.\n"
-            "  --dump  print the per-step outputs as JSON instead of a report\n");
+            "  --dump    print the per-step outputs as JSON instead of a report\n"
+            "  --record  rewrite the files' recorded outputs (\"rec\"); hand-checked \"expect\"s are kept\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     bool dump = false;
+    bool record = false;
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--dump") {
             dump = true;
+        } else if (a == "--record") {
+            record = true;
         } else if (a == "--help" || a == "-h") {
             usage(stdout);
             return 0;
@@ -329,6 +337,19 @@ int main(int argc, char** argv) {
     if (files.empty()) {
         fprintf(stderr, "vector-runner: no vector files given\n");
         usage(stderr);
+        return 2;
+    }
+    if (record) {
+        // Editing JSONC without losing its comments is jsonc-parser's job: hand over to the recorder, which
+        // calls this runner back with --dump.
+        const std::string script = std::string(GAUGE_REPO_DIR) + "/test/vectors/record.mjs";
+        std::vector<char*> args;
+        args.push_back(const_cast<char*>("node"));
+        args.push_back(const_cast<char*>(script.c_str()));
+        for (std::string& f : files) args.push_back(&f[0]);
+        args.push_back(nullptr);
+        execvp("node", args.data());
+        fprintf(stderr, "vector-runner: could not run node %s: %s\n", script.c_str(), strerror(errno));
         return 2;
     }
     int passed = 0, failed = 0;
