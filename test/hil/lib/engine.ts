@@ -139,8 +139,10 @@ export async function runScenario(
       const states = Object.fromEntries(live.map((t) => [t.name, t.state() as GaugeState]));
       const settled = dialNames.filter((d) => live.every((t) => settledDials(t, now).includes(d)));
       const diffs = diffStates(states, settled);
-      if (diffs.length === 0) return;
+      // Agreed on everything comparable; needles still moving get compared once they settle.
+      if (diffs.length === 0 && settled.length === dialNames.length) return;
       if (Date.now() >= deadline) {
+        if (diffs.length === 0) return;
         const table = sideBySide(states, diffs);
         record.disagreement = table;
         const fields = diffs.map((d) => d.field).join(', ');
