@@ -19,10 +19,20 @@ WASM_FLAGS := --target=wasm32-wasi -O2 -mexec-model=reactor $(CXXFLAGS_CORE) -Wl
 
 wasm: $(WASM_OUT) $(WASM_PUBLIC)
 
+# No heap: the linker traces the allocator's symbols, and the build fails if any was actually linked in
+# (a "lazy definition" is only the library offering it).
+WASM_HEAP_SYMBOLS := malloc calloc realloc free aligned_alloc _Znwm _Znam _ZdlPv _ZdaPv
+WASM_TRACE := $(foreach s,$(WASM_HEAP_SYMBOLS),-Wl,--trace-symbol=$(s))
+
 # Written to a temporary name first so a reader never sees a half-written module.
 $(WASM_OUT): $(WASM_GLUE_SRCS) $(WASM_GLUE_HDRS) $(CORE_SRCS) $(CORE_HDRS) $(WASM_PLATFORM_DIR)/rules.mk
 	@mkdir -p $(dir $@)
-	$(WASM_CXX) $(WASM_FLAGS) $(CORE_INC) -I$(WASM_PLATFORM_DIR) $(WASM_GLUE_SRCS) $(CORE_SRCS) -o $@.tmp
+	$(WASM_CXX) $(WASM_FLAGS) $(CORE_INC) -I$(WASM_PLATFORM_DIR) $(WASM_GLUE_SRCS) $(CORE_SRCS) $(WASM_TRACE) \
+		-o $@.tmp > $@.trace 2>&1 || { cat $@.trace; rm -f $@.tmp; exit 1; }
+	@if grep -v 'lazy definition' $@.trace | grep -q .; then \
+		echo "wasm: a heap allocator was linked into the core (it must not use the heap):"; cat $@.trace; \
+		rm -f $@.tmp; exit 1; fi
+	@rm -f $@.trace
 	@mv $@.tmp $@
 
 $(WASM_PUBLIC): $(WASM_OUT)
