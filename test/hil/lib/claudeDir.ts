@@ -28,6 +28,8 @@ export interface TurnOptions extends Usage {
   model?: string;
   /** Characters of thinking text in the turn (the daemon estimates thinking tokens from it). */
   thinkingChars?: number;
+  /** Thinking tokens as the API reports them (usage.output_tokens_details.thinking_tokens). */
+  thinkingTokens?: number;
   /** Epoch ms the line claims; defaults to now. */
   atMs?: number;
   messageId?: string;
@@ -69,6 +71,9 @@ export function assistantLine(sessionId: string, turn: TurnOptions, outputTokens
         cache_creation_input_tokens: turn.cacheCreation ?? 0,
         cache_read_input_tokens: turn.cacheRead ?? 0,
         output_tokens: outputTokens ?? turn.output ?? 0,
+        ...(turn.thinkingTokens !== undefined
+          ? { output_tokens_details: { thinking_tokens: turn.thinkingTokens } }
+          : {}),
         service_tier: 'standard',
       },
     },
