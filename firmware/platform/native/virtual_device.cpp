@@ -181,6 +181,13 @@ class HttpPoller {
         return true;
     }
 
+    // Drops the transfer in flight without a result.
+    void abandon() {
+        if (!busy_) return;
+        curl_multi_remove_handle(multi_, easy_);
+        busy_ = false;
+    }
+
     // Waits up to `wait_ms` for network activity, then drives the transfer. True when the request finished;
     // then `outcome` is set, and `body` holds the body when the status was 2xx.
     bool poll(uint32_t wait_ms, gauge::PollOutcome* outcome, std::string* detail) {
@@ -301,7 +308,15 @@ int run(const Options& o) {
             uint32_t now = static_cast<uint32_t>(now64);
             if (o.has_duration && now64 - start >= o.duration_ms) break;
 
-            if (!http.busy() && device.tick(now) == gauge::PollAction::StartRequest) {
+            if (device.tick(now) == gauge::PollAction::StartRequest) {
+                // The poller only asks again while a request is in flight when it already counted that one as
+                // timed out (its hard timeout outlasts curl's, so this is a safety net): drop the old
+                // transfer.
+                if (http.busy()) {
+                    http.abandon();
+                    fprintf(stderr,
+                            "# poll: the previous request outlived the poller's timeout; abandoned\n");
+                }
                 if (!http.start()) {
                     device.onPollResult(now, gauge::PollOutcome::ConnectFailed);
                     fprintf(stderr, "# poll: could not start a request\n");
