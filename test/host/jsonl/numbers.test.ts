@@ -18,7 +18,7 @@ function rec(o: LineOpts): UsageRecord {
 }
 function ledgerOf(lines: LineOpts[]): Ledger {
   const l = new Ledger();
-  lines.forEach((o, i) => l.add(rec(o), 1, i * 1000));
+  for (const [i, o] of lines.entries()) l.add(rec(o), 1, i * 1000);
   return l;
 }
 
