@@ -81,6 +81,13 @@ const suites = [
     needs: 'firmware/Makefile',
   },
   {
+    name: 'esp32-glue',
+    desc: 'Arduino-free ESP32 glue against the real core (doctest)',
+    cmd: 'make -s --no-print-directory -C firmware esp32-glue',
+    parse: doctest,
+    needs: 'firmware/platform/esp32/rules.mk',
+  },
+  {
     name: 'mcu',
     desc: 'rv32imc cross-compile + tests under QEMU',
     cmd: 'make -s --no-print-directory -C firmware mcu',
