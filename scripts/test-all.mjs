@@ -109,6 +109,12 @@ const suites = [
     needs: 'firmware/platform/wasm/rules.mk',
   },
   {
+    name: 'build',
+    desc: 'daemon compiled to dist/ (tsc)',
+    cmd: 'npm run -s build && touch dist/.built',
+    parse: exitCode,
+  },
+  {
     name: 'ts',
     desc: 'TypeScript tests (vitest)',
     cmd: 'npx vitest run --reporter=default --reporter=json --outputFile=reports/vitest.json',
