@@ -403,10 +403,9 @@ const MAX_JSON_DEPTH = 10;
 /**
  * Finds what the device's parsers reject in JSON text that JSON.parse accepts: a number that overflows a
  * double (JSON.parse makes it Infinity), a lone UTF-16 surrogate (escaped or raw), and nesting deeper than
- * MAX_JSON_DEPTH. This
- * must look at the TEXT, not the parsed value: with a duplicate key the offending value is overwritten
- * before anyone could see it, yet the device's parser has already refused the whole body. Only called on
- * text JSON.parse accepted, so the token structure is known to be valid.
+ * MAX_JSON_DEPTH. This must look at the TEXT, not the parsed value: with a duplicate key the offending
+ * value is overwritten before anyone could see it, yet the device's parser has already refused the whole
+ * body. Only called on text JSON.parse accepted, so the token structure is known to be valid.
  */
 function strictJsonProblem(text: string): string | null {
   const n = text.length;
