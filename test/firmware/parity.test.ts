@@ -1,9 +1,10 @@
 // The native build (g++, x86-64) and the wasm build (clang, wasm32) of the same core must behave
 // identically: every step of every shared vector must print exactly the same line on both.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
 import { buildVectorRunner, repoRoot, vectorsDir, wasmBytes } from './builds.js';
 import { runVector } from './vectorRunner.js';
@@ -59,3 +60,69 @@ describe('native and wasm print the same output for every step', () => {
     });
   }
 });
+
+describe('malformed vectors are refused by both runners with the same message', () => {
+  const boot = '{ "at": 0, "boot": true }';
+  const cases: [string, string][] = [
+    ['{ "steps": [] }', '"steps" must be a non-empty array'],
+    ['[1]', 'the top level must be an object'],
+    [`{ "steps": [${boot}], "extra": 1 }`, 'unknown top-level key "extra"'],
+    ['{ "steps": [{ "at": 0 }] }', 'step 0: no action'],
+    ['{ "steps": [{ "at": 0, "boot": true, "tick": true }] }', 'step 0: more than one action'],
+    ['{ "steps": [{ "boot": true }] }', 'step 0: no "at"'],
+    ['{ "steps": [{ "at": -1, "boot": true }] }', 'at must be an integer number of ms in 0..2^53-1'],
+    ['{ "steps": [{ "at": 1.5, "boot": true }] }', 'at must be an integer number of ms in 0..2^53-1'],
+    ['{ "steps": [{ "at": 0, "boot": false }] }', 'step 0 (at 0): "boot" must be true'],
+    ['{ "steps": [{ "at": 0, "boot": true, "colour": 1 }] }', 'step 0: unknown key "colour"'],
+    [
+      `{ "steps": [{ "at": 5, "boot": true }, { "at": 1, "update": true }] }`,
+      'step 1: "at" goes back in time',
+    ],
+    [`{ "steps": [${boot}, { "at": 0, "fail": "bogus" }] }`, 'fail/serve_fail must name a failure outcome'],
+    [`{ "steps": [${boot}, { "at": 0, "fail": "ok" }] }`, 'fail/serve_fail must name a failure outcome'],
+    [`{ "steps": [${boot}, { "at": 0, "body": 5 }] }`, 'step 1 (at 0): body must be a string'],
+    [`{ "steps": [${boot}, { "at": 0, "serve_none": true }] }`, 'step 1 (at 0): serve steps need "until"'],
+    [`{ "steps": [${boot}, { "at": 0, "update": true, "until": 5 }] }`, 'step 1 (at 0): until/every belong'],
+    [
+      `{ "steps": [${boot}, { "at": 0, "update": true, "expect": { "tach2": 1 } }] }`,
+      'step 1 (at 0): unknown expect key "tach2"',
+    ],
+    [
+      `{ "steps": [${boot}, { "at": 0, "update": true, "expect": { "tach": "1" } }] }`,
+      'step 1 (at 0): expect.tach must be a number (degrees)',
+    ],
+    [`{ "steps": [${boot},] }`, 'not valid JSON with comments'],
+  ];
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gauge-vectors-'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.each(cases)('%s', async (text, message) => {
+    const file = join(dir, 'bad.jsonc');
+    writeFileSync(file, text);
+    const r = spawnRunner(file);
+    const w = await runVector(module, text);
+    expect(r.error).toContain(message);
+    expect(w.error).toContain(message);
+    if (!message.startsWith('not valid JSON')) expect(w.error).toBe(r.error);
+    expect(w.outputs).toEqual(r.outputs);
+  });
+});
+
+function spawnRunner(file: string): NativeFile {
+  let out: string;
+  try {
+    out = execFileSync(buildVectorRunner(), ['--dump', file], { encoding: 'utf8' });
+  } catch (e) {
+    const err = e as { status?: number; stdout?: string };
+    if (err.status !== 1 || typeof err.stdout !== 'string') throw e;
+    out = err.stdout;
+  }
+  const f = (JSON.parse(out) as { files: NativeFile[] }).files[0];
+  if (!f) throw new Error('no result from the native runner');
+  return f;
+}
