@@ -244,6 +244,8 @@ export async function main(argv: string[], repoRoot: string): Promise<number> {
   console.log(
     `\nreports: ${relative(repoRoot, join(args.reportDir, 'junit.xml'))}, ${relative(repoRoot, join(args.reportDir, 'summary.md'))}`,
   );
+  if (skipped.length) console.log(`${skipped.length * chosen.length} skipped (scenario × target)`);
   console.log(`${passed} passed, ${failed} failed`);
-  return failed === 0 && passed > 0 ? 0 : 1;
+  // A run where every target was skipped is not a failure (no board attached); one that ran nothing is.
+  return failed === 0 && (passed > 0 || skipped.length > 0) ? 0 : 1;
 }

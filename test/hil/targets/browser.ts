@@ -191,6 +191,18 @@ export class BrowserTarget extends LineTarget {
   async capture(): Promise<Buffer | null> {
     const page = this.page;
     if (!page) return null;
+    // Blinking lamps: wait (briefly) for a moment when every active lamp is lit, so the strip shows them.
+    await page
+      .waitForFunction(
+        () => {
+          const g = (window as unknown as { gauge?: { state?: () => unknown } }).gauge;
+          const s = g?.state?.() as { lamps?: Record<string, { active: boolean; lit: boolean }> } | undefined;
+          return !s?.lamps || Object.values(s.lamps).every((l) => !l.active || l.lit);
+        },
+        null,
+        { timeout: 1200, polling: 20 },
+      )
+      .catch(() => {});
     const device = page.locator('.device');
     if ((await device.count()) > 0)
       return await device.first().screenshot({ animations: 'disabled', timeout: 5000 });
