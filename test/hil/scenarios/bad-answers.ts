@@ -2,12 +2,13 @@ import type { Fault } from '../lib/faultProxy.js';
 import { defineScenario } from '../lib/scenario.js';
 import { noSignalDeadlineMs, recoveryDeadlineMs, updateDeadlineMs } from './timing.js';
 
-// The daemon (through the proxy) answers garbage, 500s, and too slowly: a bad answer keeps the last good
-// picture; only after the NO SIGNAL bound without a good payload does NO SIGNAL show. Slow but in-time
-// answers never disturb anything.
+// The daemon (through the proxy) answers garbage, 500s, too slowly, not at all, or drops the connection: a
+// bad answer keeps the last good picture; only after the NO SIGNAL bound without a good payload does NO
+// SIGNAL show. Slow but in-time answers never disturb anything.
 export default defineScenario({
   name: 'bad-answers',
-  description: 'garbage, 500s and slow answers keep the last good state, then NO SIGNAL; recovery after',
+  description:
+    'garbage, 500s, slow, hanging and dropped answers keep the last good state, then NO SIGNAL; recovery',
   daemon: { redline: 1_000_000, ceiling: 10_000 },
   async run(s) {
     s.claude.startSession(s.sessionId);
@@ -42,6 +43,8 @@ export default defineScenario({
         'answers slower than the request timeout',
         { kind: 'slow', delayMs: s.timing.requestTimeoutMs + 1500 },
       ],
+      ['requests accepted and never answered', { kind: 'hang' }],
+      ['connections dropped mid-request', { kind: 'reset' }],
     ];
     for (const [label, fault] of faults) {
       s.proxy.setFault(fault);
