@@ -122,6 +122,8 @@ export abstract class LineTarget implements Target {
     const s = this.state();
     const parts = [s ? formatState(s) : 'no state line yet'];
     if (this.lastOther) parts.push(`last other output: ${this.lastOther}`);
+    // A crashed device explains every timeout that follows it.
+    if (this.issues.length) parts.push(`problem: ${this.issues.at(-1)}`);
     return parts.join('; ');
   }
 }
