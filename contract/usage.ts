@@ -3,7 +3,7 @@
 /**
  * Body of GET /usage, contract v1. The single source of truth for the daemon's response schema, the TypeScript types (contract/usage.ts is generated from this file) and the firmware core's decoder defaults (tested against this file). Consumers ignore unknown fields; a missing field takes its `default`.
  */
-export interface UsagePayload {
+export type UsagePayload = OfficialQuota & {
   /**
    * Contract version. Consumers reject a payload whose v is present and not 1.
    */
@@ -72,6 +72,44 @@ export interface UsagePayload {
    * Which source produced the payload: jsonl, ccusage, prometheus, otlp, hybrid or demo.
    */
   source: string;
+};
+
+/**
+ * OPTIONAL fields (a consumer that does not know them ignores them; the firmware does): the official quota that Claude Code's statusline reports, forwarded by `claude-gauge statusline`, and the pace projection. Fractions like window_5h_pct (0.235 = 23.5 %). When the official 5 h figure is fresh (docs/daemon.md), window_5h_pct and window_5h_reset_in_s are taken from it and fuel_basis says so.
+ */
+export interface OfficialQuota {
+  /**
+   * Official 5 h quota used, as a fraction (rate_limits.five_hour.used_percentage / 100); null when never reported.
+   */
+  quota_5h_pct?: number | null;
+  /**
+   * When the official 5 h window resets, epoch seconds; null when unknown.
+   */
+  quota_5h_resets_at?: number | null;
+  /**
+   * Official 7-day quota used, as a fraction; null when never reported.
+   */
+  quota_7d_pct?: number | null;
+  /**
+   * When the official 7-day window resets, epoch seconds; null when unknown.
+   */
+  quota_7d_resets_at?: number | null;
+  /**
+   * When the daemon received the official figures, epoch milliseconds; null when never.
+   */
+  quota_observed_at?: number | null;
+  /**
+   * Where window_5h_pct comes from: official (a fresh statusline report) or estimate (tokens / configured ceiling).
+   */
+  fuel_basis?: 'official' | 'estimate';
+  /**
+   * window_5h_pct projected to the reset at the current rate (fraction); null when there is no reset time or no rate.
+   */
+  pace_pct_at_reset?: number | null;
+  /**
+   * Minutes until window_5h_pct reaches 1 at the current rate; 0 when already full; null when the rate is zero or unknown or the window resets first.
+   */
+  minutes_to_full?: number | null;
 }
 
 /** The schema's documented default for every field (what a consumer assumes when one is missing). */

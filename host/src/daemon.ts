@@ -10,6 +10,7 @@ import { UsageService } from './service.js';
 import { SessionTracker } from './sessions.js';
 import { createSource, hasTranscripts } from './sources/factory.js';
 import type { SourceName } from './sources/source.js';
+import { QuotaStore } from './statusline/quota.js';
 
 export interface Log {
   info(obj: unknown, msg?: string): void;
@@ -77,6 +78,8 @@ export async function openService(
   const service = new UsageService({
     source,
     sessions,
+    // Official quota from `claude-gauge statusline` (POST /v1/statusline); nothing until one arrives.
+    quota: new QuotaStore(clock),
     settings,
     clock,
     deadlineMs: settings.deadlineMs,

@@ -3,6 +3,7 @@
 
 import type { UsagePayload } from '../../contract/usage.js';
 import type { SourceSnapshot } from './sources/source.js';
+import { isFresh, projectPace, type QuotaReading } from './statusline/quota.js';
 
 export interface PayloadSettings {
   redline: number;
@@ -66,6 +67,12 @@ export function sanitizeSnapshot(s: Partial<SourceSnapshot> | null | undefined):
   return out;
 }
 
+/** The official quota as the statusline reported it, and its 5 h burn (fraction per minute) or null. */
+export interface OfficialQuotaInput {
+  reading: QuotaReading | null;
+  ratePerMin: number | null;
+}
+
 export interface BuildInput {
   snapshot: SourceSnapshot;
   sessions: SessionView;
@@ -73,7 +80,15 @@ export interface BuildInput {
   nowMs: number;
   stale: boolean;
   source: string;
+  /**
+   * Given (even with a null reading): the payload carries the optional quota and pace fields, and a fresh
+   * official 5 h figure replaces the token estimate in window_5h_pct / window_5h_reset_in_s.
+   */
+  quota?: OfficialQuotaInput;
 }
+
+const epochSeconds = (ms: number | null | undefined): number | null =>
+  typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? Math.round(ms / 1000) : null;
 
 export function buildPayload({
   snapshot,
@@ -82,11 +97,20 @@ export function buildPayload({
   nowMs,
   stale,
   source,
+  quota,
 }: BuildInput): UsagePayload {
   const snap = sanitizeSnapshot(snapshot);
   const ceiling = settings.ceiling > 0 ? settings.ceiling : 1;
   const redline = settings.redline > 0 ? settings.redline : 1;
-  const pct = snap.window5hTokens / ceiling;
+  let pct = snap.window5hTokens / ceiling;
+  let resetInS = snap.window5hResetInS;
+  const reading = quota?.reading ?? null;
+  const official = quota !== undefined && isFresh(reading, nowMs);
+  if (official && reading?.fiveHour) {
+    pct = nonNegative(reading.fiveHour.usedFraction);
+    const resetsAt = reading.fiveHour.resetsAtMs;
+    if (resetsAt !== null) resetInS = Math.max(0, Math.round((resetsAt - nowMs) / 1000));
+  }
 
   // A source that scripts its own sessions (the demo) overrides the manifest tracker; then every live
   // session counts as working.
@@ -112,14 +136,14 @@ export function buildPayload({
     stall = since > 0 && nowMs - since > settings.stallMinutes * 60_000;
   }
 
-  return {
+  const payload: UsagePayload = {
     v: 1,
     ts: Math.max(0, Math.round(Number.isFinite(nowMs) ? nowMs : 0)),
     rate_1m: snap.rate1m,
     rate_redline: redline,
     window_5h_tokens: snap.window5hTokens,
     window_5h_pct: pct,
-    window_5h_reset_in_s: snap.window5hResetInS,
+    window_5h_reset_in_s: resetInS,
     thinking_ratio: snap.thinkingRatio,
     cache_hit_rate: snap.cacheHitRate,
     last_model: snap.lastModel,
@@ -130,6 +154,22 @@ export function buildPayload({
     idle: active === 0,
     stale,
     source: source.slice(0, 32),
+  };
+  if (quota === undefined) return payload;
+  // The current rate: the official figure's own slope when it is the basis, else the tach over the ceiling.
+  const rate = official ? quota.ratePerMin : snap.rate1m / ceiling;
+  const pace = projectPace(pct, resetInS, rate);
+  const frac = (x: number | undefined) => (x === undefined ? null : nonNegative(x));
+  return {
+    ...payload,
+    quota_5h_pct: frac(reading?.fiveHour?.usedFraction),
+    quota_5h_resets_at: epochSeconds(reading?.fiveHour?.resetsAtMs),
+    quota_7d_pct: frac(reading?.sevenDay?.usedFraction),
+    quota_7d_resets_at: epochSeconds(reading?.sevenDay?.resetsAtMs),
+    quota_observed_at: reading ? Math.max(0, Math.round(reading.atMs)) : null,
+    fuel_basis: official ? 'official' : 'estimate',
+    pace_pct_at_reset: pace.pctAtReset,
+    minutes_to_full: pace.minutesToFull,
   };
 }
 

@@ -7,6 +7,7 @@ import type { UsagePayload } from '../../contract/usage.js';
 import { buildPayload, contentKey, NO_SESSIONS, type PayloadSettings, sanitizeSnapshot } from './payload.js';
 import type { SessionCounts, SessionTracker } from './sessions.js';
 import type { SourceSnapshot, UsageSource } from './sources/source.js';
+import type { QuotaStore } from './statusline/quota.js';
 
 export interface ServiceLog {
   warn(obj: unknown, msg?: string): void;
@@ -16,6 +17,8 @@ export interface ServiceLog {
 export interface UsageServiceOptions {
   source: UsageSource;
   sessions?: SessionTracker | null;
+  /** The official quota forwarded by `claude-gauge statusline`; the payload then carries the quota fields. */
+  quota?: QuotaStore | null;
   settings: PayloadSettings;
   clock?: () => number;
   /** How long a payload waits for the source before falling back to the last good snapshot. */
@@ -43,6 +46,7 @@ const NOTHING_YET: SourceSnapshot = sanitizeSnapshot({});
 export class UsageService {
   readonly source: UsageSource;
   private readonly sessions: SessionTracker | null;
+  readonly quota: QuotaStore | null;
   private readonly settings: PayloadSettings;
   private readonly clock: () => number;
   private readonly deadlineMs: number;
@@ -63,6 +67,7 @@ export class UsageService {
   constructor(opts: UsageServiceOptions) {
     this.source = opts.source;
     this.sessions = opts.sessions ?? null;
+    this.quota = opts.quota ?? null;
     this.settings = opts.settings;
     this.clock = opts.clock ?? Date.now;
     this.deadlineMs = opts.deadlineMs ?? 800;
@@ -81,6 +86,7 @@ export class UsageService {
     this.started = true;
     this.unsubscribers.push(this.source.subscribe(() => this.changed()));
     if (this.sessions) this.unsubscribers.push(this.sessions.subscribe(() => this.changed()));
+    if (this.quota) this.unsubscribers.push(this.quota.subscribe(() => this.changed()));
     const sourceStart = (async () => this.source.start())();
     this.sourceReady = false;
     sourceStart.then(
@@ -152,6 +158,9 @@ export class UsageService {
       nowMs,
       stale,
       source: this.source.name,
+      ...(this.quota
+        ? { quota: { reading: this.quota.current(), ratePerMin: this.quota.fiveHourRatePerMin(nowMs) } }
+        : {}),
     });
   }
 
