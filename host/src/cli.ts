@@ -201,6 +201,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return results.some((r) => r.level === 'fail') ? 1 : 0;
     }
     if (parsed.command === 'usage') {
+      if (settings.source === 'otlp')
+        throw new ConfigError(
+          'the otlp source is fed by Claude Code pushing to a running daemon: run `claude-gauge serve --source otlp` and read GET /usage',
+        );
       // One answer, so wait for it: a source like ccusage needs seconds, far beyond the serving deadline.
       const opened = await openService(
         { ...settings, deadlineMs: Math.max(settings.deadlineMs, 60_000) },

@@ -9,6 +9,8 @@ import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { usageRoutes } from './routes/usage.js';
 import type { UsageService } from './service.js';
+import { otlpReceiverRoutes, otlpSinkOf } from './sources/otlp/receiver.js';
+import { statuslineRoutes } from './statusline/route.js';
 import { VERSION } from './version.js';
 
 export interface ServerOptions {
@@ -74,6 +76,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       heartbeatMs: opts.heartbeatMs ?? 15_000,
     });
     await api.register(metricsRoutes, { service: opts.service });
+    // POST /v1/statusline (official quota) when the service keeps one; the OTLP receiver when the source
+    // is fed by it (--source otlp).
+    if (opts.service.quota) await api.register(statuslineRoutes, { quota: opts.service.quota });
+    const sink = otlpSinkOf(opts.service.source);
+    if (sink) await api.register(otlpReceiverRoutes, { sink });
   });
   await app.register(uiRoutes, { root: opts.ui ?? null });
   return app;

@@ -218,7 +218,7 @@ describe('claude-gauge arguments', () => {
       [['serve', '--port', 'eighty'], /--port: expected a number/],
       [['serve', '--bogus'], /Unknown option '--bogus'/],
       [['launch'], /unknown command "launch"/],
-      [['usage', '--source', 'otlp'], /source "otlp" is not implemented/],
+      [['usage', '--source', 'otlp'], /otlp source is fed by Claude Code pushing to a running daemon/],
       [['usage', '--now', 'tomorrow'], /--now: expected an ISO-8601 time/],
       [['serve', '--mdns', '--no-mdns'], /contradict/],
     ];

@@ -17,15 +17,15 @@ afterEach(() => tmp?.cleanup());
 describe('source factory', () => {
   it('builds the implemented sources and refuses others clearly', async () => {
     expect(implementedSources()).toEqual(
-      expect.arrayContaining(['jsonl', 'ccusage', 'prometheus', 'hybrid', 'demo']),
+      expect.arrayContaining(['jsonl', 'ccusage', 'prometheus', 'otlp', 'hybrid', 'demo']),
     );
     expect((await createSource('hybrid', { ...ctx, prometheusUrl: 'http://127.0.0.1:9' })).name).toBe(
       'hybrid',
     );
     expect((await createSource('demo', ctx)).name).toBe('demo');
     await expect(createSource('carrier-pigeon', ctx)).rejects.toThrow(/unknown source "carrier-pigeon"/);
-    await expect(createSource('otlp', ctx)).rejects.toThrow(/"otlp" is not implemented/);
-    await expect(createSource('otlp', ctx)).rejects.toBeInstanceOf(SourceError);
+    expect((await createSource('otlp', ctx)).name).toBe('otlp');
+    await expect(createSource('carrier-pigeon', ctx)).rejects.toBeInstanceOf(SourceError);
   });
 
   it('wraps a source that cannot be built in a SourceError', async () => {

@@ -1,5 +1,5 @@
-// Builds a UsageSource by name. New adapters register a factory here; a known name without one (otlp:
-// planned) and an unknown name are both clear errors, never a silent fallback.
+// Builds a UsageSource by name. New adapters register a factory here; a known name without one and an
+// unknown name are both clear errors, never a silent fallback.
 
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
@@ -79,6 +79,12 @@ registerSource('hybrid', async (ctx) => {
   const fuel = await createSource('prometheus', ctx);
   const tach = await createSource('jsonl', ctx);
   return new HybridSource({ fuel, tach });
+});
+
+registerSource('otlp', async (ctx) => {
+  // Fed by the daemon's OTLP/HTTP receiver (POST /v1/metrics, /v1/logs), mounted when this source runs.
+  const { OtlpSource } = await import('./otlp/index.js');
+  return new OtlpSource({ clock: ctx.clock });
 });
 
 export function implementedSources(): SourceName[] {

@@ -1,0 +1,264 @@
+// Decodes OTLP/HTTP JSON export requests (ExportMetricsServiceRequest, ExportLogsServiceRequest) into
+// token records. Only what the gauge needs is read: the metric `claude_code.token.usage` and the log event
+// `claude_code.api_request`; every other metric and event is skipped. A batch decodes completely or throws
+// an OtlpDecodeError (the receiver answers 400 and counts nothing), so an exporter's retry of a rejected
+// batch can never count part of it twice.
+//
+// OTLP JSON rules honoured here: int64 values (asInt, intValue, *UnixNano) may be JSON numbers or decimal
+// strings; enums are integers (the enum names are accepted too); unknown fields are ignored.
+
+export class OtlpDecodeError extends Error {
+  override name = 'OtlpDecodeError';
+}
+
+export const TOKEN_METRIC = 'claude_code.token.usage';
+export const API_REQUEST_EVENT = 'claude_code.api_request';
+
+export type TokenType = 'input' | 'output' | 'cacheRead' | 'cacheCreation';
+const TOKEN_TYPES: readonly TokenType[] = ['input', 'output', 'cacheRead', 'cacheCreation'];
+
+/** Above this a token count in one point or event is garbage, not usage (guards the sums against 1e300). */
+export const MAX_TOKENS_PER_RECORD = 1e12;
+const MAX_MODEL_LEN = 128;
+const MAX_KEY_LEN = 512;
+
+export type Temporality = 'delta' | 'cumulative';
+
+/** One data point of claude_code.token.usage. */
+export interface MetricPoint {
+  /** Resource + point attributes, sorted: identifies the series for cumulative → delta conversion. */
+  seriesKey: string;
+  type: TokenType;
+  model: string;
+  value: number;
+  temporality: Temporality;
+  /** Epoch ms, or null when the exporter sent none (0 or missing). */
+  startMs: number | null;
+  timeMs: number | null;
+}
+
+/** One claude_code.api_request event. */
+export interface RequestEvent {
+  /** Identifies the event across retries (session, sequence, timestamp, counts), or null when unknowable. */
+  dedupeKey: string | null;
+  model: string;
+  timeMs: number | null;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheCreation: number;
+}
+
+type Json = unknown;
+
+function isObject(x: Json): x is Record<string, Json> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function arrayAt(obj: Record<string, Json>, key: string, where: string): Json[] {
+  const v = obj[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new OtlpDecodeError(`${where}.${key} is not an array`);
+  return v;
+}
+
+function objectAt(x: Json, where: string): Record<string, Json> {
+  if (!isObject(x)) throw new OtlpDecodeError(`${where} is not an object`);
+  return x;
+}
+
+/** An OTLP int64 (JSON number or decimal string) as a finite number, or throws. */
+function int64(x: Json, where: string): number {
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) throw new OtlpDecodeError(`${where} is not a finite number`);
+    return x;
+  }
+  if (typeof x === 'string' && /^-?\d{1,20}$/.test(x)) return Number(x);
+  throw new OtlpDecodeError(`${where} is not an integer`);
+}
+
+/** *UnixNano → epoch ms; 0 or absent → null (OTLP uses 0 for "unknown"). */
+function nanosToMs(x: Json, where: string): number | null {
+  if (x === undefined || x === null) return null;
+  let ms: number;
+  if (typeof x === 'string' && /^\d{1,20}$/.test(x)) ms = Number(BigInt(x) / 1_000_000n);
+  else if (typeof x === 'number' && Number.isFinite(x) && x >= 0) ms = Math.floor(x / 1e6);
+  else throw new OtlpDecodeError(`${where} is not a nanosecond timestamp`);
+  return ms > 0 ? ms : null;
+}
+
+/** AnyValue → a JS scalar (string | number | boolean) or null for arrays, maps, bytes and empty values. */
+function anyValue(v: Json, where: string): string | number | boolean | null {
+  if (!isObject(v)) return null;
+  if (typeof v.stringValue === 'string') return v.stringValue;
+  if (v.intValue !== undefined) return int64(v.intValue, `${where}.intValue`);
+  if (v.doubleValue !== undefined) {
+    const d = v.doubleValue;
+    // JSON has no NaN/Infinity; protobuf JSON spells them as strings.
+    if (typeof d === 'number') return d;
+    if (typeof d === 'string' && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(d)) return Number(d);
+    throw new OtlpDecodeError(`${where}.doubleValue is not a finite number`);
+  }
+  if (typeof v.boolValue === 'boolean') return v.boolValue;
+  return null;
+}
+
+/** KeyValue[] → Map of scalar attributes (later duplicates win, as in the OTel SDKs). */
+function attributes(list: Json, where: string): Map<string, string | number | boolean> {
+  const out = new Map<string, string | number | boolean>();
+  if (list === undefined || list === null) return out;
+  if (!Array.isArray(list)) throw new OtlpDecodeError(`${where} is not an array`);
+  list.forEach((kv, i) => {
+    const o = objectAt(kv, `${where}[${i}]`);
+    if (typeof o.key !== 'string') throw new OtlpDecodeError(`${where}[${i}].key is not a string`);
+    const v = anyValue(o.value, `${where}[${i}].value`);
+    if (v !== null) out.set(o.key, v);
+  });
+  return out;
+}
+
+function attrKey(attrs: Map<string, string | number | boolean>): string {
+  return JSON.stringify([...attrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))).slice(
+    0,
+    4 * MAX_KEY_LEN,
+  );
+}
+
+function modelOf(attrs: Map<string, string | number | boolean>): string {
+  const m = attrs.get('model');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  return typeof m === 'string' ? m.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, MAX_MODEL_LEN) : '';
+}
+
+/** A token count: a non-negative number, or an integer given as a string (Claude Code sends both). */
+function tokenCount(x: string | number | boolean | undefined, where: string): number {
+  if (x === undefined) return 0;
+  let n: number;
+  if (typeof x === 'number') n = x;
+  else if (typeof x === 'string' && /^\s*\d{1,16}(\.\d+)?\s*$/.test(x)) n = Number(x);
+  else throw new OtlpDecodeError(`${where} is not a token count (${JSON.stringify(x).slice(0, 40)})`);
+  if (!Number.isFinite(n) || n < 0 || n > MAX_TOKENS_PER_RECORD)
+    throw new OtlpDecodeError(`${where} is out of range (${String(n).slice(0, 40)})`);
+  return n;
+}
+
+function temporalityOf(x: Json, where: string): Temporality {
+  if (x === 1 || x === 'AGGREGATION_TEMPORALITY_DELTA') return 'delta';
+  if (x === 2 || x === 'AGGREGATION_TEMPORALITY_CUMULATIVE') return 'cumulative';
+  throw new OtlpDecodeError(`${where} is not DELTA (1) or CUMULATIVE (2)`);
+}
+
+function pointValue(p: Record<string, Json>, where: string): number {
+  let n: number;
+  if (p.asInt !== undefined) n = int64(p.asInt, `${where}.asInt`);
+  else if (p.asDouble !== undefined) {
+    if (typeof p.asDouble !== 'number' || !Number.isFinite(p.asDouble))
+      throw new OtlpDecodeError(`${where}.asDouble is not a finite number`);
+    n = p.asDouble;
+  } else throw new OtlpDecodeError(`${where} has neither asInt nor asDouble`);
+  if (n < 0 || n > MAX_TOKENS_PER_RECORD) throw new OtlpDecodeError(`${where} value ${n} is out of range`);
+  return n;
+}
+
+/** Decodes an ExportMetricsServiceRequest. Throws OtlpDecodeError on anything malformed. */
+export function decodeMetrics(body: Json): MetricPoint[] {
+  const root = objectAt(body, 'body');
+  const points: MetricPoint[] = [];
+  arrayAt(root, 'resourceMetrics', 'body').forEach((rmRaw, ri) => {
+    const rw = `resourceMetrics[${ri}]`;
+    const rm = objectAt(rmRaw, rw);
+    const resource =
+      rm.resource === undefined || rm.resource === null ? {} : objectAt(rm.resource, `${rw}.resource`);
+    const resAttrs = attributes(resource.attributes, `${rw}.resource.attributes`);
+    const resKey = attrKey(resAttrs);
+    arrayAt(rm, 'scopeMetrics', rw).forEach((smRaw, si) => {
+      const sw = `${rw}.scopeMetrics[${si}]`;
+      const sm = objectAt(smRaw, sw);
+      arrayAt(sm, 'metrics', sw).forEach((mRaw, mi) => {
+        const mw = `${sw}.metrics[${mi}]`;
+        const m = objectAt(mRaw, mw);
+        if (m.name !== TOKEN_METRIC) return;
+        // Claude Code reports it as a monotonic Sum; anything else under this name is not understood.
+        if (!isObject(m.sum)) throw new OtlpDecodeError(`${mw} (${TOKEN_METRIC}) is not a sum`);
+        const temporality = temporalityOf(m.sum.aggregationTemporality, `${mw}.sum.aggregationTemporality`);
+        arrayAt(m.sum, 'dataPoints', `${mw}.sum`).forEach((dpRaw, di) => {
+          const dw = `${mw}.sum.dataPoints[${di}]`;
+          const dp = objectAt(dpRaw, dw);
+          const attrs = attributes(dp.attributes, `${dw}.attributes`);
+          const type = attrs.get('type');
+          if (typeof type !== 'string' || !(TOKEN_TYPES as readonly string[]).includes(type))
+            throw new OtlpDecodeError(`${dw}: attribute type is not one of ${TOKEN_TYPES.join(', ')}`);
+          points.push({
+            seriesKey: `${resKey}|${attrKey(attrs)}`,
+            type: type as TokenType,
+            model: modelOf(attrs),
+            value: pointValue(dp, dw),
+            temporality,
+            startMs: nanosToMs(dp.startTimeUnixNano, `${dw}.startTimeUnixNano`),
+            timeMs: nanosToMs(dp.timeUnixNano, `${dw}.timeUnixNano`),
+          });
+        });
+      });
+    });
+  });
+  return points;
+}
+
+function isApiRequest(record: Record<string, Json>, attrs: Map<string, string | number | boolean>): boolean {
+  const body = isObject(record.body) ? record.body.stringValue : undefined;
+  if (body === API_REQUEST_EVENT) return true;
+  const name = attrs.get('event.name');
+  if (name === 'api_request' || name === API_REQUEST_EVENT) return true;
+  return record.eventName === API_REQUEST_EVENT || record.eventName === 'api_request';
+}
+
+/** Decodes an ExportLogsServiceRequest into api_request events. Throws OtlpDecodeError on anything malformed. */
+export function decodeLogs(body: Json): RequestEvent[] {
+  const root = objectAt(body, 'body');
+  const events: RequestEvent[] = [];
+  arrayAt(root, 'resourceLogs', 'body').forEach((rlRaw, ri) => {
+    const rw = `resourceLogs[${ri}]`;
+    const rl = objectAt(rlRaw, rw);
+    const resource =
+      rl.resource === undefined || rl.resource === null ? {} : objectAt(rl.resource, `${rw}.resource`);
+    const resAttrs = attributes(resource.attributes, `${rw}.resource.attributes`);
+    arrayAt(rl, 'scopeLogs', rw).forEach((slRaw, si) => {
+      const sw = `${rw}.scopeLogs[${si}]`;
+      const sl = objectAt(slRaw, sw);
+      arrayAt(sl, 'logRecords', sw).forEach((lrRaw, li) => {
+        const lw = `${sw}.logRecords[${li}]`;
+        const lr = objectAt(lrRaw, lw);
+        const attrs = attributes(lr.attributes, `${lw}.attributes`);
+        if (!isApiRequest(lr, attrs)) return;
+        const input = tokenCount(attrs.get('input_tokens'), `${lw} input_tokens`);
+        const output = tokenCount(attrs.get('output_tokens'), `${lw} output_tokens`);
+        const cacheRead = tokenCount(attrs.get('cache_read_tokens'), `${lw} cache_read_tokens`);
+        const cacheCreation = tokenCount(attrs.get('cache_creation_tokens'), `${lw} cache_creation_tokens`);
+        // event.timestamp (ISO) is when Claude Code saw the response; the record times are fallbacks.
+        const iso = attrs.get('event.timestamp');
+        const isoMs = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
+        const timeMs =
+          Number.isFinite(isoMs) && isoMs > 0
+            ? isoMs
+            : (nanosToMs(lr.timeUnixNano, `${lw}.timeUnixNano`) ??
+              nanosToMs(lr.observedTimeUnixNano, `${lw}.observedTimeUnixNano`));
+        const session = attrs.get('session.id') ?? resAttrs.get('session.id');
+        const seq = attrs.get('event.sequence');
+        const dedupeKey =
+          timeMs === null && seq === undefined
+            ? null
+            : JSON.stringify([
+                session ?? null,
+                seq ?? null,
+                timeMs,
+                input,
+                output,
+                cacheRead,
+                cacheCreation,
+              ]).slice(0, MAX_KEY_LEN);
+        events.push({ dedupeKey, model: modelOf(attrs), timeMs, input, output, cacheRead, cacheCreation });
+      });
+    });
+  });
+  return events;
+}
