@@ -14,6 +14,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd?: string;
   home?: string;
+  /** Standard input (the statusline command reads Claude Code's status JSON there). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 const COMMANDS = ['serve', 'usage', 'doctor'] as const;
@@ -35,6 +37,7 @@ export function helpText(): string {
     '  serve    run the daemon: GET /usage, /usage/stream, /metrics, /healthz (default)',
     '  usage    print the /usage payload once and exit (--json: exactly the /usage body)',
     '  doctor   check claude dirs, sessions, port, config; say what is wrong and how to fix it',
+    "  statusline  Claude Code's statusLine command: forward the official quota, print a line (see statusline --help)",
     '',
     'Flags:',
     ...rows.map(([a, b]) => `${a.padEnd(width)}${b}`),
@@ -152,6 +155,11 @@ function stderrLog(io: CliIo, level: string): Log {
 
 /** Runs a command; resolves with the exit code (serve resolves once listening; signals end it). */
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'statusline') {
+    // Its own small flag set and entry (bin/claude-gauge.mjs loads that entry directly, without this file).
+    const { statuslineMain } = await import('./statusline/main.js');
+    return statuslineMain(argv.slice(1), { ...io, stdin: io.stdin ?? process.stdin });
+  }
   let parsed: ReturnType<typeof parseFlags> | undefined;
   let settings: Settings;
   try {

@@ -109,7 +109,8 @@ export function buildPayload({
   if (official && reading?.fiveHour) {
     pct = nonNegative(reading.fiveHour.usedFraction);
     const resetsAt = reading.fiveHour.resetsAtMs;
-    if (resetsAt !== null) resetInS = Math.max(0, Math.round((resetsAt - nowMs) / 1000));
+    if (resetsAt !== null && Number.isFinite(resetsAt))
+      resetInS = Math.max(0, Math.round((resetsAt - nowMs) / 1000));
   }
 
   // A source that scripts its own sessions (the demo) overrides the manifest tracker; then every live

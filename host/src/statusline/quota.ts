@@ -43,7 +43,8 @@ function windowOf(x: unknown, name: string): QuotaWindow | null {
   const pct = o.used_percentage;
   if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 10_000)
     throw new QuotaError(`${name}.used_percentage is not a percentage`);
-  return { usedFraction: pct / 100, resetsAtMs: resetOf(o.resets_at, `${name}.resets_at`) };
+  // Rounded to 1e-8 so 41.2 % is 0.412, not 0.41200000000000003.
+  return { usedFraction: Math.round(pct * 1e6) / 1e8, resetsAtMs: resetOf(o.resets_at, `${name}.resets_at`) };
 }
 
 /** resets_at: epoch seconds (what Claude Code sends), epoch ms, or an ISO string. */
