@@ -60,6 +60,9 @@ export interface Settings {
   heartbeatSeconds: number;
   deadlineMs: number;
   logLevel: LogLevel;
+  /** OTLP/HTTP endpoint to push the bridge's session metrics to, or null for none. */
+  otlpExportUrl: string | null;
+  otlpExportIntervalSeconds: number;
   /** Config files that were read, lowest precedence first. */
   configFiles: string[];
 }
@@ -191,7 +194,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_SOURCE',
     kind: 'enum',
     values: SOURCE_NAMES,
-    help: 'Where usage comes from: jsonl (Claude Code transcripts), ccusage, prometheus, hybrid, demo (a scripted loop).',
+    help: 'Where usage comes from: jsonl (Claude Code transcripts), ccusage, prometheus, otlp (Claude Code pushes OTLP/HTTP JSON to this daemon), hybrid, demo (a scripted loop).',
     defaultText: 'jsonl',
   },
   {
@@ -282,6 +285,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "Level of the daemon's log (Fastify's pino, JSON lines on stdout).",
     defaultText: 'info',
   },
+  {
+    key: 'otlpExportUrl',
+    flag: 'otlp-export-url',
+    env: 'CLAUDE_GAUGE_OTLP_EXPORT_URL',
+    kind: 'string',
+    help: 'Push cc_sessions_active, cc_session_started and cc_sessions_active_by_model to this OTLP/HTTP JSON endpoint (a base URL gets /v1/metrics).',
+    defaultText: 'none',
+  },
+  {
+    key: 'otlpExportIntervalSeconds',
+    flag: 'otlp-export-interval-seconds',
+    env: 'CLAUDE_GAUGE_OTLP_EXPORT_INTERVAL_SECONDS',
+    kind: 'number',
+    min: 1,
+    max: 3600,
+    help: 'With --otlp-export-url: seconds between pushes.',
+    defaultText: '15',
+  },
 ];
 
 export const DEFAULTS = {
@@ -302,6 +323,8 @@ export const DEFAULTS = {
   heartbeatSeconds: 15,
   deadlineMs: 800,
   logLevel: 'info' as LogLevel,
+  otlpExportUrl: null,
+  otlpExportIntervalSeconds: 15,
 } as const;
 
 /** One layer of partial settings (a file, the env or the flags), already typed and validated. */
@@ -586,8 +609,14 @@ export function resolveSettings(input: ResolveInput): Settings {
     heartbeatSeconds: pick('heartbeatSeconds', DEFAULTS.heartbeatSeconds),
     deadlineMs: pick('deadlineMs', DEFAULTS.deadlineMs),
     logLevel: pick('logLevel', DEFAULTS.logLevel),
+    otlpExportUrl: pick<string | null>('otlpExportUrl', DEFAULTS.otlpExportUrl),
+    otlpExportIntervalSeconds: pick('otlpExportIntervalSeconds', DEFAULTS.otlpExportIntervalSeconds),
     configFiles,
   };
+  if (settings.otlpExportUrl !== null && !/^https?:\/\/[^/\s]+/i.test(settings.otlpExportUrl))
+    throw new ConfigError(
+      `--otlp-export-url: expected an http:// or https:// URL, got ${JSON.stringify(settings.otlpExportUrl.slice(0, 80))}`,
+    );
   return settings;
 }
 

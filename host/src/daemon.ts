@@ -11,6 +11,7 @@ import { SessionTracker } from './sessions.js';
 import { createSource, hasTranscripts } from './sources/factory.js';
 import type { SourceName } from './sources/source.js';
 import { QuotaStore } from './statusline/quota.js';
+import { VERSION } from './version.js';
 
 export interface Log {
   info(obj: unknown, msg?: string): void;
@@ -178,9 +179,31 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
   }
   if (settings.ui) startupLine += `\nclaude-gauge: web UI at ${url.replace(/usage$/, '')}`;
 
+  // OTLP push of the bridge's session metrics, when asked for (the SDK is loaded only then).
+  let bridgeExport: { stop(): Promise<void> } | null = null;
+  if (settings.otlpExportUrl) {
+    const { startBridgeExport } = await import('./export/otlp-push.js');
+    try {
+      const exp = startBridgeExport({
+        url: settings.otlpExportUrl,
+        intervalMs: settings.otlpExportIntervalSeconds * 1000,
+        counts: () => sessions.counts(),
+        serviceVersion: VERSION,
+        log,
+      });
+      bridgeExport = exp;
+      startupLine += `\nclaude-gauge: pushing session metrics to ${exp.url} (OTLP/HTTP JSON)`;
+    } catch (err) {
+      await app.close();
+      await service.stop();
+      throw err;
+    }
+  }
+
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
+      await bridgeExport?.stop();
       await advertisement?.stop().catch(() => {});
       await app.close();
       await service.stop();
