@@ -1,0 +1,61 @@
+// The quota fields are optional and unknown to the firmware: a payload carrying them must decode on the
+// gauge exactly like one without them (the same core, compiled to wasm, that the ESP32 runs).
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GaugeCore } from '../../../firmware/platform/wasm/gaugeCore.js';
+import { buildPayload, NO_SESSIONS } from '../../../host/src/payload.js';
+import { wasmBytes } from '../../firmware/builds.js';
+import { SNAP } from '../helpers/fixtures.js';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+let module: WebAssembly.Module;
+beforeAll(async () => {
+  module = await GaugeCore.compile(wasmBytes());
+});
+
+function payloads() {
+  const base = {
+    snapshot: SNAP,
+    sessions: NO_SESSIONS,
+    settings: { redline: 1_000_000, ceiling: 100_000, warnFraction: 0.8, stallMinutes: 5 },
+    nowMs: NOW,
+    stale: false,
+    source: 'jsonl',
+  };
+  const withQuota = buildPayload({
+    ...base,
+    quota: {
+      reading: {
+        atMs: NOW,
+        fiveHour: { usedFraction: 0.05, resetsAtMs: NOW + 3_600_000 },
+        sevenDay: { usedFraction: 0.4, resetsAtMs: null },
+      },
+      ratePerMin: 0.001,
+    },
+  });
+  return { plain: buildPayload(base), withQuota };
+}
+
+describe('firmware decoder and the optional quota fields', () => {
+  it('decodes a payload with them like the same payload without them', async () => {
+    const { plain, withQuota } = payloads();
+    // Same official fuel and reset as the estimate, so the frames must match exactly.
+    expect(withQuota.fuel_basis).toBe('official');
+    expect(withQuota.window_5h_pct).toBe(plain.window_5h_pct);
+    expect(withQuota.quota_7d_resets_at).toBeNull();
+    const a = await GaugeCore.load(module);
+    const b = await GaugeCore.load(module);
+    a.boot(0);
+    b.boot(0);
+    const ra = a.applyPayloadJson(1000, JSON.stringify(plain));
+    const rb = b.applyPayloadJson(1000, JSON.stringify(withQuota));
+    expect(ra.outcome).toBe('ok');
+    expect(rb).toEqual(ra);
+    for (let t = 1050; t <= 3000; t += 50) {
+      a.update(t);
+      b.update(t);
+    }
+    expect(b.stateLine()).toBe(a.stateLine());
+    expect(JSON.stringify(b.frame())).toBe(JSON.stringify(a.frame()));
+  });
+});
