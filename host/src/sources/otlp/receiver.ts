@@ -96,6 +96,17 @@ export const otlpReceiverRoutes: FastifyPluginAsync<OtlpReceiverOptions> = async
   // handler, where a failure can name its reason.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+  // Errors raised before the handler (a body over the limit, a broken chunked stream) get the same
+  // OTLP-style body as the handler's own, and a refused batch is counted.
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, _request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status === 400 || status === 413) opts.sink.noteRejected();
+    const message =
+      status === 413
+        ? `body is larger than ${bodyLimit} bytes`
+        : String(err.message ?? 'error').slice(0, 200);
+    return fail(reply, status, message);
+  });
 
   const handle =
     (kind: 'metrics' | 'logs') =>
