@@ -189,6 +189,47 @@ describe('statusline command with a daemon', () => {
     expect((await usage()).window_5h_pct).toBe(0.3);
   });
 
+  it('pushes a new official figure to /usage/stream subscribers at once', async () => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 10_000);
+    try {
+      const res = await fetch(`${base}/usage/stream`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        signal: abort.signal,
+      });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const events = () =>
+        text
+          .split('\n\n')
+          .filter((e) => e.includes('event: usage'))
+          .map(
+            (e) =>
+              JSON.parse(
+                e
+                  .split('\n')
+                  .find((l) => l.startsWith('data: '))
+                  ?.slice(6) ?? '{}',
+              ) as UsagePayload,
+          );
+      // The first event is the current payload; then the report arrives.
+      while (events().length < 1) text += decoder.decode((await reader.read()).value, { stream: true });
+      const r = await run(
+        ['--url', base, '--token', TOKEN],
+        statusJson({ five_hour: { used_percentage: 64, resets_at: RESET_S } }),
+      );
+      expect(r.stdout).toMatch(/gauge ✓/);
+      while (!events().some((p) => p.window_5h_pct === 0.64))
+        text += decoder.decode((await reader.read()).value, { stream: true });
+      expect(events().at(-1)?.fuel_basis).toBe('official');
+      await reader.cancel();
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+  });
+
   it('does not call the daemon when there is nothing to forward', async () => {
     const r = await run(['--url', base, '--token', TOKEN], statusJson('none'));
     expect(r.stdout).toBe('Opus 4.5 │ quota n/a\n');
