@@ -102,6 +102,27 @@ describe('JsonlSource', () => {
     );
   });
 
+  it("sees a line appended within chokidar's 50 ms change throttle without waiting for the rescan", async () => {
+    const now = Date.now();
+    const f = join(project, 'burst.jsonl');
+    writeFileSync(f, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
+    const s = source({ rescanIntervalMs: 0 }); // only the watcher can see the appends
+    await s.start();
+    const base = (await s.snapshot(Date.now())).window5hTokens;
+    const seen = new Promise<void>((resolve) => s.subscribe(resolve));
+    appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
+    await seen; // the first change event was emitted and read: the throttle window is open now
+    appendFileSync(f, `${assistantLine({ ts: now - 4 * M, output: 30 })}\n`);
+    await vi.waitFor(
+      async () => {
+        expect((await s.snapshot(Date.now())).window5hTokens).toBe(
+          base + total({ ts: 0, output: 20 }) + total({ ts: 0, output: 30 }),
+        );
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+  });
+
   it('finds a project directory created later (watcher or rescan)', async () => {
     const s = source({ rescanIntervalMs: 300 });
     await s.start();

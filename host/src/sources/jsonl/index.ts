@@ -23,6 +23,14 @@ export interface JsonlSourceOptions extends EngineOptions {
 
 const DEFAULT_RESCAN_MS = 10_000;
 const WATCHER_READY_MS = 10_000;
+/**
+ * chokidar 4 drops a file's further 'change' events for 50 ms after emitting one, with no trailing event,
+ * so a line appended within 50 ms of the previous one (streamed blocks, a tool result right after its
+ * tool_use) would wait for the next append or the 10 s rescan. Each change event therefore also schedules
+ * one more read of that file just after the throttle window.
+ */
+const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
+const TRAILING_POLL_MS = CHOKIDAR_CHANGE_THROTTLE_MS + 10;
 /** Eviction needs a block scan; once every few seconds is plenty. */
 const EVICT_EVERY_MS = 30_000;
 
@@ -39,6 +47,7 @@ export class JsonlSource implements UsageSource {
   private flushScheduled = false;
   private lastEvict = 0;
   private rescanning: Promise<void> | null = null;
+  private readonly trailing = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: JsonlSourceOptions) {
     this.engine = new Engine(opts);
@@ -85,7 +94,10 @@ export class JsonlSource implements UsageSource {
       },
     });
     this.watcher.on('add', (p) => this.enqueue(p));
-    this.watcher.on('change', (p) => this.enqueue(p));
+    this.watcher.on('change', (p) => {
+      this.enqueue(p);
+      this.scheduleTrailingPoll(p);
+    });
     this.watcher.on('unlink', (p) => {
       this.engine.forget(p);
       this.emitStats();
@@ -109,6 +121,18 @@ export class JsonlSource implements UsageSource {
     const log = this.opts.log;
     if (typeof log === 'function') log('warn', msg, fields);
     else log?.warn(fields, msg);
+  }
+
+  /** See TRAILING_POLL_MS. Restarted by every emitted event, so it always follows the last one. */
+  private scheduleTrailingPoll(path: string): void {
+    const prev = this.trailing.get(path);
+    if (prev) clearTimeout(prev);
+    const timer = setTimeout(() => {
+      this.trailing.delete(path);
+      this.enqueue(path);
+    }, TRAILING_POLL_MS);
+    timer.unref();
+    this.trailing.set(path, timer);
   }
 
   private enqueue(path: string): void {
@@ -163,6 +187,8 @@ export class JsonlSource implements UsageSource {
     this.stopped = true;
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     this.rescanTimer = null;
+    for (const t of this.trailing.values()) clearTimeout(t);
+    this.trailing.clear();
     const w = this.watcher;
     this.watcher = null;
     if (w) await w.close();
