@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// `npm run bench`: generates (or reuses) the benchmark history, runs every bench/*.mjs in name order,
+// one at a time (2 shared cores: parallel runs would measure each other), then prints one combined table
+// and writes reports/bench.json.
+//   npm run bench                  1 GB / 60 days / ~700 MB biggest file (generated once, cached in .bench/)
+//   npm run bench -- --quick       ~100 MB, shorter CPU windows: a fast check
+//   npm run bench -- --size 2g --days 90 --biggest 1g --seed 7
+// The history options go to our bench scripts; bench/frame-cost.mjs (the simulator's) runs without them.
+// A script reports rows by writing $BENCH_RESULTS_DIR/<name>.json (see bench/lib/common.mjs `report`).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const { benchParams, formatBytes, historyKey, historyParams } = await import(
+  join(root, 'bench', 'lib', 'history.mjs')
+);
+const { formatTable } = await import(join(root, 'bench', 'lib', 'common.mjs'));
+const params = benchParams(args); // validates the options before anything long starts
+const TAKES_HISTORY_ARGS = new Set(['append-latency.mjs', 'cold-start.mjs', 'cpu-memory.mjs']);
+const SCRIPT_TIMEOUT_MS = 15 * 60_000;
+
+const resultsDir = join(root, '.bench', 'results', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+mkdirSync(resultsDir, { recursive: true });
+
+function run(label, file, argv) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    console.log(`\n=== ${label} ===`);
+    const child = spawn(process.execPath, [file, ...argv], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_RESULTS_DIR: resultsDir },
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), SCRIPT_TIMEOUT_MS);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ name: label, code, signal, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+const t0 = Date.now();
+const gen = await run('history', join(root, 'bench', 'lib', 'history.mjs'), args);
+if (gen.code !== 0) {
+  console.error('bench: the history generator failed; nothing measured');
+  process.exit(1);
+}
+const afterGen = Date.now();
+const scripts = readdirSync(join(root, 'bench'))
+  .filter((f) => f.endsWith('.mjs'))
+  .sort();
+const outcomes = [];
+for (const f of scripts)
+  outcomes.push(
+    await run(f.replace(/\.mjs$/, ''), join(root, 'bench', f), TAKES_HISTORY_ARGS.has(f) ? args : []),
+  );
+
+const results = readdirSync(resultsDir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')));
+const rows = results.flatMap((r) => r.rows.map((x) => ({ ...x, metric: `${r.name}: ${x.metric}` })));
+const meta = JSON.parse(
+  readFileSync(join(root, '.bench', 'history', historyKey(historyParams(params)), 'meta.json'), 'utf8'),
+);
+console.log(
+  `\n=== claude-gauge vs peer (seed B design, ccusage 20.0.24), ${new Date().toISOString()}, history ${formatBytes(meta.bytes)} / ` +
+    `${meta.params.days} days / biggest file ${formatBytes(meta.biggestBytes)} ===`,
+);
+console.log(formatTable(rows));
+for (const o of outcomes) {
+  const reported = results.some((r) => r.name === o.name);
+  if (o.code !== 0 || !reported)
+    console.log(
+      `${o.name}: ${o.code === 0 ? 'ran, reported no rows' : `FAILED (exit ${o.code ?? o.signal})`}`,
+    );
+}
+const missed = rows.filter((r) => r.met === false).length;
+console.log(
+  `\n${rows.length} figures, ${rows.filter((r) => r.met === true).length} goals met, ${missed} missed; ` +
+    `${((Date.now() - afterGen) / 1000).toFixed(0)} s of benchmarks after ${((afterGen - t0) / 1000).toFixed(0)} s of history`,
+);
+mkdirSync(join(root, 'reports'), { recursive: true });
+writeFileSync(
+  join(root, 'reports', 'bench.json'),
+  `${JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      machine: { node: process.version, platform: process.platform, arch: process.arch },
+      params: { ...params, quick: args.includes('--quick') },
+      history: meta,
+      scripts: outcomes,
+      rows,
+      details: Object.fromEntries(results.map((r) => [r.name, r.details])),
+    },
+    null,
+    2,
+  )}\n`,
+);
+rmSync(resultsDir, { recursive: true, force: true });
+console.log('wrote reports/bench.json');
+process.exitCode = outcomes.some((o) => o.code !== 0) ? 1 : 0;
