@@ -9,6 +9,7 @@ import {
   symlinkSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +65,39 @@ describe('tail', () => {
     appendFileSync(f, `${l.slice(120)}\n`);
     await e.poll(f);
     expect(window(e)).toBe(total({ ts: 0, output: 40 }));
+  });
+
+  it('old files with a long torn last line are tailed from its start and count once when it completes', async () => {
+    // Files older than the cold-start horizon are only positioned at their last newline; with a 200 kB
+    // partial line the search for that newline has to grow past its first small read. 20 files, read
+    // several at once.
+    const files: string[] = [];
+    const pending: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const f = join(project, `old-${i}.jsonl`);
+      const long = line({ output: 40 + i, msgId: `msg_long${i}` }).replace(
+        '{',
+        `{"pad":"${'x'.repeat(200_000)}",`,
+      );
+      writeFileSync(
+        f,
+        `${line({ ts: T0 - 30 * H, output: 5, msgId: `msg_old${i}` })}\n${long.slice(0, 150_000)}`,
+      );
+      utimesSync(f, new Date(T0 - 20 * H), new Date(T0 - 20 * H));
+      files.push(f);
+      pending.push(`${long.slice(150_000)}\n`);
+    }
+    const e = await started();
+    expect(e.stats.filesTracked).toBe(20);
+    expect(window(e)).toBe(0);
+    for (let i = 0; i < 20; i++) {
+      appendFileSync(files[i] as string, pending[i] as string);
+      await e.poll(files[i] as string);
+    }
+    let want = 0;
+    for (let i = 0; i < 20; i++) want += total({ ts: 0, output: 40 + i });
+    expect(window(e)).toBe(want);
+    expect(e.stats.skipped['bad-json']).toBe(0);
   });
 
   it('a streamed response growing over two appends counts once, with its largest usage', async () => {

@@ -80,6 +80,21 @@ export interface FoundFile {
   ino: number;
 }
 
+/** Files read or stat'ed at once where order does not matter (the libuv pool has 4 threads by default). */
+const COLD_TAIL_CONCURRENCY = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time; resolves when all are done. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export class Engine {
   readonly ledger = new Ledger();
   readonly limits: TailLimits;
@@ -161,22 +176,25 @@ export class Engine {
         }
         return;
       }
+      const files: string[] = [];
       for (const d of names) {
         const p = join(dir, d.name);
         if (d.isDirectory() && depth < MAX_DEPTH) await walk(p, depth + 1);
-        else if ((d.isFile() || d.isSymbolicLink()) && d.name.endsWith('.jsonl')) {
-          try {
-            const st = await fsp.stat(p);
-            if (st.isFile()) found.push({ path: p, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino });
-          } catch (err) {
-            this.stats.readErrors++;
-            this.log('warn', 'cannot stat transcript', {
-              file: p,
-              code: (err as NodeJS.ErrnoException).code,
-            });
-          }
-        }
+        else if ((d.isFile() || d.isSymbolicLink()) && d.name.endsWith('.jsonl')) files.push(p);
       }
+      // One stat per transcript, several at once (the order of `found` is fixed by the sort below).
+      await eachLimited(files, COLD_TAIL_CONCURRENCY, async (p) => {
+        try {
+          const st = await fsp.stat(p);
+          if (st.isFile()) found.push({ path: p, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino });
+        } catch (err) {
+          this.stats.readErrors++;
+          this.log('warn', 'cannot stat transcript', {
+            file: p,
+            code: (err as NodeJS.ErrnoException).code,
+          });
+        }
+      });
     };
     for (const root of this.projectRoots()) await walk(root, 1);
     found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -208,8 +226,13 @@ export class Engine {
       if (everything || this.chainIsAnchored(horizon, nowMs)) {
         this.stats.coldHorizonMs = fullHistory ? Number.POSITIVE_INFINITY : lookback;
         this.liveHorizonMs = horizon;
-        // Files skipped by mtime are still tailed from their current end.
-        for (const path of pending.keys()) await this.exclusive(path, () => this.openAndScan(path, null));
+        // Files skipped by mtime are still tailed from their current end. They are most of the tree and
+        // this is only an open/stat/read/close each, so several run at once; file ids are handed out first,
+        // in path order, so they do not depend on which read finishes first.
+        const skipped = [...pending.keys()].map((path) => ({ path, id: this.nextFileId++ }));
+        await eachLimited(skipped, COLD_TAIL_CONCURRENCY, ({ path, id }) =>
+          this.exclusive(path, () => this.openAndScan(path, null, id)),
+        );
         return;
       }
       lookback *= 2;
@@ -235,7 +258,7 @@ export class Engine {
     return false;
   }
 
-  private async openAndScan(path: string, horizon: number | null): Promise<void> {
+  private async openAndScan(path: string, horizon: number | null, fileId?: number): Promise<void> {
     let fh: import('node:fs/promises').FileHandle;
     try {
       fh = await fsp.open(path, 'r');
@@ -246,7 +269,7 @@ export class Engine {
     }
     try {
       const st = await fh.stat();
-      const state = newFileState(path, this.nextFileId++, st.dev, st.ino);
+      const state = newFileState(path, fileId ?? this.nextFileId++, st.dev, st.ino);
       const end = await completeLinesEnd(fh, st.size, this.limits.chunkBytes);
       state.offset = end;
       state.partialStart = end;

@@ -149,16 +149,26 @@ function holdPartial(
   state.partialBytes += bytes.length;
 }
 
+/** First read of completeLinesEnd. */
+const FIRST_STEP_BYTES = 8 * 1024;
+
 /** Position just after the last '\n' at or before `size` (0 when there is none): where complete lines end. */
 export async function completeLinesEnd(fh: FileHandle, size: number, chunkBytes: number): Promise<number> {
-  const buf = Buffer.allocUnsafe(chunkBytes);
+  // The last newline is nearly always in the last few kB. Start small and grow: the cold start calls this
+  // for every transcript, and a full chunk each (512 kB read and allocated) cost more than the scan itself.
+  let step = Math.min(chunkBytes, FIRST_STEP_BYTES);
+  let buf = Buffer.allocUnsafe(step);
   let end = size;
   while (end > 0) {
-    const from = Math.max(0, end - chunkBytes);
+    const from = Math.max(0, end - step);
     const { bytesRead } = await fh.read(buf, 0, end - from, from);
     const at = buf.subarray(0, bytesRead).lastIndexOf(NL);
     if (at >= 0) return from + at + 1;
     end = from;
+    if (step < chunkBytes) {
+      step = Math.min(chunkBytes, step * 8);
+      buf = Buffer.allocUnsafe(step);
+    }
   }
   return 0;
 }
