@@ -3,14 +3,19 @@
 // outputs, which include the full state line (needle angles, lamps, LED colour, model) after every update.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { expect, gaugeState, repoRoot, test } from './fixtures.js';
 
 const runner = join(repoRoot, 'firmware', 'build', 'native', 'vector-runner');
 const vectorsDir = join(repoRoot, 'test', 'vectors');
-const vectors = readdirSync(vectorsDir)
-  .filter((f) => f.endsWith('.jsonc'))
-  .sort();
+const scenariosDir = join(repoRoot, 'simulator', 'scenarios');
+const jsonc = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonc'))
+    .sort()
+    .map((f) => join(dir, f));
+// The shared vectors, plus the simulator's own scenarios (the visual tests' timeline).
+const vectors = [...jsonc(vectorsDir), ...jsonc(scenariosDir)];
 
 interface Dump {
   files: { file: string; outputs: string[]; failures: string[]; error: string | null }[];
@@ -41,9 +46,9 @@ test('at least the shared vectors are bundled into the page', () => {
 });
 
 for (const file of vectors) {
-  const name = file.replace(/\.jsonc$/, '');
+  const name = basename(file).replace(/\.jsonc$/, '');
   test(`identity with the native build: ${name}`, async ({ page, gotoSim }) => {
-    const native = nativeOutputs(join(vectorsDir, file));
+    const native = nativeOutputs(file);
     // t far past the end: the page runs every step with the runner's exact calls, then pauses.
     await gotoSim(`?scenario=${encodeURIComponent(name)}&t=9007199254740991`);
     const s = await gaugeState(page);
