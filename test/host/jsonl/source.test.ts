@@ -86,6 +86,7 @@ describe('JsonlSource', () => {
     writeFileSync(f, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
     const s = source({ rescanIntervalMs: 0 });
     await s.start();
+    await s.watching(); // appends below must reach the watcher, not the catch-up rescan
     expect((await s.snapshot(Date.now())).window5hTokens).toBe(total({ ts: 0, output: 10 }));
     const notified = vi.fn();
     s.subscribe(notified);
@@ -108,6 +109,7 @@ describe('JsonlSource', () => {
     writeFileSync(f, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
     const s = source({ rescanIntervalMs: 0 }); // only the watcher can see the appends
     await s.start();
+    await s.watching(); // appends below must reach the watcher, not the catch-up rescan
     const base = (await s.snapshot(Date.now())).window5hTokens;
     const seen = new Promise<void>((resolve) => s.subscribe(resolve));
     appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
@@ -126,6 +128,7 @@ describe('JsonlSource', () => {
   it('finds a project directory created later (watcher or rescan)', async () => {
     const s = source({ rescanIntervalMs: 300 });
     await s.start();
+    await s.watching(); // the new directory must reach the watcher or the rescan, not the catch-up rescan
     const nested = join(dir, 'projects', '-home-someone-other', 'sess-9', 'subagents');
     mkdirSync(nested, { recursive: true });
     writeFileSync(join(nested, 'agent-x.jsonl'), `${assistantLine({ ts: Date.now() - M, output: 33 })}\n`);
@@ -155,6 +158,7 @@ describe('JsonlSource', () => {
     const s = source();
     await expect(s.snapshot(Date.now())).rejects.toThrow(/not started/);
     await s.start();
+    await s.watching();
     await s.stop();
     await s.stop();
   });
