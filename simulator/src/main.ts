@@ -9,7 +9,12 @@ import { type GaugeState, GaugeView } from './view.js';
 declare global {
   interface Window {
     /** Read-only test hook (Playwright, HIL): what the simulated device shows right now. */
-    gauge?: { ready: boolean; state(): GaugeState | { error: string; ready: boolean } };
+    gauge?: {
+      ready: boolean;
+      state(): GaugeState | { error: string; ready: boolean };
+      /** Work per animation frame in ms (core update + drawing), newest last. */
+      frameCosts?(): number[];
+    };
   }
 }
 
@@ -91,7 +96,11 @@ async function main(): Promise<void> {
   });
   let error: string | null = null;
   let player: ScenarioPlayer | null = null;
-  window.gauge = { ready: false, state: () => view.state(error, player?.state() ?? null) };
+  window.gauge = {
+    ready: false,
+    state: () => view.state(error, player?.state() ?? null),
+    frameCosts: () => view.frameCosts(),
+  };
 
   if (opts.mode === 'scenario') {
     player = new ScenarioPlayer(core, view, opts, {
@@ -190,7 +199,9 @@ async function main(): Promise<void> {
     }
   };
   const frameLoop = () => {
+    const workStart = performance.now();
     step(true);
+    view.recordFrameCost(performance.now() - workStart);
     requestAnimationFrame(frameLoop);
   };
   requestAnimationFrame(frameLoop);

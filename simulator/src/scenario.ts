@@ -401,12 +401,14 @@ export class ScenarioPlayer {
     const virtualStart = this.virtual;
     const frame = () => {
       try {
-        const target = Math.min(m.endTime, virtualStart + (performance.now() - wallStart) * this.opts.speed);
+        const workStart = performance.now();
+        const target = Math.min(m.endTime, virtualStart + (workStart - wallStart) * this.opts.speed);
         m.runUntil(target);
         // Smooth motion between the vector's own updates; never behind the core's clock.
         this.virtual = Math.max(target, m.clock);
         if (m.index > 0) this.core.update(this.virtual);
         this.view.render(this.virtual, performance.now());
+        this.view.recordFrameCost(performance.now() - workStart);
         if (m.done && target >= m.endTime) {
           this.playing = false;
           this.view.render(this.virtual, performance.now(), true);

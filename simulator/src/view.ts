@@ -60,6 +60,8 @@ export class GaugeView {
   private frame: Frame;
   private stateLine = '';
   private lastHistoryDraw = Number.NEGATIVE_INFINITY;
+  /** Milliseconds of work per animation frame (core + drawing), the last 4096, for bench/frame-cost.mjs. */
+  private readonly costs: number[] = [];
   accepted = 0;
   lastOutcome = '';
   source = '';
@@ -110,6 +112,15 @@ export class GaugeView {
       this.stateLine = this.core.stateLine();
       this.els.stateLine.textContent = this.stateLine;
     }
+  }
+
+  recordFrameCost(ms: number): void {
+    if (this.costs.length >= 4096) this.costs.shift();
+    this.costs.push(ms);
+  }
+
+  frameCosts(): number[] {
+    return [...this.costs];
   }
 
   state(error: string | null, scenario: ScenarioState | null = null): GaugeState {

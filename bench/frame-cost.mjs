@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Frame cost of the simulator in Chromium: the work of one animation frame (core update + Frame read +
+// canvas, lamps, readouts) while the showcase scenario plays with moving needles, p50/p95/max over at least
+// 600 frames. Goal: p95 <= 2 ms (a 60 fps frame is 16.7 ms). Needs `npm run sim:build` first.
+//
+//   node bench/frame-cost.mjs [--frames 600] [--json]
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'simulator', 'dist') + sep;
+const args = process.argv.slice(2);
+const framesWanted = Number(args[args.indexOf('--frames') + 1]) || 600;
+const asJson = args.includes('--json');
+
+if (!existsSync(join(dist, 'index.html'))) {
+  console.error('frame-cost: simulator/dist is missing; run `npm run sim:build` first');
+  process.exit(2);
+}
+
+const types = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+};
+const server = createServer((req, res) => {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const file = normalize(join(dist, path.endsWith('/') ? `${path}index.html` : path));
+  if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile())
+    return void res.writeHead(404).end();
+  res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
+  createReadStream(file).pipe(res);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${server.address().port}/?scenario=states&speed=2`;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
+  await page.goto(url);
+  await page.waitForFunction(() => window.gauge?.ready === true);
+  await page.waitForFunction((n) => (window.gauge?.frameCosts?.().length ?? 0) >= n, framesWanted + 30, {
+    timeout: 120_000,
+  });
+  // The first frames include JIT warm-up; they are dropped, like a device's first redraw.
+  const costs = (await page.evaluate(() => window.gauge.frameCosts())).slice(30);
+  const sorted = [...costs].sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  const result = {
+    frames: costs.length,
+    p50_ms: Number(q(0.5).toFixed(3)),
+    p95_ms: Number(q(0.95).toFixed(3)),
+    max_ms: Number(sorted[sorted.length - 1].toFixed(3)),
+    goal_p95_ms: 2,
+    chromium: browser.version(),
+  };
+  if (asJson) console.log(JSON.stringify(result));
+  else {
+    console.log(`frame cost over ${result.frames} frames (Chromium ${result.chromium}, software rendering):`);
+    console.log(
+      `  p50 ${result.p50_ms} ms   p95 ${result.p95_ms} ms   max ${result.max_ms} ms   (goal p95 <= 2 ms)`,
+    );
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
