@@ -50,7 +50,8 @@ export async function waitForState(
     .poll(
       async () => {
         last = await gaugeState(page);
-        return predicate(last);
+        // Before the page's script ran (right after a navigation) there is no hook yet.
+        return last !== undefined && last !== null && predicate(last);
       },
       { timeout, intervals: [50, 100, 250] },
     )

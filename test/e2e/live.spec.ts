@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function startDaemon(claudeDir: string, port: number): ChildProcess {
+function startDaemon(claudeDir: string, port: number, extra: string[] = []): ChildProcess {
   return spawn(
     process.execPath,
     [
@@ -41,6 +41,7 @@ function startDaemon(claudeDir: string, port: number): ChildProcess {
       '--no-mdns',
       '--log-level',
       'warn',
+      ...extra,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -112,6 +113,30 @@ test('a real daemon: tach and HOT, IDLE, NO SIGNAL on kill, recovery on restart'
     await waitHealthy(url);
     await waitForState(page, (s) => s.phase === 'Live', 15_000);
     expect(errors).toEqual([]);
+  } finally {
+    await stop(daemon);
+    dir.dispose();
+  }
+});
+
+test('a real daemon with --token: refused without it, streamed with ?token=&stream', async ({ page }) => {
+  test.setTimeout(60_000);
+  const dir = new ClaudeDir();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const daemon = startDaemon(dir.root, port, ['--token', 's3cret-token-e2e']);
+  try {
+    const session = dir.startSession();
+    dir.appendTurn(session.sessionId, { input: 100, output: 200, model: 'claude-opus-4-5-20251101' });
+    await waitHealthy(url);
+    await page.goto(`${url}/`);
+    const refused = await waitForState(page, (s) => s.lastOutcome === 'unauthorized', 10_000);
+    expect(refused.accepted).toBe(0);
+    await expect(page.locator('#messages')).toContainText('token');
+
+    await page.goto(`${url}/?stream&token=s3cret-token-e2e`);
+    await waitForState(page, (s) => s.phase === 'Live' && s.model === 'opus-4.5', 15_000);
+    await expect(page.locator('#mode')).toHaveText(/^stream \(SSE\)/, { timeout: 10_000 });
   } finally {
     await stop(daemon);
     dir.dispose();
