@@ -14,3 +14,23 @@ test('mock cruise: the core boots, polls through msw and shows the payload', asy
   await expect(page.locator('dd[data-readout="Model"]')).toHaveText('opus-4.5');
   expect(errors).toEqual([]);
 });
+
+test('a demo payload shows the demo banner; a real one hides it', async ({ page, gotoSim }) => {
+  await gotoSim('?mock=demo');
+  const s = await waitForState(page, (x) => x.source === 'demo' && x.phase === 'Live');
+  expect(s.accepted).toBeGreaterThan(0);
+  await expect(page.locator('#demo-banner')).toBeVisible();
+  await expect(page.locator('#demo-banner')).toHaveText('No Claude Code data found: showing the demo.');
+  await gotoSim('?mock=cruise');
+  await waitForState(page, (x) => x.source === 'jsonl');
+  await expect(page.locator('#demo-banner')).toBeHidden();
+});
+
+test('a playing scenario advances its clock and runs its steps', async ({ page, gotoSim }) => {
+  await gotoSim('?scenario=states&speed=4');
+  const later = await waitForState(page, (x) => (x.scenario?.clock ?? 0) > 8000, 15_000);
+  expect(later.scenario?.playing).toBe(true);
+  expect(later.scenario?.outputs[0]).toBe('boot');
+  expect(later.historySamples).toBeGreaterThan(0);
+  await expect(page.locator('#mode')).toHaveText(/scenario: states · playing ×4/);
+});
