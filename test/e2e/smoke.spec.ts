@@ -34,3 +34,19 @@ test('a playing scenario advances its clock and runs its steps', async ({ page, 
   expect(later.historySamples).toBeGreaterThan(0);
   await expect(page.locator('#mode')).toHaveText(/scenario: states · playing ×4/);
 });
+
+test.describe('on a 2x screen', () => {
+  test.use({ deviceScaleFactor: 2 });
+  test('the canvas backing store follows the device pixel ratio (sharp, not upscaled)', async ({
+    page,
+    gotoSim,
+  }) => {
+    await gotoSim('?scenario=states&t=11900');
+    const size = await page.evaluate(() => {
+      const c = document.getElementById('screen') as HTMLCanvasElement;
+      return { w: c.width, h: c.height, cssW: c.clientWidth, cssH: c.clientHeight };
+    });
+    // 320x240 logical, shown x2 in CSS pixels, drawn x2 again for the pixel ratio.
+    expect(size).toEqual({ w: 1280, h: 960, cssW: 640, cssH: 480 });
+  });
+});
