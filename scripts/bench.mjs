@@ -22,6 +22,8 @@ const params = benchParams(args); // validates the options before anything long 
 const TAKES_HISTORY_ARGS = new Set(['append-latency.mjs', 'cold-start.mjs', 'cpu-memory.mjs']);
 const SCRIPT_TIMEOUT_MS = 15 * 60_000;
 
+// Live copies left behind by an interrupted run (Ctrl-C skips the scripts' own cleanup).
+rmSync(join(root, '.bench', 'tmp'), { recursive: true, force: true });
 const resultsDir = join(root, '.bench', 'results', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(resultsDir, { recursive: true });
 
