@@ -5,7 +5,8 @@
 //   npm run bench                  1 GB / 60 days / ~700 MB biggest file (generated once, cached in .bench/)
 //   npm run bench -- --quick       ~100 MB, shorter CPU windows: a fast check
 //   npm run bench -- --size 2g --days 90 --biggest 1g --seed 7
-// The history options go to our bench scripts; bench/frame-cost.mjs (the simulator's) runs without them.
+// The history options go to our bench scripts; bench/frame-cost.mjs (the simulator's) runs with --json
+// and its JSON line becomes rows of the combined table.
 // A script reports rows by writing $BENCH_RESULTS_DIR/<name>.json (see bench/lib/common.mjs `report`).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,21 +28,74 @@ rmSync(join(root, '.bench', 'tmp'), { recursive: true, force: true });
 const resultsDir = join(root, '.bench', 'results', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(resultsDir, { recursive: true });
 
+/** Runs one script; its output is shown as it comes and (the last 64 kB of stdout) kept. */
 function run(label, file, argv) {
   return new Promise((resolve) => {
     const started = Date.now();
     console.log(`\n=== ${label} ===`);
     const child = spawn(process.execPath, [file, ...argv], {
       cwd: root,
-      stdio: 'inherit',
+      stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_RESULTS_DIR: resultsDir },
     });
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      stdout = (stdout + d).slice(-65_536);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), SCRIPT_TIMEOUT_MS);
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ name: label, code, signal, seconds: (Date.now() - started) / 1000 });
+      resolve({ name: label, code, signal, seconds: (Date.now() - started) / 1000, stdout });
     });
   });
+}
+
+/** bench/frame-cost.mjs (the simulator's) prints one JSON line with --json; its rows, no peer. */
+function frameCostRows(stdout) {
+  const last = stdout.trim().split('\n').pop() ?? '';
+  let r;
+  try {
+    r = JSON.parse(last);
+  } catch {
+    return null;
+  }
+  if (typeof r?.p95_ms !== 'number') return null;
+  const bench = 'frame-cost';
+  const metric = `simulator frame cost over ${r.frames} frames`;
+  const goal = `<= ${r.goal_p95_ms} ms`;
+  return [
+    {
+      bench,
+      metric: `${metric} p50`,
+      unit: 'ms',
+      gauge: r.p50_ms,
+      peer: null,
+      ratio: null,
+      goal: '',
+      met: null,
+    },
+    {
+      bench,
+      metric: `${metric} p95`,
+      unit: 'ms',
+      gauge: r.p95_ms,
+      peer: null,
+      ratio: null,
+      goal,
+      met: r.p95_ms <= r.goal_p95_ms,
+    },
+    {
+      bench,
+      metric: `${metric} max`,
+      unit: 'ms',
+      gauge: r.max_ms,
+      peer: null,
+      ratio: null,
+      goal: '',
+      met: null,
+    },
+  ];
 }
 
 const t0 = Date.now();
@@ -55,10 +109,18 @@ const scripts = readdirSync(join(root, 'bench'))
   .filter((f) => f.endsWith('.mjs'))
   .sort();
 const outcomes = [];
-for (const f of scripts)
-  outcomes.push(
-    await run(f.replace(/\.mjs$/, ''), join(root, 'bench', f), TAKES_HISTORY_ARGS.has(f) ? args : []),
-  );
+for (const f of scripts) {
+  const argv = TAKES_HISTORY_ARGS.has(f) ? args : f === 'frame-cost.mjs' ? ['--json'] : [];
+  const outcome = await run(f.replace(/\.mjs$/, ''), join(root, 'bench', f), argv);
+  const rows = f === 'frame-cost.mjs' && outcome.code === 0 ? frameCostRows(outcome.stdout) : null;
+  if (rows)
+    writeFileSync(
+      join(resultsDir, 'frame-cost.json'),
+      JSON.stringify({ name: 'frame-cost', rows, details: {} }),
+    );
+  delete outcome.stdout;
+  outcomes.push(outcome);
+}
 
 const results = readdirSync(resultsDir)
   .filter((f) => f.endsWith('.json'))
