@@ -67,7 +67,12 @@ fi
 if want npm; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm dependencies (npm ci)"
-    npm ci --no-fund --no-audit --loglevel=error
+    # npm ci is exact; if this npm judges the lock incomplete (npm 11 wants every platform's optional
+    # binaries listed), fall back to npm install, which resolves within the same pinned ranges.
+    npm ci --no-fund --no-audit --loglevel=error || {
+      say "npm ci refused the lock file; falling back to npm install"
+      npm install --no-fund --no-audit --loglevel=error
+    }
   fi
   # ccusage's platform package ships its binary without the run bit; the oracle tests call it directly.
   for b in node_modules/@ccusage/ccusage-linux-*/bin/ccusage; do [ -f "$b" ] && chmod +x "$b"; done
