@@ -10,8 +10,8 @@
 
 #define GAUGE_WIFI_SSID ""
 #define GAUGE_WIFI_PASSWORD ""
-// e.g. "http://192.168.1.20:8787/usage" (the daemon: claude-gauge serve --lan) -- http only, the full path to
-// /usage.
+// e.g. "http://desk-pc.local:8787/usage" (the daemon: claude-gauge serve --lan) -- http only, the full path
+// to /usage.
 #define GAUGE_DAEMON_URL ""
 // Sent as "Authorization: Bearer <token>" when not empty (the daemon's --token).
 #define GAUGE_DAEMON_TOKEN ""

@@ -66,11 +66,11 @@ class FakeBoard extends EventEmitter implements PortLike {
   }
 }
 
-const ctx = { usageUrl: 'http://192.168.1.20:40123/usage', scenario: 'x' };
+const ctx = { usageUrl: 'http://198.51.100.20:40123/usage', scenario: 'x' };
 
 describe('serial target', () => {
   it('is skipped with a clear message without HIL_PORT or HIL_HOST_IP', async () => {
-    await expect(new SerialTarget({ path: '', hostIp: '10.0.0.2' }).prepare()).rejects.toThrow(
+    await expect(new SerialTarget({ path: '', hostIp: '198.51.100.2' }).prepare()).rejects.toThrow(
       TargetUnavailable,
     );
     await expect(new SerialTarget({ path: '', hostIp: '' }).prepare()).rejects.toThrow(/HIL_PORT/);
@@ -83,7 +83,7 @@ describe('serial target', () => {
     const board = new FakeBoard();
     const target = new SerialTarget({
       path: '/dev/fake',
-      hostIp: '10.0.0.2',
+      hostIp: '198.51.100.2',
       openPort: async () => board,
       bootTimeoutMs: 2000,
     });
@@ -107,13 +107,13 @@ describe('serial target', () => {
     board.refuseUrl = true;
     const target = new SerialTarget({
       path: '/dev/fake',
-      hostIp: '10.0.0.2',
+      hostIp: '198.51.100.2',
       openPort: async () => board,
       bootTimeoutMs: 2000,
     });
     await target.prepare();
     await expect(target.start(ctx)).rejects.toThrow(
-      /board refused "url http:\/\/192\.168\.1\.20:40123\/usage": # error url must be/,
+      /board refused "url http:\/\/198\.51\.100\.20:40123\/usage": # error url must be/,
     );
     await target.dispose();
   });
@@ -123,7 +123,7 @@ describe('serial target', () => {
     board.mute = true;
     const target = new SerialTarget({
       path: '/dev/fake',
-      hostIp: '10.0.0.2',
+      hostIp: '198.51.100.2',
       openPort: async () => board,
       bootTimeoutMs: 100,
     });

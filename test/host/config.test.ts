@@ -92,7 +92,7 @@ describe('settings precedence', () => {
 
   it('makes --lan mean 0.0.0.0 and refuses --lan with a loopback --host', () => {
     expect(resolve({ lan: true }).host).toBe('0.0.0.0');
-    expect(resolve({ lan: true, host: '192.168.1.5' }).host).toBe('192.168.1.5');
+    expect(resolve({ lan: true, host: '198.51.100.5' }).host).toBe('198.51.100.5');
     expect(() => resolve({ lan: true, host: '127.0.0.1' })).toThrow(ConfigError);
   });
 

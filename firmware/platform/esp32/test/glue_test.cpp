@@ -988,10 +988,10 @@ TEST_CASE("Serial: lines end at CR, LF or CRLF; NULs are ignored; overlong lines
 }
 
 TEST_CASE("Serial: commands parse with their arguments; bad ones are reported") {
-    char a[] = "  url   http://192.168.1.5:8787/usage  ";
+    char a[] = "  url   http://desk-pc.local:8787/usage  ";
     Command c = parseCommand(a);
     CHECK(c.kind == CommandKind::Url);
-    CHECK(std::string(c.arg) == "http://192.168.1.5:8787/usage");
+    CHECK(std::string(c.arg) == "http://desk-pc.local:8787/usage");
     char b[] = "token -";
     c = parseCommand(b);
     CHECK(c.kind == CommandKind::Token);
@@ -1014,7 +1014,7 @@ TEST_CASE("Serial: commands parse with their arguments; bad ones are reported") 
 }
 
 TEST_CASE("Serial: daemon URLs must be plain http with a host and no spaces") {
-    CHECK(plausibleDaemonUrl("http://192.168.1.5:8787/usage"));
+    CHECK(plausibleDaemonUrl("http://desk-pc.local:8787/usage"));
     CHECK(plausibleDaemonUrl("http://studio.local:8787/usage"));
     CHECK_FALSE(plausibleDaemonUrl("https://x/usage"));
     CHECK_FALSE(plausibleDaemonUrl("http://"));
