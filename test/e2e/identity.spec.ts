@@ -1,5 +1,5 @@
 // Identity: for every shared vector, the page's scenario replay (the wasm core in Chromium, driven by
-// simulator/src/scenario.ts) prints exactly what the native build prints, step for step: the runner's
+// simulator/src/scenario.ts through firmware/platform/wasm/vectorRunner.ts) prints exactly what the native build prints, step for step: the runner's
 // outputs, which include the full state line (needle angles, lamps, LED colour, model) after every update.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

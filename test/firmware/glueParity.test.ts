@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
+import { runVector } from '../../firmware/platform/wasm/vectorRunner.js';
 import { buildVectorRunner, wasmBytes } from './builds.js';
-import { runVector } from './vectorRunner.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
+import { runVector } from '../../firmware/platform/wasm/vectorRunner.js';
 import { buildVectorRunner, repoRoot, vectorsDir, wasmBytes } from './builds.js';
-import { runVector } from './vectorRunner.js';
 
 interface NativeFile {
   file: string;

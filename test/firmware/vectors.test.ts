@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
+import { runVector } from '../../firmware/platform/wasm/vectorRunner.js';
 import { vectorsDir, wasmBytes } from './builds.js';
-import { runVector } from './vectorRunner.js';
 
 const files = readdirSync(vectorsDir)
   .filter((f) => f.endsWith('.jsonc'))
