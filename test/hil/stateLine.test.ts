@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STATE_LINE_KEYS } from '../../firmware/platform/wasm/stateLineKeys.js';
 import {
   formatState,
   isStateLine,
@@ -55,19 +56,7 @@ describe('parseStateLine', () => {
     const keys = [...keysBlock.matchAll(/^\/\/ {5}([a-z]+(?: [a-z]+)*)(?: {2,}|$)/gm)].flatMap((m) =>
       (m[1] as string).split(' '),
     );
-    expect(keys).toEqual([
-      't',
-      'phase',
-      'tach',
-      'fuel',
-      'temp',
-      'boost',
-      'lamps',
-      'rgb',
-      'model',
-      'stale',
-      'over',
-    ]);
+    expect(keys).toEqual([...STATE_LINE_KEYS]);
     const order = /from\s+(?:\/\/\s+)?([A-Z,]+);/.exec(keysBlock)?.[1]?.split(',');
     expect(order).toEqual([...lampNames]);
     expect(Object.keys(parseStateLine(good)?.extra ?? {})).toEqual([]);

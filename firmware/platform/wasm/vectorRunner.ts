@@ -10,6 +10,7 @@
 // No Node-only imports: the simulator bundles this file.
 import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
 import { GaugeCore, type PayloadResult, type PollOutcomeName } from './gaugeCore.js';
+import { STATE_LINE_KEYS } from './stateLineKeys.js';
 
 /** A malformed vector file; the message is the native runner's. */
 class VectorError extends Error {}
@@ -30,19 +31,7 @@ const ACTIONS = [
 ] as const;
 type ActionName = (typeof ACTIONS)[number];
 const STEP_KEYS = new Set(['at', 'until', 'every', 'expect', 'rec', 'note']);
-const LINE_KEYS = new Set([
-  't',
-  'phase',
-  'tach',
-  'fuel',
-  'temp',
-  'boost',
-  'lamps',
-  'rgb',
-  'model',
-  'stale',
-  'over',
-]);
+const LINE_KEYS: ReadonlySet<string> = new Set(STATE_LINE_KEYS);
 const NEEDLE_KEYS = new Set(['tach', 'fuel', 'temp', 'boost']);
 const OUT_KEYS = new Set(['action', 'outcome', 'status', 'report', 'requests']);
 

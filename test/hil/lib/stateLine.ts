@@ -7,6 +7,8 @@
 // Keys come in a fixed order; unknown keys (appended by newer firmware) are kept in `extra` and otherwise
 // ignored. Anything else on the stream (boot chatter, ESP-IDF logs) is not a state line: null.
 
+import { STATE_LINE_KEYS } from '../../../firmware/platform/wasm/stateLineKeys.js';
+
 export type Phase = 'SELFTEST' | 'LIVE' | 'NOSIGNAL';
 export type LampName = 'NOSIG' | 'HOT' | 'WARN' | 'STALL' | 'IDLE';
 
@@ -52,19 +54,7 @@ export class StateLineError extends Error {
 /** Values quoted in errors are cut: a garbage line must not produce a 10 kB message. */
 const clip = (v: string) => (v.length > 40 ? `${v.slice(0, 40)}…` : v);
 
-const knownKeys = new Set([
-  't',
-  'phase',
-  'tach',
-  'fuel',
-  'temp',
-  'boost',
-  'lamps',
-  'rgb',
-  'model',
-  'stale',
-  'over',
-]);
+const knownKeys: ReadonlySet<string> = new Set(STATE_LINE_KEYS);
 const angle = /^-?\d+\.\d$/;
 
 /** True when the line is meant to be a state line (starts with the GAUGE tag), well-formed or not. */
