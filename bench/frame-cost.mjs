@@ -4,11 +4,11 @@
 // 600 frames. Goal: p95 <= 2 ms (a 60 fps frame is 16.7 ms). Needs `npm run sim:build` first.
 //
 //   node bench/frame-cost.mjs [--frames 600] [--json]
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_LAUNCH, serveStatic } from '../test/lib/simulatorPage.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'simulator', 'dist') + sep;
@@ -21,34 +21,10 @@ if (!existsSync(join(dist, 'index.html'))) {
   process.exit(2);
 }
 
-const types = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-};
-const server = createServer((req, res) => {
-  const path = new URL(req.url ?? '/', 'http://x').pathname;
-  const file = normalize(join(dist, path.endsWith('/') ? `${path}index.html` : path));
-  if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile())
-    return void res.writeHead(404).end();
-  res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
-  createReadStream(file).pipe(res);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const url = `http://127.0.0.1:${server.address().port}/?scenario=states&speed=2`;
+const server = await serveStatic(dist);
+const url = `${server.url}/?scenario=states&speed=2`;
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await chromium.launch({ ...CHROMIUM_LAUNCH, args: [...CHROMIUM_LAUNCH.args] });
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(url);
@@ -77,5 +53,5 @@ try {
   }
 } finally {
   await browser.close();
-  server.close();
+  await server.close();
 }

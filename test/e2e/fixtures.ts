@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
 import type { GaugeState } from '../../simulator/src/view.js';
-import { type StaticServer, serveStatic } from './static-server.js';
+import { type StaticServer, serveStatic } from '../lib/simulatorPage.mjs';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const distDir = join(repoRoot, 'simulator', 'dist');

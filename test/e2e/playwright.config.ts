@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_LAUNCH } from '../lib/simulatorPage.mjs';
 
 // The simulator in Debian's Chromium (never a downloaded browser). `npm run e2e` builds the page first.
 //
@@ -26,17 +27,7 @@ export default defineConfig({
     browserName: 'chromium',
     viewport: { width: 1100, height: 900 },
     deviceScaleFactor: 1,
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: { ...CHROMIUM_LAUNCH, args: [...CHROMIUM_LAUNCH.args] },
     trace: 'off',
     screenshot: 'only-on-failure',
   },

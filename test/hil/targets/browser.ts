@@ -4,57 +4,12 @@
 // way in production, so no CORS path is involved). States come from the page's `window.gauge.state()`
 // test hook, sampled inside the page and handed over only when they change.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_LAUNCH, staticHandler } from '../../lib/simulatorPage.mjs';
 import { type FaultProxy, startFaultProxy } from '../lib/faultProxy.js';
 import { LineTarget, type StartContext } from './target.js';
-
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
-
-/** Serves files under `root` for GET; anything outside it, or missing, is a 404. */
-export function staticHandler(root: string) {
-  const base = normalize(root + sep);
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      res.writeHead(400).end();
-      return true;
-    }
-    const file = normalize(join(base, pathname.endsWith('/') ? `${pathname}index.html` : pathname));
-    if (!file.startsWith(base) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-      return true;
-    }
-    res.writeHead(200, {
-      'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream',
-      'Cache-Control': 'no-store',
-    });
-    createReadStream(file).pipe(res);
-    return true;
-  };
-}
 
 function newestMtime(paths: string[]): number {
   let t = 0;
@@ -131,8 +86,8 @@ export class BrowserTarget extends LineTarget {
     this.relay = await startFaultProxy({ upstream: () => this.upstream, other: staticHandler(this.distDir) });
     const { chromium } = await import('playwright-core');
     this.browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: chromiumArgs,
+      ...CHROMIUM_LAUNCH,
+      args: [...CHROMIUM_LAUNCH.args],
       headless: true,
     });
   }

@@ -1,0 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export declare const CHROMIUM_LAUNCH: Readonly<{ executablePath: string; args: readonly string[] }>;
+export declare function staticHandler(root: string): (req: IncomingMessage, res: ServerResponse) => boolean;
+export interface StaticServer {
+  url: string;
+  close(): Promise<void>;
+}
+export declare function serveStatic(root: string): Promise<StaticServer>;
