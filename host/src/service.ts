@@ -43,6 +43,14 @@ const EMPTY_COUNTS: SessionCounts = {
 
 const NOTHING_YET: SourceSnapshot = sanitizeSnapshot({});
 
+/**
+ * After a change is evaluated for listeners, further changes within this window are folded into one
+ * evaluation at its end. The first change goes out at once; a burst (a response's streamed lines, a
+ * watcher event and its trailing re-read) costs two evaluations, not one per line, and listeners get at
+ * most 40 events a second, more than the gauge can draw.
+ */
+export const COALESCE_MS = 25;
+
 export class UsageService {
   readonly source: UsageSource;
   private readonly sessions: SessionTracker | null;
@@ -54,11 +62,18 @@ export class UsageService {
   private readonly startWaitMs: number;
   private readonly log: ServiceLog | undefined;
   private lastGood: SourceSnapshot | null = null;
-  private inflight: { promise: Promise<SourceSnapshot>; startedAt: number } | null = null;
+  private inflight: { promise: Promise<SourceSnapshot>; startedAt: number; changes: number } | null = null;
   private readonly listeners = new Set<(p: UsagePayload) => void>();
   private unsubscribers: Array<() => void> = [];
   private tick: NodeJS.Timeout | null = null;
-  private pending: NodeJS.Timeout | null = null;
+  /** Open while changes are being coalesced (see COALESCE_MS). */
+  private window: NodeJS.Timeout | null = null;
+  /** A change arrived inside the window: evaluate once more when it closes. */
+  private again = false;
+  /** Evaluations run one after another, so events go out in the order they were computed. */
+  private evaluations: Promise<void> = Promise.resolve();
+  /** Counts change notifications; a refresh remembers the count it started at (see emitIfChanged). */
+  private changes = 0;
   private lastEmittedKey = '';
   private started = false;
   /** Failures since the last good snapshot (for /healthz and logs). */
@@ -118,8 +133,9 @@ export class UsageService {
     this.unsubscribers = [];
     this.listeners.clear();
     this.stopTick();
-    if (this.pending) clearTimeout(this.pending);
-    this.pending = null;
+    if (this.window) clearTimeout(this.window);
+    this.window = null;
+    this.again = false;
     this.started = false;
     await Promise.allSettled([this.source.stop(), this.sessions?.stop()]);
   }
@@ -141,10 +157,15 @@ export class UsageService {
 
   /** The payload as of the service's clock. Never rejects; resolves within the deadline. */
   async payload(): Promise<UsagePayload> {
+    return (await this.evaluate()).payload;
+  }
+
+  /** The payload, and whether its snapshot is from a refresh that started before the latest change. */
+  private async evaluate(): Promise<{ payload: UsagePayload; behind: boolean }> {
     const nowMs = this.clock();
-    const { snapshot, stale } = await this.snapshot(nowMs);
+    const { snapshot, stale, changes } = await this.snapshot(nowMs);
     const c = this.sessionCounts();
-    return buildPayload({
+    const payload = buildPayload({
       snapshot,
       sessions: this.sessions
         ? {
@@ -162,6 +183,7 @@ export class UsageService {
         ? { quota: { reading: this.quota.current(), ratePerMin: this.quota.fiveHourRatePerMin(nowMs) } }
         : {}),
     });
+    return { payload, behind: !stale && changes < this.changes };
   }
 
   /** Current change listeners (SSE clients), for tests and /healthz. */
@@ -174,7 +196,7 @@ export class UsageService {
     this.listeners.add(listener);
     if (!this.tick) {
       // Stall and the reset countdown move with time alone; re-check while anyone listens.
-      this.tick = setInterval(() => this.changed(), this.tickMs);
+      this.tick = setInterval(() => this.schedule(), this.tickMs);
       this.tick.unref();
     }
     return () => {
@@ -188,18 +210,41 @@ export class UsageService {
     this.tick = null;
   }
 
+  /** The source, the sessions or the quota changed. */
   private changed(): void {
-    if (this.listeners.size === 0 || this.pending) return;
-    // Coalesce bursts (a flurry of appended lines) into one evaluation.
-    this.pending = setTimeout(() => {
-      this.pending = null;
-      void this.emitIfChanged();
-    }, 25);
-    this.pending.unref();
+    this.changes++;
+    this.schedule();
+  }
+
+  /** Evaluates for listeners now, or at the end of the open coalescing window. */
+  private schedule(): void {
+    if (this.listeners.size === 0) return;
+    if (this.window) {
+      this.again = true;
+      return;
+    }
+    this.window = setTimeout(() => {
+      this.window = null;
+      if (this.again) {
+        this.again = false;
+        this.schedule();
+      }
+    }, COALESCE_MS);
+    this.window.unref();
+    this.evaluations = this.evaluations
+      .then(() => this.emitIfChanged())
+      .catch((err: unknown) => this.log?.warn({ err }, 'usage change evaluation failed'));
   }
 
   private async emitIfChanged(): Promise<void> {
-    const p = await this.payload();
+    if (this.listeners.size === 0) return;
+    const { payload: p, behind } = await this.evaluate();
+    // The answer came from a refresh that was already running when the change arrived (a slow source
+    // shares one refresh between callers): it may not show the change, so look again after the window.
+    if (behind) {
+      if (this.window) this.again = true;
+      else this.schedule();
+    }
     const key = contentKey(p);
     if (key === this.lastEmittedKey) return;
     this.lastEmittedKey = key;
@@ -212,13 +257,13 @@ export class UsageService {
     }
   }
 
-  private snapshot(nowMs: number): Promise<{ snapshot: SourceSnapshot; stale: boolean }> {
+  private snapshot(nowMs: number): Promise<{ snapshot: SourceSnapshot; stale: boolean; changes: number }> {
     const wallNow = Date.now();
     // A refresh that has hung far past its deadline is abandoned so a source that recovers is asked again.
     if (this.inflight && wallNow - this.inflight.startedAt > this.deadlineMs * 10) this.inflight = null;
     if (!this.inflight) {
       const promise = (async () => this.source.snapshot(nowMs))();
-      const entry = { promise, startedAt: wallNow };
+      const entry = { promise, startedAt: wallNow, changes: this.changes };
       this.inflight = entry;
       promise.then(
         (snap) => {
@@ -241,14 +286,14 @@ export class UsageService {
           if (this.inflight === entry) this.inflight = null;
         });
     }
-    const { promise } = this.inflight;
+    const { promise, changes } = this.inflight;
     return new Promise((resolve) => {
-      const fallback = () => resolve({ snapshot: this.lastGood ?? NOTHING_YET, stale: true });
+      const fallback = () => resolve({ snapshot: this.lastGood ?? NOTHING_YET, stale: true, changes });
       const timer = setTimeout(fallback, this.deadlineMs);
       promise.then(
         (snap) => {
           clearTimeout(timer);
-          resolve({ snapshot: sanitizeSnapshot(snap), stale: false });
+          resolve({ snapshot: sanitizeSnapshot(snap), stale: false, changes });
         },
         () => {
           clearTimeout(timer);

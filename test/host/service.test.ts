@@ -1,11 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UsagePayload } from '../../contract/usage.js';
-import { UsageService } from '../../host/src/service.js';
+import { COALESCE_MS, UsageService } from '../../host/src/service.js';
+import type { SourceSnapshot } from '../../host/src/sources/source.js';
 import { FakeSource, validatePayload } from './helpers/fixtures.js';
 
 const settings = { redline: 1000, ceiling: 10_000, warnFraction: 0.8, stallMinutes: 5 };
 const services: UsageService[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   for (const s of services.splice(0)) await s.stop();
 });
 
@@ -94,6 +96,63 @@ describe('usage service', () => {
     await service.stop();
     expect(source.listenerCount).toBe(0);
     expect(source.stopped).toBe(true);
+  });
+});
+
+describe('usage service change events', () => {
+  it('sends a change at once, and folds further changes within the window into one event at its end', async () => {
+    vi.useFakeTimers();
+    const source = new FakeSource();
+    const service = make(source, 800, 3_600_000); // no tick inside this test
+    await service.start();
+    const seen: number[] = [];
+    service.onChange((p) => seen.push(p.rate_1m));
+    source.set({ rate1m: 2000 });
+    await vi.advanceTimersByTimeAsync(0); // no time passes: only what is already due runs
+    expect(seen).toEqual([2000]);
+    source.set({ rate1m: 3000 });
+    source.set({ rate1m: 4000 });
+    await vi.advanceTimersByTimeAsync(COALESCE_MS - 1);
+    expect(seen).toEqual([2000]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(seen).toEqual([2000, 4000]); // one evaluation for the burst, with its last state
+    // That evaluation opened a window of its own; once it closes quietly, the next change is immediate.
+    await vi.advanceTimersByTimeAsync(COALESCE_MS);
+    source.set({ rate1m: 5000 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual([2000, 4000, 5000]);
+  });
+
+  it('looks again when the answer came from a refresh that started before the change', async () => {
+    // A slow source (one refresh shared by all callers) that answers with what it saw when asked.
+    class GatedSource extends FakeSource {
+      gated = true;
+      readonly gates: Array<() => void> = [];
+      override snapshot(nowMs: number): Promise<SourceSnapshot> {
+        if (!this.gated) return super.snapshot(nowMs);
+        this.calls++;
+        const seenNow = { ...this.snap };
+        return new Promise((resolve) => this.gates.push(() => resolve(seenNow)));
+      }
+    }
+    const source = new GatedSource();
+    const service = make(source, 5000, 3_600_000); // no tick: only the re-check can deliver the change
+    source.gated = false;
+    await service.start();
+    const events: number[] = [];
+    let wake = () => {};
+    service.onChange((p) => {
+      events.push(p.rate_1m);
+      wake();
+    });
+    source.gated = true;
+    const request = service.payload(); // a GET whose refresh is still out when the change comes
+    source.set({ rate1m: 5000 });
+    source.gated = false;
+    for (const open of source.gates.splice(0)) open();
+    expect((await request).rate_1m).toBe(1000);
+    while (!events.includes(5000)) await new Promise<void>((r) => (wake = r));
+    expect(events).toEqual([1000, 5000]);
   });
 });
 

@@ -36,35 +36,46 @@ export function floorToHour(ms: number): number {
 /** `sorted` must be in ascending `ts` order. Gap blocks are not materialised (they carry no tokens). */
 export function identifyBlocks(sorted: readonly TimedTokens[]): Block[] {
   const blocks: Block[] = [];
-  let cur: Block | null = null;
-  for (const e of sorted) {
-    if (cur === null || e.ts - cur.startMs > BLOCK_MS || e.ts - cur.lastMs > BLOCK_MS) {
-      const startMs = floorToHour(e.ts);
-      cur = {
-        startMs,
-        endMs: startMs + BLOCK_MS,
-        lastMs: e.ts,
-        entries: 0,
-        input: 0,
-        output: 0,
-        cacheCreation: 0,
-        cacheRead: 0,
-        total: 0,
-        models: [],
-      };
-      blocks.push(cur);
-    }
-    cur.lastMs = e.ts;
-    cur.entries++;
-    cur.input += e.input;
-    cur.output += e.output;
-    cur.cacheCreation += e.cacheCreation;
-    cur.cacheRead += e.cacheRead;
-    cur.total += e.input + e.output + e.cacheCreation + e.cacheRead;
-    if (e.model !== null && e.model !== '<synthetic>' && !cur.models.includes(e.model))
-      cur.models.push(e.model);
-  }
+  for (const e of sorted) foldEntry(blocks, e);
   return blocks;
+}
+
+/**
+ * One step of identifyBlocks: adds `e` (not older than any entry already folded) to the last block of
+ * `blocks`, or opens a new block. Mutates the last block, so the Ledger's block cache clones it first.
+ */
+export function foldEntry(blocks: Block[], e: TimedTokens): void {
+  let cur = blocks[blocks.length - 1];
+  if (cur === undefined || e.ts - cur.startMs > BLOCK_MS || e.ts - cur.lastMs > BLOCK_MS) {
+    const startMs = floorToHour(e.ts);
+    cur = {
+      startMs,
+      endMs: startMs + BLOCK_MS,
+      lastMs: e.ts,
+      entries: 0,
+      input: 0,
+      output: 0,
+      cacheCreation: 0,
+      cacheRead: 0,
+      total: 0,
+      models: [],
+    };
+    blocks.push(cur);
+  }
+  cur.lastMs = e.ts;
+  cur.entries++;
+  cur.input += e.input;
+  cur.output += e.output;
+  cur.cacheCreation += e.cacheCreation;
+  cur.cacheRead += e.cacheRead;
+  cur.total += e.input + e.output + e.cacheCreation + e.cacheRead;
+  if (e.model !== null && e.model !== '<synthetic>' && !cur.models.includes(e.model))
+    cur.models.push(e.model);
+}
+
+/** A copy of `b` that foldEntry may mutate without touching `b`. */
+export function cloneBlock(b: Block): Block {
+  return { ...b, models: [...b.models] };
 }
 
 export function isActive(block: Block, nowMs: number): boolean {

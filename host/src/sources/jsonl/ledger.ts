@@ -9,14 +9,17 @@
 // Because "best" is a strict order with a file-position tie-break, the result does not depend on the
 // order lines are read in (the cold start reads files backwards).
 
-import { type Block, identifyBlocks } from './blocks.js';
+import { type Block, cloneBlock, foldEntry } from './blocks.js';
 import { recordTotal, type UsageRecord } from './parse.js';
+import { BUCKET_MS, BucketRing, bucketOf } from './ring.js';
 
 /** What one response contributes, with its group's content summary for the thinking estimator. */
 export interface Entry extends UsageRecord {
   fileId: number;
   offset: number;
   group: ContentGroup;
+  /** Insertion number: orders entries with equal timestamps (as a stable sort of insertion order would). */
+  seq: number;
 }
 
 /** Content of one response is spread over several lines (one content block per line). */
@@ -28,11 +31,17 @@ interface ContentGroup {
 
 export type AddOutcome = 'new' | 'replaced' | 'duplicate' | 'late';
 
-export const RATE_WINDOW_MS = 60_000;
-export const CACHE_WINDOW_MS = 5 * 60_000;
-export const THINKING_WINDOW_MS = 5 * 60_000;
+/** rate_1m's window, in one-second buckets: (⌈now⌉ − 60 s, now] (see ring.ts). */
+const RATE_BUCKETS = 60;
+/** The cache hit rate's and the thinking ratio's window: (⌈now⌉ − 5 min, now]. */
+const RECENT_BUCKETS = 300;
+export const RATE_WINDOW_MS = RATE_BUCKETS * BUCKET_MS;
+export const CACHE_WINDOW_MS = RECENT_BUCKETS * BUCKET_MS;
+export const THINKING_WINDOW_MS = RECENT_BUCKETS * BUCKET_MS;
 /** Rough size of a token in characters of English text / JSON, for the thinking estimator. */
 export const CHARS_PER_TOKEN = 4;
+/** Up to this many out-of-order entries are placed one by one; more are sorted and merged in one pass. */
+const INSERT_ONE_BY_ONE = 16;
 
 export interface WindowNumbers {
   rate1m: number;
@@ -42,16 +51,47 @@ export interface WindowNumbers {
   lastResponseAtMs: number | null;
 }
 
+/** Blocks of `order[0, upTo)`; `starts[i]` is the index in `order` of block i's first entry. */
+interface BlockCache {
+  upTo: number;
+  blocks: Block[];
+  starts: number[];
+}
+
+const byTime = (a: Entry, b: Entry): number => a.ts - b.ts || a.seq - b.seq;
+
 export class Ledger {
   private readonly byMessage = new Map<string, Entry[]>();
-  private readonly all = new Set<Entry>();
-  private sortedCache: Entry[] | null = null;
+  /**
+   * Kept entries in (ts, seq) order, except those in `unmerged`. Live appends arrive in order and are
+   * pushed; the cold start reads files backwards, so its entries wait in `unmerged` and are merged in one
+   * pass when an answer is needed, instead of re-sorting everything after each insert.
+   */
+  private order: Entry[] = [];
+  private unmerged: Entry[] = [];
+  private nextSeq = 0;
+  /**
+   * Blocks only change when the data does: they are cached, and after a change recomputed from the block
+   * holding the first changed position (or continued from the last block when entries were only appended).
+   */
+  private blockCache: BlockCache | null = null;
+  /** `order[0, stable)` is unchanged since `blockCache` was built. */
+  private stable = 0;
+  /** rate_1m's ring buffer: tokens of the last 60 one-second buckets. */
+  private readonly rateRing = new BucketRing(RATE_BUCKETS, 1);
+  /** The last 5 min: cacheRead, input + cacheRead + cacheCreation, estimated thinking, output. */
+  private readonly recentRing = new BucketRing(RECENT_BUCKETS, 4);
+  private readonly oneValue = [0];
+  private readonly fourValues = [0, 0, 0, 0];
+  /** Bumped on every change of the kept entries (keys the last-response memo). */
+  private version = 0;
+  private lastResponse: { version: number; n: number; at: number | null; model: string | null } | null = null;
   /** Entries older than this arrive after their block was evicted: they are refused, not miscounted. */
   private floorTs = Number.NEGATIVE_INFINITY;
   private newest: { ts: number; model: string | null } | null = null;
 
   get size(): number {
-    return this.all.size;
+    return this.order.length + this.unmerged.length;
   }
 
   add(rec: UsageRecord, fileId: number, offset: number): AddOutcome {
@@ -64,7 +104,7 @@ export class Ledger {
       thinkingTokens: rec.thinkingTokens,
     };
     if (rec.messageId === null) {
-      this.insert({ ...rec, fileId, offset, group });
+      this.insert({ ...rec, fileId, offset, group, seq: this.nextSeq++ });
       return 'new';
     }
     const list = this.byMessage.get(rec.messageId);
@@ -72,35 +112,122 @@ export class Ledger {
       list?.find((e) => e.requestId === rec.requestId) ??
       list?.find((e) => e.ts === rec.ts && (rec.sidechain || e.sidechain));
     if (!list || !match) {
-      const entry: Entry = { ...rec, fileId, offset, group };
+      const entry: Entry = { ...rec, fileId, offset, group, seq: this.nextSeq++ };
       this.insert(entry);
       if (list) list.push(entry);
       else this.byMessage.set(rec.messageId, [entry]);
       return 'new';
     }
+    // Every copy adds to the group's content (the thinking estimate moves) and a better copy replaces
+    // the kept numbers, maybe under another timestamp: the old contribution leaves the rings and the new
+    // one goes in, so nothing counts twice. The entry keeps its seq.
+    this.count(match, -1);
     match.group.visibleChars += rec.visibleChars;
     match.group.hasThinking ||= rec.hasThinkingBlock;
     if (rec.thinkingTokens !== null)
       match.group.thinkingTokens = Math.max(match.group.thinkingTokens ?? 0, rec.thinkingTokens);
-    if (!isBetter(rec, fileId, offset, match)) return 'duplicate';
+    this.version++;
+    if (!isBetter(rec, fileId, offset, match)) {
+      this.count(match, 1);
+      return 'duplicate';
+    }
+    const at = this.indexOf(match);
     Object.assign(match, rec, { fileId, offset });
-    this.sortedCache = null;
+    this.count(match, 1);
+    if (at >= 0) this.reposition(at);
     return 'replaced';
   }
 
+  /** Adds (1) or takes back (-1) what `e` contributes to the windowed sums. */
+  private count(e: Entry, sign: 1 | -1): void {
+    const one = this.oneValue;
+    const four = this.fourValues;
+    one[0] = recordTotal(e);
+    four[0] = e.cacheRead;
+    four[1] = e.input + e.cacheRead + e.cacheCreation;
+    four[2] = estimateThinking(e);
+    four[3] = e.output;
+    if (sign > 0) {
+      this.rateRing.add(e.ts, one);
+      this.recentRing.add(e.ts, four);
+    } else {
+      this.rateRing.remove(e.ts, one);
+      this.recentRing.remove(e.ts, four);
+    }
+  }
+
   private insert(e: Entry): void {
-    this.all.add(e);
-    this.sortedCache = null;
+    this.version++;
+    this.count(e, 1);
+    const last = this.order[this.order.length - 1];
+    if (this.unmerged.length === 0 && (last === undefined || byTime(last, e) <= 0)) this.order.push(e);
+    else this.unmerged.push(e);
   }
 
-  /** All kept entries in time order. */
+  /** Index of `e` in `order`, or -1 while it waits in `unmerged`. */
+  private indexOf(e: Entry): number {
+    const i = this.lowerBound(e);
+    return this.order[i] === e ? i : -1;
+  }
+
+  /** First index of `order` not before `e`. */
+  private lowerBound(e: Entry): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (byTime(this.order[mid] as Entry, e) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** `order[at]` changed its totals and maybe its timestamp: move it where it now belongs. */
+  private reposition(at: number): void {
+    const e = this.order[at] as Entry;
+    const prev = this.order[at - 1];
+    const next = this.order[at + 1];
+    if ((prev === undefined || byTime(prev, e) < 0) && (next === undefined || byTime(e, next) < 0)) {
+      this.stable = Math.min(this.stable, at);
+      return;
+    }
+    this.order.splice(at, 1);
+    const to = this.lowerBound(e);
+    this.order.splice(to, 0, e);
+    this.stable = Math.min(this.stable, at, to);
+  }
+
+  /** Puts the out-of-order entries where they belong. */
+  private merge(): void {
+    const add = this.unmerged;
+    if (add.length === 0) return;
+    this.unmerged = [];
+    add.sort(byTime);
+    const at = this.lowerBound(add[0] as Entry);
+    this.stable = Math.min(this.stable, at);
+    if (add.length <= INSERT_ONE_BY_ONE) {
+      for (const e of add) this.order.splice(this.lowerBound(e), 0, e);
+      return;
+    }
+    const old = this.order;
+    const out = old.slice(0, at);
+    let i = at;
+    let j = 0;
+    while (i < old.length && j < add.length)
+      out.push(byTime(old[i] as Entry, add[j] as Entry) <= 0 ? (old[i++] as Entry) : (add[j++] as Entry));
+    while (i < old.length) out.push(old[i++] as Entry);
+    while (j < add.length) out.push(add[j++] as Entry);
+    this.order = out;
+  }
+
+  /** All kept entries in time order. A live view: it changes with the next add. */
   sorted(): readonly Entry[] {
-    if (!this.sortedCache) this.sortedCache = [...this.all].sort((a, b) => a.ts - b.ts);
-    return this.sortedCache;
+    this.merge();
+    return this.order;
   }
 
-  /** Kept entries stamped at or before `nowMs`, in time order (a fixed clock ignores later ones). */
-  upTo(nowMs: number): readonly Entry[] {
+  /** How many kept entries are stamped at or before `nowMs` (they are the first ones of `sorted()`). */
+  private countUpTo(nowMs: number): number {
     const s = this.sorted();
     let lo = 0;
     let hi = s.length;
@@ -109,11 +236,51 @@ export class Ledger {
       if ((s[mid] as Entry).ts <= nowMs) lo = mid + 1;
       else hi = mid;
     }
-    return lo === s.length ? s : s.slice(0, lo);
+    return lo;
   }
 
+  /** Kept entries stamped at or before `nowMs`, in time order (a fixed clock ignores later ones). */
+  upTo(nowMs: number): readonly Entry[] {
+    const n = this.countUpTo(nowMs);
+    return n === this.order.length ? this.order : this.order.slice(0, n);
+  }
+
+  /** The blocks of the entries stamped at or before `nowMs`. Treat the Block objects as read-only. */
   blocks(nowMs: number): Block[] {
-    return identifyBlocks(this.upTo(nowMs));
+    return this.blocksOf(this.countUpTo(nowMs)).blocks.slice();
+  }
+
+  /** The blocks of `order[0, n)` (merged first), from the cache when nothing they depend on changed. */
+  private blocksOf(n: number): BlockCache {
+    const c = this.blockCache;
+    if (c && c.upTo === n && this.stable >= n) return c;
+    const valid = c ? Math.min(this.stable, c.upTo, n) : 0;
+    let blocks: Block[] = [];
+    let starts: number[] = [];
+    let from = 0;
+    if (c && valid > 0 && valid === c.upTo) {
+      // Only entries after the cached ones: go on folding from the last block's state (a copy of it,
+      // so blocks handed out earlier never change).
+      blocks = c.blocks.slice();
+      starts = c.starts.slice();
+      blocks[blocks.length - 1] = cloneBlock(blocks[blocks.length - 1] as Block);
+      from = valid;
+    } else if (c && valid > 0) {
+      // Blocks before the one holding order[valid − 1] are final; that one may take in what follows.
+      let j = 0;
+      while (j + 1 < c.starts.length && (c.starts[j + 1] as number) <= valid - 1) j++;
+      blocks = c.blocks.slice(0, j);
+      starts = c.starts.slice(0, j);
+      from = c.starts[j] as number;
+    }
+    for (let i = from; i < n; i++) {
+      const before = blocks.length;
+      foldEntry(blocks, this.order[i] as Entry);
+      if (blocks.length !== before) starts.push(i);
+    }
+    this.blockCache = { upTo: n, blocks, starts };
+    this.stable = Number.POSITIVE_INFINITY;
+    return this.blockCache;
   }
 
   /**
@@ -122,23 +289,29 @@ export class Ledger {
    */
   evict(nowMs: number, retainMs: number): number {
     const s = this.sorted();
-    const blocks = identifyBlocks(s);
+    const c = this.blocksOf(s.length);
     const cutoff = nowMs - retainMs;
-    let keepFrom = blocks.findIndex((b) => b.lastMs >= cutoff);
+    let keepFrom = c.blocks.findIndex((b) => b.lastMs >= cutoff);
     if (keepFrom === 0) return 0;
-    if (keepFrom < 0) keepFrom = blocks.length;
-    let drop = 0;
-    for (let i = 0; i < keepFrom; i++) drop += (blocks[i] as Block).entries;
+    if (keepFrom < 0) keepFrom = c.blocks.length;
+    const drop = keepFrom < c.blocks.length ? (c.starts[keepFrom] as number) : s.length;
     if (drop === 0) return 0;
     for (let i = 0; i < drop; i++) this.remove(s[i] as Entry);
+    this.version++;
     const first = s[drop];
     this.floorTs = first ? first.ts : cutoff;
-    this.sortedCache = s.slice(drop);
+    this.order = s.slice(drop);
+    // The kept blocks are unchanged; only their positions move.
+    this.blockCache = {
+      upTo: c.upTo - drop,
+      blocks: c.blocks.slice(keepFrom),
+      starts: c.starts.slice(keepFrom).map((i) => i - drop),
+    };
     return drop;
   }
 
   private remove(e: Entry): void {
-    this.all.delete(e);
+    this.count(e, -1);
     if (e.messageId === null) return;
     const list = this.byMessage.get(e.messageId);
     if (!list) return;
@@ -147,48 +320,84 @@ export class Ledger {
     if (list.length === 0) this.byMessage.delete(e.messageId);
   }
 
+  /** Tokens (all four kinds) of the kept responses stamped in (⌈now⌉ − 60 s, now]. */
+  rate1m(nowMs: number): number {
+    return this.windowSums(nowMs, this.countUpTo(nowMs))[0] as number;
+  }
+
+  /**
+   * [rate tokens, cacheRead, input + cacheRead + cacheCreation, thinking, output] over their windows, from
+   * the rings. `n` = countUpTo(nowMs). When the clock is behind the newest bucket (a fixed `--now` with
+   * later entries read), the rings no longer hold its windows: the same sums are taken over the entries.
+   */
+  private windowSums(nowMs: number, n: number): number[] {
+    const out = [0, 0, 0, 0, 0];
+    const k = bucketOf(nowMs);
+    const s = this.order;
+    if (k >= this.recentRing.newest) {
+      const four = [0, 0, 0, 0];
+      this.rateRing.sumInto(k - RATE_BUCKETS + 1, k, out);
+      this.recentRing.sumInto(k - RECENT_BUCKETS + 1, k, four);
+      for (let c = 0; c < 4; c++) out[c + 1] = four[c] as number;
+      // Entries stamped after now are all in bucket k (none is newer than the rings): take them back.
+      for (let i = s.length - 1; i >= n; i--) addInto(out, s[i] as Entry, -1, true);
+      return out;
+    }
+    const rateFrom = (k - RATE_BUCKETS) * BUCKET_MS; // both exclusive
+    const recentFrom = (k - RECENT_BUCKETS) * BUCKET_MS;
+    for (let i = n - 1; i >= 0 && (s[i] as Entry).ts > recentFrom; i--) {
+      const e = s[i] as Entry;
+      addInto(out, e, 1, e.ts > rateFrom);
+    }
+    return out;
+  }
+
   /** Rate, cache hit rate, thinking ratio and last model at `nowMs`, from the kept entries. */
   windowNumbers(nowMs: number): WindowNumbers {
-    const s = this.upTo(nowMs);
-    let rateTokens = 0;
-    let cacheRead = 0;
-    let cacheDen = 0;
-    let thinking = 0;
-    let output = 0;
-    let lastModel: string | null = null;
-    let lastResponseAtMs: number | null = null;
-    for (let i = s.length - 1; i >= 0; i--) {
-      const e = s[i] as Entry;
-      const age = nowMs - e.ts;
-      const synthetic = e.model === '<synthetic>';
-      if (!synthetic) {
-        if (lastResponseAtMs === null) lastResponseAtMs = e.ts;
-        if (lastModel === null && e.model !== null) lastModel = e.model;
-      }
-      if (age >= Math.max(RATE_WINDOW_MS, CACHE_WINDOW_MS, THINKING_WINDOW_MS) && lastModel !== null) break;
-      if (age < RATE_WINDOW_MS) rateTokens += recordTotal(e);
-      if (age < CACHE_WINDOW_MS) {
-        cacheRead += e.cacheRead;
-        cacheDen += e.input + e.cacheRead + e.cacheCreation;
-      }
-      if (age < THINKING_WINDOW_MS) {
-        thinking += estimateThinking(e);
-        output += e.output;
-      }
-    }
+    const n = this.countUpTo(nowMs);
+    const [rate = 0, cacheRead = 0, cacheDen = 0, thinking = 0, output = 0] = this.windowSums(nowMs, n);
+    let { at: lastResponseAtMs, model: lastModel } = this.lastResponseUpTo(n);
     if (lastResponseAtMs === null && this.newest && this.newest.ts <= nowMs) {
       // Everything recent was evicted: the newest response is still known.
       lastResponseAtMs = this.newest.ts;
       lastModel = this.newest.model;
     }
     return {
-      rate1m: (rateTokens * 60_000) / RATE_WINDOW_MS,
+      rate1m: (rate * 60_000) / RATE_WINDOW_MS,
       cacheHitRate: cacheDen > 0 ? cacheRead / cacheDen : 0,
       thinkingRatio: output > 0 ? Math.min(1, Math.max(0, thinking / output)) : 0,
       lastModel: (lastModel ?? '').slice(0, 128), // the contract's limit; a hostile transcript may hold anything
       lastResponseAtMs,
     };
   }
+
+  /** The newest non-synthetic response among `order[0, n)` and the newest model named there. */
+  private lastResponseUpTo(n: number): { at: number | null; model: string | null } {
+    const c = this.lastResponse;
+    if (c && c.version === this.version && c.n === n) return c;
+    let at: number | null = null;
+    let model: string | null = null;
+    for (let i = n - 1; i >= 0; i--) {
+      const e = this.order[i] as Entry;
+      if (e.model === '<synthetic>') continue;
+      if (at === null) at = e.ts;
+      if (e.model !== null) {
+        model = e.model;
+        break;
+      }
+    }
+    this.lastResponse = { version: this.version, n, at, model };
+    return this.lastResponse;
+  }
+}
+
+/** Adds `sign` × what `e` contributes to `out` (see windowSums); the rate only when `inRate`. */
+function addInto(out: number[], e: Entry, sign: 1 | -1, inRate: boolean): void {
+  if (inRate) out[0] = (out[0] as number) + sign * recordTotal(e);
+  out[1] = (out[1] as number) + sign * e.cacheRead;
+  out[2] = (out[2] as number) + sign * (e.input + e.cacheRead + e.cacheCreation);
+  out[3] = (out[3] as number) + sign * estimateThinking(e);
+  out[4] = (out[4] as number) + sign * e.output;
 }
 
 function isBetter(c: UsageRecord, fileId: number, offset: number, e: Entry): boolean {
