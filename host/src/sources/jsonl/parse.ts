@@ -48,8 +48,11 @@ export function recordTotal(
   return r.input + r.output + r.cacheCreation + r.cacheRead;
 }
 
+/** The answer for most lines, shared rather than allocated per line. */
+const NO_USAGE: ParseResult = Object.freeze({ ok: false, reason: 'no-usage' });
+
 export function parseUsageLine(line: Buffer): ParseResult {
-  if (line.indexOf(USAGE_MARKER) < 0) return { ok: false, reason: 'no-usage' };
+  if (line.indexOf(USAGE_MARKER) < 0) return NO_USAGE;
   if (hasRejectedNull(line)) return { ok: false, reason: 'null-field' };
   let text: string;
   try {
@@ -259,6 +262,8 @@ const REJECTED_NULL_FIELDS = new Set([
   'cache_read_input_tokens',
   'cache_creation_input_tokens',
 ]);
+/** Byte lengths of those names: most `"key":null` keys (stop_reason, stop_sequence…) fail this, without a string. */
+const REJECTED_NULL_LENGTHS = new Set([...REJECTED_NULL_FIELDS].map((f) => f.length));
 const NULL_NEEDLE = Buffer.from(':null');
 const QUOTE = 0x22;
 
@@ -275,7 +280,7 @@ export function hasRejectedNull(line: Buffer): boolean {
     if (line[end] !== QUOTE) continue;
     let start = Math.max(0, end - 1);
     while (start > 0 && line[start] !== QUOTE) start--;
-    if (line[start] !== QUOTE) continue;
+    if (line[start] !== QUOTE || !REJECTED_NULL_LENGTHS.has(end - start - 1)) continue;
     const field = line.toString('latin1', start + 1, end);
     if (!REJECTED_NULL_FIELDS.has(field)) continue;
     if (field === 'model') {

@@ -54,6 +54,21 @@ export interface TailEvents {
   pause?(): Promise<void> | null;
 }
 
+/**
+ * One read buffer for every file and engine in the process, grown as needed. Safe because its bytes are
+ * never needed across an `await`: each chunk is split and handed to the sink synchronously, and what must
+ * survive (a partial line, the carry of a backward scan) is copied out first. It saves a 512 kB allocation
+ * per file read and the copy of every chunk that a concatenation with the carry cost.
+ */
+let scratch = Buffer.allocUnsafe(0);
+/** Beyond this (a backward scan carrying a multi-MB line) a one-off buffer: the shared one never stays big. */
+const SCRATCH_MAX_BYTES = 2 * 1024 * 1024;
+function scratchOf(bytes: number): Buffer {
+  if (bytes > SCRATCH_MAX_BYTES) return Buffer.allocUnsafe(bytes);
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 64 * 1024));
+  return scratch;
+}
+
 /** Reads into `buf[0, length)` from `position` until that many bytes or end of file; returns the count. */
 export function readAt(fd: number, buf: Buffer, length: number, position: number): number {
   let got = 0;
@@ -114,14 +129,14 @@ export async function readForward(
   events: TailEvents,
   maxBytes = 64 * 1024 * 1024,
 ): Promise<boolean> {
-  const buf = Buffer.allocUnsafe(limits.chunkBytes);
   const maxChunks = Math.max(1, Math.ceil(maxBytes / limits.chunkBytes));
   for (let n = 0; n < maxChunks; n++) {
     if (n > 0) {
       const p = events.pause?.();
       if (p) await p;
     }
-    const bytesRead = readAt(fd, buf, buf.length, state.offset);
+    const buf = scratchOf(limits.chunkBytes);
+    const bytesRead = readAt(fd, buf, limits.chunkBytes, state.offset);
     if (bytesRead === 0) return true;
     events.bytes(bytesRead);
     const view = buf.subarray(0, bytesRead);
@@ -189,7 +204,6 @@ export async function completeLinesEnd(
   // The last newline is nearly always in the last few kB. Start small and grow: the cold start calls this
   // for every transcript, and a full chunk each (512 kB read and allocated) cost more than the scan itself.
   let step = Math.min(chunkBytes, FIRST_STEP_BYTES);
-  let buf = Buffer.allocUnsafe(step);
   let end = size;
   while (end > 0) {
     if (end < size) {
@@ -198,14 +212,12 @@ export async function completeLinesEnd(
       if (p) await p;
     }
     const from = Math.max(0, end - step);
+    const buf = scratchOf(step);
     const bytesRead = readAt(fd, buf, end - from, from);
     const at = buf.subarray(0, bytesRead).lastIndexOf(NL);
     if (at >= 0) return from + at + 1;
     end = from;
-    if (step < chunkBytes) {
-      step = Math.min(chunkBytes, step * 8);
-      buf = Buffer.allocUnsafe(step);
-    }
+    if (step < chunkBytes) step = Math.min(chunkBytes, step * 8);
   }
   return 0;
 }
@@ -225,7 +237,6 @@ export async function scanBackward(
   events: TailEvents,
 ): Promise<void> {
   if (state.oldestScannedMs < stopBeforeMs) return;
-  const buf = Buffer.allocUnsafe(limits.chunkBytes);
   let carry: Buffer = Buffer.alloc(0); // bytes [pos, coldFrom): the tail end of a line whose start is unknown
   let pos = state.coldFrom;
   let skippingFrom = -1; // inside an over-long line: its end offset, bytes are not kept
@@ -235,6 +246,8 @@ export async function scanBackward(
       if (p) await p;
     }
     const from = Math.max(0, pos - limits.chunkBytes);
+    // The chunk, then the carry right after it: the two are one contiguous run of the file.
+    const buf = scratchOf(pos - from + carry.length);
     const bytesRead = readAt(fd, buf, pos - from, from);
     if (bytesRead !== pos - from)
       throw new Error(`short read at ${from} (file changed during the cold start)`);
@@ -251,7 +264,7 @@ export async function scanBackward(
       carry = Buffer.from(chunk.subarray(0, at + 1));
       continue;
     }
-    const combined = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
+    const combined = carry.length > 0 ? buf.subarray(0, bytesRead + carry.copy(buf, bytesRead)) : chunk;
     // Lines are complete from the first '\n' on (or from byte 0 at the start of the file).
     const first = from === 0 ? -1 : combined.indexOf(NL);
     if (first < 0 && from > 0) {
