@@ -51,8 +51,27 @@ export function recordTotal(
 /** The answer for most lines, shared rather than allocated per line. */
 const NO_USAGE: ParseResult = Object.freeze({ ok: false, reason: 'no-usage' });
 
+const USAGE_QUOTED = Buffer.from('"usage"');
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+
+/**
+ * True when the line holds USAGE_MARKER. Searched as `"usage"` and then checked for `:{`: Buffer.indexOf
+ * is about twice as fast with that 7-byte needle as with the 9-byte marker (every non-usage line of a
+ * transcript is scanned whole, so this is most of the bytes).
+ */
+export function hasUsageMarker(line: Buffer): boolean {
+  let from = 0;
+  for (;;) {
+    const at = line.indexOf(USAGE_QUOTED, from);
+    if (at < 0) return false;
+    if (line[at + 7] === COLON && line[at + 8] === OPEN_BRACE) return true;
+    from = at + 1;
+  }
+}
+
 export function parseUsageLine(line: Buffer): ParseResult {
-  if (line.indexOf(USAGE_MARKER) < 0) return NO_USAGE;
+  if (!hasUsageMarker(line)) return NO_USAGE;
   if (hasRejectedNull(line)) return { ok: false, reason: 'null-field' };
   let text: string;
   try {
