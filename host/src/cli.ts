@@ -2,9 +2,16 @@
 
 import { parseArgs } from 'node:util';
 import type { UsagePayload } from '../../contract/usage.js';
-import { ConfigError, coerce, type Layer, OPTIONS, resolveSettings, type Settings } from './config.js';
-import { type Log, openService, startDaemon } from './daemon.js';
-import { formatChecks, runDoctor } from './doctor.js';
+import {
+  ConfigError,
+  coerce,
+  groupThousands,
+  type Layer,
+  OPTIONS,
+  resolveSettings,
+  type Settings,
+} from './config.js';
+import type { Log } from './daemon.js';
 import { SourceError } from './sources/factory.js';
 import { findRepoRoot, VERSION } from './version.js';
 
@@ -111,7 +118,7 @@ function parseFlags(argv: string[]): {
 }
 
 function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return groupThousands(Math.round(n));
 }
 
 function duration(s: number): string {
@@ -185,6 +192,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) {
       // The doctor's job is to explain a broken setup, a bad setting included.
       if (parsed?.command === 'doctor') {
+        const { formatChecks } = await import('./doctor.js');
         io.stdout(
           formatChecks([
             {
@@ -203,7 +211,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 
   try {
+    // Each command imports what it needs only: `usage` must not pay for the server's modules.
     if (parsed.command === 'doctor') {
+      const { formatChecks, runDoctor } = await import('./doctor.js');
       const results = await runDoctor(settings, io.env);
       io.stdout(formatChecks(results));
       return results.some((r) => r.level === 'fail') ? 1 : 0;
@@ -214,6 +224,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           'the otlp source is fed by Claude Code pushing to a running daemon: run `claude-gauge serve --source otlp` and read GET /usage',
         );
       // One answer, so wait for it: a source like ccusage needs seconds, far beyond the serving deadline.
+      const { openService } = await import('./daemon.js');
       const opened = await openService(
         { ...settings, deadlineMs: Math.max(settings.deadlineMs, 60_000) },
         stderrLog(io, 'warn'),
@@ -230,6 +241,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return payload.stale ? 1 : 0;
     }
     const log = stderrLog(io, settings.logLevel);
+    const { startDaemon } = await import('./daemon.js');
     const daemon = await startDaemon(settings, {
       log,
       logger: settings.logLevel === 'silent' ? false : { level: settings.logLevel },

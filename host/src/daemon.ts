@@ -1,11 +1,11 @@
 // Wires settings → source + session tracker → service → HTTP server (+ mDNS), and tears it all down on
-// SIGINT/SIGTERM. `usage` reuses openService() without the server.
+// SIGINT/SIGTERM. `usage` reuses openService() without the server, so the server (Fastify, prom-client,
+// pino: ~130 ms of module loading) is imported only by startDaemon().
 
 import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type Settings } from './config.js';
 import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
-import { buildServer } from './server.js';
 import { UsageService } from './service.js';
 import { SessionTracker } from './sessions.js';
 import { createSource, hasTranscripts } from './sources/factory.js';
@@ -124,10 +124,15 @@ function lanAddress(): string | null {
 
 export async function startDaemon(settings: Settings, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = new ForwardingLog(opts.log ?? silentLog);
+  // The server's modules load while the source does its cold start: the loader reads files through the
+  // thread pool, and the cold start gives the event loop a turn every few ms, so the two overlap.
+  const serverModule = import('./server.js');
+  serverModule.catch(() => {}); // awaited below; a failure there is reported then, not as unhandled
   const opened = await openService(settings, log);
   const { service, sessions, sourceName, fallbackReason } = opened;
   let app: FastifyInstance;
   try {
+    const { buildServer } = await serverModule;
     app = await buildServer({
       service,
       token: settings.token,

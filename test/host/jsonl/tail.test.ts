@@ -2,6 +2,7 @@
 // directories, unreadable files, over-long lines, invalid UTF-8 and garbage. Driven through Engine.poll()
 // (what the watcher calls) so every step is deterministic.
 
+import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
   mkdirSync,
@@ -68,9 +69,9 @@ describe('tail', () => {
   });
 
   it('old files with a long torn last line are tailed from its start and count once when it completes', async () => {
-    // Files older than the cold-start horizon are only positioned at their last newline; with a 200 kB
-    // partial line the search for that newline has to grow past its first small read. 20 files, read
-    // several at once.
+    // Files older than the cold-start horizon are not read then; their first poll positions them at their
+    // last newline as of the discovery. With a 200 kB partial line the search for that newline has to grow
+    // past its first small read.
     const files: string[] = [];
     const pending: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -249,5 +250,96 @@ describe('tail', () => {
     const big = await started();
     expect(window(small)).toBe(window(big));
     expect(window(big)).toBe(lines.reduce((s, _, i) => s + total({ ts: 0, output: i + 1 }), 0));
+  });
+});
+
+describe('files the cold start skips by mtime (positioned on their first read)', () => {
+  const OLD = new Date(T0 - 20 * H); // before the cold start's first horizon (NOW - 10 h)
+  function oldFile(name: string, content: string): string {
+    const f = join(project, name);
+    writeFileSync(f, content);
+    utimesSync(f, OLD, OLD);
+    return f;
+  }
+  const found = async (e: Engine, f: string) => (await e.discover()).find((x) => x.path === f);
+  // A recent response anchors the cold start at its first horizon: without one it reads on into the past.
+  const recent = `${line({ output: 1, msgId: 'msg_recent' })}\n`;
+  const base = total({ ts: 0, output: 1 });
+  beforeEach(() => writeFileSync(join(project, 'recent.jsonl'), recent));
+
+  it('are not opened at the cold start: only the recent file is read', async () => {
+    for (let i = 0; i < 5; i++)
+      oldFile(`old-${i}.jsonl`, `${line({ ts: T0 - 30 * H, output: 9, msgId: `msg_o${i}` })}\n`);
+    const e = await started();
+    expect(e.stats.filesTracked).toBe(6);
+    expect(e.stats.bytesRead).toBe(Buffer.byteLength(recent));
+    expect(window(e)).toBe(base);
+  });
+
+  it('lines appended after the discovery are read exactly once, old lines never', async () => {
+    const f = oldFile('a.jsonl', `${line({ ts: T0 - 30 * H, output: 9, msgId: 'msg_old' })}\n`);
+    const e = await started();
+    const before = await found(e, f);
+    expect(before && e.needsPoll(before)).toBe(false); // unchanged: nothing to poll
+    appendFileSync(f, `${line({ output: 11, msgId: 'msg_new1' })}\n`);
+    const grown = await found(e, f);
+    expect(grown && e.needsPoll(grown)).toBe(true);
+    await e.poll(f);
+    await e.poll(f);
+    expect(window(e)).toBe(base + total({ ts: 0, output: 11 }));
+    appendFileSync(f, `${line({ ts: T0 + 1000, output: 13, msgId: 'msg_new2' })}\n`);
+    await e.poll(f);
+    expect(window(e)).toBe(base + total({ ts: 0, output: 11 }) + total({ ts: 0, output: 13 }));
+    expect(e.stats.linesRead).toBe(3); // recent.jsonl's line and the two appended: the old line never
+    expect(e.stats.duplicates + e.stats.truncations + e.stats.rotations).toBe(0);
+  });
+
+  it('a line torn at the discovery and completed later counts once', async () => {
+    const l = line({ output: 21, msgId: 'msg_torn' });
+    const f = oldFile(
+      'a.jsonl',
+      `${line({ ts: T0 - 30 * H, output: 9, msgId: 'msg_old' })}\n${l.slice(0, 60)}`,
+    );
+    const e = await started();
+    appendFileSync(f, l.slice(60, 100)); // still torn: nothing to count, nothing half-parsed
+    await e.poll(f);
+    expect(window(e)).toBe(base);
+    appendFileSync(f, `${l.slice(100)}\n${line({ ts: T0 + 1000, output: 4, msgId: 'msg_after' })}\n`);
+    await e.poll(f);
+    await e.poll(f);
+    expect(window(e)).toBe(base + total({ ts: 0, output: 21 }) + total({ ts: 0, output: 4 }));
+    expect(e.stats.skipped['bad-json']).toBe(0);
+  });
+
+  it('one replaced or truncated before its first read is read again from the live horizon, deduped', async () => {
+    const keep = line({ output: 5, msgId: 'msg_keep' });
+    const r = oldFile('r.jsonl', `${line({ ts: T0 - 30 * H, output: 9, msgId: 'msg_r' })}\n`);
+    const t = oldFile(
+      't.jsonl',
+      `${line({ ts: T0 - 30 * H, output: 9, msgId: 'msg_t' })}\n${'x'.repeat(500)}\n`,
+    );
+    const e = await started();
+    const tmp = join(project, 'r.jsonl.tmp');
+    writeFileSync(tmp, `${keep}\n`);
+    renameSync(tmp, r);
+    truncateSync(t, 0);
+    writeFileSync(t, `${keep}\n`); // same response as in r.jsonl, shorter than the size seen at discovery
+    await e.poll(r);
+    await e.poll(t);
+    expect(e.stats.rotations).toBe(1);
+    expect(e.stats.truncations).toBe(1);
+    expect(window(e)).toBe(base + total({ ts: 0, output: 5 }));
+  });
+
+  it('a FIFO named *.jsonl is refused without blocking, and is never listed', async () => {
+    if (process.platform === 'win32') return;
+    const fifo = join(project, 'pipe.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const e = await started();
+    expect(e.tracked()).not.toContain(fifo);
+    await e.poll(fifo); // an open without O_NONBLOCK would wait here for a writer forever
+    expect(e.tracked()).not.toContain(fifo);
+    expect(e.stats.readErrors).toBe(1);
+    expect(window(e)).toBe(base);
   });
 });

@@ -2,7 +2,16 @@
 // forward tail of one file, counters, and the snapshot. JsonlSource adds the watcher; countHistory uses
 // this alone.
 
-import { promises as fsp } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  fstatSync,
+  openSync,
+  readdirSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import { join, sep } from 'node:path';
 import type { SourceSnapshot } from '../source.js';
 import { activeBlock, BLOCK_MS, type Block } from './blocks.js';
@@ -78,21 +87,40 @@ export interface FoundFile {
   mtimeMs: number;
   size: number;
   ino: number;
+  dev: number;
 }
 
-/** Files read or stat'ed at once where order does not matter (the libuv pool has 4 threads by default). */
-const COLD_TAIL_CONCURRENCY = 8;
+/**
+ * Longest stretch of synchronous file work (listing, reading, counting) before the event loop gets a turn.
+ * All file I/O here is synchronous, on purpose: transcripts are local files, nearly always in the page
+ * cache, and going through the libuv thread pool (fs.promises) cost more than the reads themselves — a
+ * 1 GB history's cold start spent ~115 ms just waiting for pool round trips. The price is that a read
+ * that hangs (a dead network mount) blocks the whole process; README.md says so.
+ */
+const TURN_MS = 10;
 
-/** Runs `fn` over `items`, at most `limit` at a time; resolves when all are done. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+/** O_NONBLOCK: opening a FIFO that someone named *.jsonl must not wait for a writer (not on Windows). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** Opens a transcript for reading and fstat's it; anything but a regular file is refused (and closed). */
+function openRegular(path: string): { fd: number; st: Stats } {
+  const fd = openSync(path, OPEN_FLAGS);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error(`not a regular file: ${path}`), { code: 'ENOTFILE' });
+    return { fd, st };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing to do: the descriptor is gone either way.
+  }
 }
 
 export class Engine {
@@ -106,6 +134,8 @@ export class Engine {
   private readonly retainMs: number;
   /** Backward scans of files found after the cold start go this far back. */
   private liveHorizonMs = Number.NEGATIVE_INFINITY;
+  /** When the current stretch of synchronous work began (see TURN_MS). */
+  private turnStart = 0;
   readonly stats: JsonlStats = {
     filesTracked: 0,
     bytesRead: 0,
@@ -140,7 +170,16 @@ export class Engine {
     bytes: (n) => {
       this.stats.bytesRead += n;
     },
+    pause: () => this.pause(),
   };
+
+  /** A promise to await when the synchronous work of this turn has lasted TURN_MS; null otherwise. */
+  private pause(): Promise<void> | null {
+    if (performance.now() - this.turnStart < TURN_MS) return null;
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.turnStart = performance.now();
+    });
+  }
 
   constructor(readonly opts: EngineOptions) {
     this.limits = {
@@ -165,9 +204,11 @@ export class Engine {
   async discover(): Promise<FoundFile[]> {
     const found: FoundFile[] = [];
     const walk = async (dir: string, depth: number): Promise<void> => {
-      let names: import('node:fs').Dirent[];
+      const p = this.pause();
+      if (p) await p;
+      let names: Dirent[];
       try {
-        names = await fsp.readdir(dir, { withFileTypes: true });
+        names = readdirSync(dir, { withFileTypes: true });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ENOTDIR') {
@@ -176,25 +217,24 @@ export class Engine {
         }
         return;
       }
-      const files: string[] = [];
       for (const d of names) {
-        const p = join(dir, d.name);
-        if (d.isDirectory() && depth < MAX_DEPTH) await walk(p, depth + 1);
-        else if ((d.isFile() || d.isSymbolicLink()) && d.name.endsWith('.jsonl')) files.push(p);
-      }
-      // One stat per transcript, several at once (the order of `found` is fixed by the sort below).
-      await eachLimited(files, COLD_TAIL_CONCURRENCY, async (p) => {
+        const path = join(dir, d.name);
+        if (d.isDirectory()) {
+          if (depth < MAX_DEPTH) await walk(path, depth + 1);
+          continue;
+        }
+        if (!(d.isFile() || d.isSymbolicLink()) || !d.name.endsWith('.jsonl')) continue;
         try {
-          const st = await fsp.stat(p);
-          if (st.isFile()) found.push({ path: p, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino });
+          const st = statSync(path);
+          if (st.isFile()) found.push({ path, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino, dev: st.dev });
         } catch (err) {
           this.stats.readErrors++;
           this.log('warn', 'cannot stat transcript', {
-            file: p,
+            file: path,
             code: (err as NodeJS.ErrnoException).code,
           });
         }
-      });
+      }
     };
     for (const root of this.projectRoots()) await walk(root, 1);
     found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -209,13 +249,13 @@ export class Engine {
    */
   async coldStart(nowMs: number, fullHistory = false): Promise<void> {
     const found = await this.discover();
-    const pending = new Map<string, number>(); // path -> mtime, not yet scanned at all
-    for (const f of found) pending.set(f.path, f.mtimeMs);
+    const pending = new Map<string, FoundFile>(); // not yet scanned at all
+    for (const f of found) pending.set(f.path, f);
     let lookback = this.initialLookbackMs;
     for (;;) {
       const horizon = fullHistory ? Number.NEGATIVE_INFINITY : nowMs - lookback;
-      for (const [path, mtimeMs] of pending) {
-        if (mtimeMs < horizon) continue;
+      for (const [path, f] of pending) {
+        if (f.mtimeMs < horizon) continue;
         pending.delete(path);
         await this.exclusive(path, () => this.openAndScan(path, horizon));
       }
@@ -226,13 +266,18 @@ export class Engine {
       if (everything || this.chainIsAnchored(horizon, nowMs)) {
         this.stats.coldHorizonMs = fullHistory ? Number.POSITIVE_INFINITY : lookback;
         this.liveHorizonMs = horizon;
-        // Files skipped by mtime are still tailed from their current end. They are most of the tree and
-        // this is only an open/stat/read/close each, so several run at once; file ids are handed out first,
-        // in path order, so they do not depend on which read finishes first.
-        const skipped = [...pending.keys()].map((path) => ({ path, id: this.nextFileId++ }));
-        await eachLimited(skipped, COLD_TAIL_CONCURRENCY, ({ path, id }) =>
-          this.exclusive(path, () => this.openAndScan(path, null, id)),
-        );
+        // Files skipped by mtime (most of the tree) are tailed from their end as it was at discovery. They
+        // are not even opened now: where their complete lines end is looked up on their first read, from
+        // the size seen here, so a line appended in between is read exactly once (see `forward`).
+        for (const f of pending.values()) {
+          if (this.files.has(f.path)) continue; // a watcher event got there first
+          const state = newFileState(f.path, this.nextFileId++, f.dev, f.ino);
+          state.offset = f.size;
+          state.partialStart = f.size;
+          state.deferred = true;
+          this.files.set(f.path, state);
+        }
+        this.stats.filesTracked = this.files.size;
         return;
       }
       lookback *= 2;
@@ -258,50 +303,49 @@ export class Engine {
     return false;
   }
 
-  private async openAndScan(path: string, horizon: number | null, fileId?: number): Promise<void> {
-    let fh: import('node:fs/promises').FileHandle;
+  private async openAndScan(path: string, horizon: number): Promise<void> {
+    let opened: { fd: number; st: Stats };
     try {
-      fh = await fsp.open(path, 'r');
+      opened = openRegular(path);
     } catch (err) {
       // Gone between the listing and the open: nothing to read, not an error.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.readError(path, err);
       return;
     }
+    const { fd, st } = opened;
     try {
-      const st = await fh.stat();
-      const state = newFileState(path, fileId ?? this.nextFileId++, st.dev, st.ino);
-      const end = await completeLinesEnd(fh, st.size, this.limits.chunkBytes);
+      const state = newFileState(path, this.nextFileId++, st.dev, st.ino);
+      const end = await completeLinesEnd(fd, st.size, this.limits.chunkBytes, this.events.pause);
       state.offset = end;
       state.partialStart = end;
       state.coldFrom = end;
       this.files.set(path, state);
       this.stats.filesTracked = this.files.size;
-      await takeFingerprint(fh, state);
-      if (horizon !== null)
-        await scanBackward(fh, state, horizon - SCAN_SLACK_MS, this.limits, this.sink, this.events);
+      takeFingerprint(fd, state);
+      await scanBackward(fd, state, horizon - SCAN_SLACK_MS, this.limits, this.sink, this.events);
     } catch (err) {
       this.readError(path, err);
     } finally {
-      await fh.close().catch(() => {});
+      closeQuietly(fd);
     }
   }
 
   private async scanMore(state: FileState, horizon: number): Promise<void> {
-    let fh: import('node:fs/promises').FileHandle;
+    let fd: number;
     try {
-      fh = await fsp.open(state.path, 'r');
+      fd = openRegular(state.path).fd;
     } catch (err) {
       this.readError(state.path, err);
       state.coldFrom = 0; // cannot go further back; do not retry forever
       return;
     }
     try {
-      await scanBackward(fh, state, horizon - SCAN_SLACK_MS, this.limits, this.sink, this.events);
+      await scanBackward(fd, state, horizon - SCAN_SLACK_MS, this.limits, this.sink, this.events);
     } catch (err) {
       this.readError(state.path, err);
       state.coldFrom = 0;
     } finally {
-      await fh.close().catch(() => {});
+      closeQuietly(fd);
     }
   }
 
@@ -324,19 +368,19 @@ export class Engine {
   }
 
   private async forward(state: FileState): Promise<boolean> {
-    let fh: import('node:fs/promises').FileHandle;
+    let opened: { fd: number; st: Stats };
     try {
-      fh = await fsp.open(state.path, 'r');
+      opened = openRegular(state.path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') this.forget(state.path);
       else this.readError(state.path, err);
       return true;
     }
+    const { fd, st } = opened;
     try {
-      const st = await fh.stat();
       const replaced = st.ino !== state.ino || st.dev !== state.dev;
-      if (replaced || st.size < state.offset || !(await fingerprintHolds(fh, state))) {
+      if (replaced || st.size < state.offset || !fingerprintHolds(fd, state)) {
         if (replaced) this.stats.rotations++;
         else this.stats.truncations++;
         this.log(
@@ -347,13 +391,13 @@ export class Engine {
           },
         );
         const fresh = newFileState(state.path, state.fileId, st.dev, st.ino);
-        const end = await completeLinesEnd(fh, st.size, this.limits.chunkBytes);
+        const end = await completeLinesEnd(fd, st.size, this.limits.chunkBytes, this.events.pause);
         fresh.offset = end;
         fresh.partialStart = end;
         fresh.coldFrom = end;
         this.files.set(state.path, fresh);
         await scanBackward(
-          fh,
+          fd,
           fresh,
           this.liveHorizonMs - SCAN_SLACK_MS,
           this.limits,
@@ -361,15 +405,24 @@ export class Engine {
           this.events,
         );
         state = fresh;
+      } else if (state.deferred) {
+        // First read of a file the cold start skipped: its tail starts after the last complete line
+        // within the size seen at discovery (same inode, not shorter), exactly where an eager look-up
+        // would have put it then; whatever was appended since lies beyond and is read below.
+        const end = await completeLinesEnd(fd, state.offset, this.limits.chunkBytes, this.events.pause);
+        state.offset = end;
+        state.partialStart = end;
+        state.coldFrom = end;
+        state.deferred = false;
       }
-      const atEnd = await readForward(fh, state, this.limits, this.sink, this.events);
-      await takeFingerprint(fh, state);
+      const atEnd = await readForward(fd, state, this.limits, this.sink, this.events);
+      takeFingerprint(fd, state);
       return atEnd;
     } catch (err) {
       this.readError(state.path, err);
       return true;
     } finally {
-      await fh.close().catch(() => {});
+      closeQuietly(fd);
     }
   }
 
@@ -385,7 +438,7 @@ export class Engine {
   /** Cheap check for the periodic rescan: is there anything to read (or a new/replaced/shrunk file)? */
   needsPoll(f: FoundFile): boolean {
     const state = this.files.get(f.path);
-    return !state || state.ino !== f.ino || f.size !== state.offset;
+    return !state || state.ino !== f.ino || state.dev !== f.dev || f.size !== state.offset;
   }
 
   tracked(): string[] {

@@ -2,8 +2,14 @@
 // the end (the cold start). Lines are split on the '\n' BYTE and handed over as Buffers; a file is never
 // read whole, a line is never held beyond `maxLineBytes`, and a partial last line waits (as bytes) for its
 // newline.
+//
+// Reads are synchronous (readSync on a file descriptor): transcripts are local files in the page cache, and
+// a thread-pool round trip per read cost more than the read itself (the cold start went from ~115 ms of
+// waiting on the pool to none). The loops below are still async so that the caller can give the event loop
+// a turn between chunks (`TailEvents.pause`); a file system that hangs a read (a dead network mount) would
+// block the process meanwhile, a trade-off README.md states.
 
-import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 
 export interface TailLimits {
   /** Size of one read. */
@@ -31,6 +37,11 @@ export interface FileState {
   oldestScannedMs: number;
   /** The bytes just before `offset` as last read: a rewrite that left the size above the offset changes them. */
   fingerprint: Buffer;
+  /**
+   * Skipped by mtime at the cold start and not opened since: `offset` is the size seen then, and where its
+   * complete lines end (the real start of the tail) is looked up on the first read, from that same size.
+   */
+  deferred: boolean;
 }
 
 /** Receives one complete line (without '\n') and its byte offset; returns its usage timestamp, if any. */
@@ -39,6 +50,34 @@ export type LineSink = (line: Buffer, offset: number, file: FileState) => number
 export interface TailEvents {
   longLine(file: FileState, offset: number): void;
   bytes(n: number): void;
+  /** Called between chunks: a promise to await when this turn of the event loop has run long enough. */
+  pause?(): Promise<void> | null;
+}
+
+/**
+ * One read buffer for every file and engine in the process, grown as needed. Safe because its bytes are
+ * never needed across an `await`: each chunk is split and handed to the sink synchronously, and what must
+ * survive (a partial line, the carry of a backward scan) is copied out first. It saves a 512 kB allocation
+ * per file read and the copy of every chunk that a concatenation with the carry cost.
+ */
+let scratch = Buffer.allocUnsafe(0);
+/** Beyond this (a backward scan carrying a multi-MB line) a one-off buffer: the shared one never stays big. */
+const SCRATCH_MAX_BYTES = 2 * 1024 * 1024;
+function scratchOf(bytes: number): Buffer {
+  if (bytes > SCRATCH_MAX_BYTES) return Buffer.allocUnsafe(bytes);
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, 64 * 1024));
+  return scratch;
+}
+
+/** Reads into `buf[0, length)` from `position` until that many bytes or end of file; returns the count. */
+export function readAt(fd: number, buf: Buffer, length: number, position: number): number {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
 }
 
 const NL = 0x0a;
@@ -57,26 +96,25 @@ export function newFileState(path: string, fileId: number, dev: number, ino: num
     coldFrom: 0,
     oldestScannedMs: Number.POSITIVE_INFINITY,
     fingerprint: Buffer.alloc(0),
+    deferred: false,
   };
 }
 
 const FINGERPRINT_BYTES = 64;
 
 /** Remembers the bytes before `state.offset` (see `fingerprint`). */
-export async function takeFingerprint(fh: FileHandle, state: FileState): Promise<void> {
+export function takeFingerprint(fd: number, state: FileState): void {
   const from = Math.max(0, state.offset - FINGERPRINT_BYTES);
   const buf = Buffer.alloc(state.offset - from);
-  const { bytesRead } = await fh.read(buf, 0, buf.length, from);
-  state.fingerprint = buf.subarray(0, bytesRead);
+  state.fingerprint = buf.subarray(0, readAt(fd, buf, buf.length, from));
 }
 
 /** False when the bytes before the offset are no longer what was read there (the file was rewritten). */
-export async function fingerprintHolds(fh: FileHandle, state: FileState): Promise<boolean> {
+export function fingerprintHolds(fd: number, state: FileState): boolean {
   const want = state.fingerprint;
   if (want.length === 0) return true;
   const buf = Buffer.alloc(want.length);
-  const { bytesRead } = await fh.read(buf, 0, buf.length, state.offset - want.length);
-  return bytesRead === want.length && buf.equals(want);
+  return readAt(fd, buf, buf.length, state.offset - want.length) === want.length && buf.equals(want);
 }
 
 /**
@@ -84,17 +122,21 @@ export async function fingerprintHolds(fh: FileHandle, state: FileState): Promis
  * the rest, so one fast-growing file cannot starve the others). Returns true when it stopped at end of file.
  */
 export async function readForward(
-  fh: FileHandle,
+  fd: number,
   state: FileState,
   limits: TailLimits,
   sink: LineSink,
   events: TailEvents,
   maxBytes = 64 * 1024 * 1024,
 ): Promise<boolean> {
-  const buf = Buffer.allocUnsafe(limits.chunkBytes);
   const maxChunks = Math.max(1, Math.ceil(maxBytes / limits.chunkBytes));
   for (let n = 0; n < maxChunks; n++) {
-    const { bytesRead } = await fh.read(buf, 0, buf.length, state.offset);
+    if (n > 0) {
+      const p = events.pause?.();
+      if (p) await p;
+    }
+    const buf = scratchOf(limits.chunkBytes);
+    const bytesRead = readAt(fd, buf, limits.chunkBytes, state.offset);
     if (bytesRead === 0) return true;
     events.bytes(bytesRead);
     const view = buf.subarray(0, bytesRead);
@@ -153,22 +195,29 @@ function holdPartial(
 const FIRST_STEP_BYTES = 8 * 1024;
 
 /** Position just after the last '\n' at or before `size` (0 when there is none): where complete lines end. */
-export async function completeLinesEnd(fh: FileHandle, size: number, chunkBytes: number): Promise<number> {
+export async function completeLinesEnd(
+  fd: number,
+  size: number,
+  chunkBytes: number,
+  pause?: () => Promise<void> | null,
+): Promise<number> {
   // The last newline is nearly always in the last few kB. Start small and grow: the cold start calls this
   // for every transcript, and a full chunk each (512 kB read and allocated) cost more than the scan itself.
   let step = Math.min(chunkBytes, FIRST_STEP_BYTES);
-  let buf = Buffer.allocUnsafe(step);
   let end = size;
   while (end > 0) {
+    if (end < size) {
+      // Only a last line of many chunks (hostile, or a huge torn write) gets here: let others run meanwhile.
+      const p = pause?.();
+      if (p) await p;
+    }
     const from = Math.max(0, end - step);
-    const { bytesRead } = await fh.read(buf, 0, end - from, from);
+    const buf = scratchOf(step);
+    const bytesRead = readAt(fd, buf, end - from, from);
     const at = buf.subarray(0, bytesRead).lastIndexOf(NL);
     if (at >= 0) return from + at + 1;
     end = from;
-    if (step < chunkBytes) {
-      step = Math.min(chunkBytes, step * 8);
-      buf = Buffer.allocUnsafe(step);
-    }
+    if (step < chunkBytes) step = Math.min(chunkBytes, step * 8);
   }
   return 0;
 }
@@ -180,7 +229,7 @@ export async function completeLinesEnd(fh: FileHandle, size: number, chunkBytes:
  * horizon continues exactly where this one stopped and no line is processed twice.
  */
 export async function scanBackward(
-  fh: FileHandle,
+  fd: number,
   state: FileState,
   stopBeforeMs: number,
   limits: TailLimits,
@@ -188,13 +237,18 @@ export async function scanBackward(
   events: TailEvents,
 ): Promise<void> {
   if (state.oldestScannedMs < stopBeforeMs) return;
-  const buf = Buffer.allocUnsafe(limits.chunkBytes);
   let carry: Buffer = Buffer.alloc(0); // bytes [pos, coldFrom): the tail end of a line whose start is unknown
   let pos = state.coldFrom;
   let skippingFrom = -1; // inside an over-long line: its end offset, bytes are not kept
-  while (pos > 0) {
+  for (let n = 0; pos > 0; n++) {
+    if (n > 0) {
+      const p = events.pause?.();
+      if (p) await p;
+    }
     const from = Math.max(0, pos - limits.chunkBytes);
-    const { bytesRead } = await fh.read(buf, 0, pos - from, from);
+    // The chunk, then the carry right after it: the two are one contiguous run of the file.
+    const buf = scratchOf(pos - from + carry.length);
+    const bytesRead = readAt(fd, buf, pos - from, from);
     if (bytesRead !== pos - from)
       throw new Error(`short read at ${from} (file changed during the cold start)`);
     events.bytes(bytesRead);
@@ -210,7 +264,7 @@ export async function scanBackward(
       carry = Buffer.from(chunk.subarray(0, at + 1));
       continue;
     }
-    const combined = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
+    const combined = carry.length > 0 ? buf.subarray(0, bytesRead + carry.copy(buf, bytesRead)) : chunk;
     // Lines are complete from the first '\n' on (or from byte 0 at the start of the file).
     const first = from === 0 ? -1 : combined.indexOf(NL);
     if (first < 0 && from > 0) {
