@@ -9,7 +9,7 @@
 // Anything else is tolerated: an unrecognised procStart cannot be checked, so the PID decides.
 
 import { execFileSync } from 'node:child_process';
-import { type FSWatcher, promises as fsp, readFileSync, readlinkSync, watch } from 'node:fs';
+import { type FSWatcher, promises as fsp, readFileSync, readlinkSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 
 export type ManifestState = 'live' | 'stale' | 'invalid';
@@ -51,6 +51,19 @@ export interface SessionCounts {
 
 const MAX_MANIFEST_BYTES = 64 * 1024;
 const MAX_MANIFESTS = 2000;
+/**
+ * A parsed manifest is reused while its size, mtime and inode hold, but only once its mtime is this far in
+ * the past: a rewrite within the file system's timestamp granularity (coarse kernel clock, 2 s on FAT)
+ * could keep all three, as git's "racily clean" entries can.
+ */
+const RACY_MS = 3000;
+
+interface CachedManifest {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  manifest: Manifest;
+}
 
 /** Parses a manifest; null when it is not one (garbage, wrong types). */
 export function parseManifest(text: string): Manifest | null {
@@ -273,6 +286,7 @@ export class SessionTracker {
   private invalid = 0;
   private readonly seen = new Set<string>();
   private lastGoodManifests = new Map<string, Manifest>();
+  private manifestCache = new Map<string, CachedManifest>();
   private sessionsDirFound = false;
   private startedTotal = 0;
   private readonly modelCache = new Map<string, { mtimeMs: number; size: number; model: string }>();
@@ -404,6 +418,7 @@ export class SessionTracker {
     const found: SessionInfo[] = [];
     const seenProcesses = new Set<string>();
     const goodNow = new Map<string, Manifest>();
+    const cacheNow = new Map<string, CachedManifest>();
     let invalid = 0;
     let dirFound = false;
     for (const claudeDir of this.dirs) {
@@ -419,7 +434,7 @@ export class SessionTracker {
         if (!name.endsWith('.json')) continue;
         if (found.length + invalid >= MAX_MANIFESTS) break;
         const file = join(dir, name);
-        let manifest = await this.readManifest(file);
+        let manifest = this.readManifest(file, cacheNow);
         if (!manifest) {
           // A manifest being rewritten can be read torn: one that parsed before keeps its last good
           // content (its liveness is still checked), so a live session does not blink out.
@@ -440,6 +455,7 @@ export class SessionTracker {
       }
     }
     this.lastGoodManifests = goodNow;
+    this.manifestCache = cacheNow; // only what this scan saw: bounded by the directory
     this.sessionsDirFound = dirFound;
     for (const s of found) if (s.state === 'live') s.model = await this.modelOf(s);
 
@@ -480,11 +496,26 @@ export class SessionTracker {
     }
   }
 
-  private async readManifest(file: string): Promise<Manifest | null> {
+  /**
+   * Synchronous on purpose: a manifest is a few hundred bytes of a local dir, and this runs every 5 s for
+   * every manifest, stale ones included (a crash leaves its manifest behind for good). Through
+   * fs.promises a stat + readFile cost ~0.25 ms of CPU each (thread-pool round trips): 200 stale manifests
+   * made 1 % of a core. Unchanged manifests are not read again (see RACY_MS).
+   */
+  private readManifest(file: string, cacheNow: Map<string, CachedManifest>): Manifest | null {
     try {
-      const st = await fsp.stat(file);
-      if (!st.isFile() || st.size > MAX_MANIFEST_BYTES) return null;
-      return parseManifest(await fsp.readFile(file, 'utf8'));
+      const st = statSync(file, { throwIfNoEntry: false });
+      if (!st?.isFile() || st.size > MAX_MANIFEST_BYTES) return null;
+      const hit = this.manifestCache.get(file);
+      if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ino === st.ino) {
+        cacheNow.set(file, hit);
+        return hit.manifest;
+      }
+      const manifest = parseManifest(readFileSync(file, 'utf8'));
+      // Torn reads (null) are never cached: the next scan reads the file again.
+      if (manifest && Date.now() - st.mtimeMs > RACY_MS)
+        cacheNow.set(file, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, manifest });
+      return manifest;
     } catch {
       return null;
     }
@@ -498,7 +529,8 @@ export class SessionTracker {
     if (cwd) candidates.push(join(s.claudeDir, 'projects', projectDirName(cwd), `${sessionId}.jsonl`));
     for (const file of candidates) {
       try {
-        const st = await fsp.stat(file);
+        // Sync for the same reason as readManifest: one stat per live session per scan.
+        const st = statSync(file);
         const cached = this.modelCache.get(file);
         if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.model;
         const model = await newestModelInTranscript(file);

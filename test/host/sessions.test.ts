@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -260,6 +260,33 @@ describe('session tracker', () => {
     writeManifest(claudeDir, 'b.json', '{"pid":');
     await t.rescan();
     expect(t.counts()).toMatchObject({ active: 1, invalid: 1, started: 1 });
+  });
+
+  it('reads a manifest again only when its size, mtime or inode changed, or its mtime is recent', async () => {
+    const body = (status: string) => manifest(process.pid, { sessionId: 'a', status, startedAt: 1000 });
+    const file = writeManifest(claudeDir, 'a.json', body('busy'));
+    // A rewrite that keeps size, mtime and inode (here forced with utimes) is what a coarse file-system
+    // clock can produce: while the mtime is recent the file is read every scan, so it is seen...
+    const recent = statSync(file).mtime;
+    const t = tracker();
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, working: 1 });
+    writeFileSync(file, JSON.stringify(body('idle')));
+    utimesSync(file, recent, recent);
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, working: 0 });
+    // ...but once the mtime is old the parsed manifest is reused without reading the file,
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(file, old, old);
+    await t.rescan(); // read (new mtime), now cached
+    writeFileSync(file, JSON.stringify(body('busy')));
+    utimesSync(file, old, old);
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, working: 0 }); // the cached copy: not read again
+    // and any real change of mtime (or size) is read.
+    utimesSync(file, new Date(), new Date());
+    await t.rescan();
+    expect(t.counts()).toMatchObject({ active: 1, working: 1 });
   });
 
   it('counts a session once when two claude dirs reach the same sessions dir', async () => {

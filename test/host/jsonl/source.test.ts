@@ -1,7 +1,7 @@
 // JsonlSource end to end: the real file watcher, the active block against a live ccusage run on data
 // stamped relative to the real clock, subscriptions, stop, and what a snapshot may carry (privacy).
 
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JsonlSource } from '../../../host/src/sources/jsonl/index.js';
@@ -103,7 +103,7 @@ describe('JsonlSource', () => {
     );
   });
 
-  it("sees a line appended within chokidar's 50 ms change throttle without waiting for the rescan", async () => {
+  it('sees a line appended right after another without waiting for the rescan', async () => {
     const now = Date.now();
     const f = join(project, 'burst.jsonl');
     writeFileSync(f, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
@@ -113,7 +113,7 @@ describe('JsonlSource', () => {
     const base = (await s.snapshot(Date.now())).window5hTokens;
     const seen = new Promise<void>((resolve) => s.subscribe(resolve));
     appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
-    await seen; // the first change event was emitted and read: the throttle window is open now
+    await seen; // the first append was read; chokidar 4 dropped the event of the next one (50 ms throttle)
     appendFileSync(f, `${assistantLine({ ts: now - 4 * M, output: 30 })}\n`);
     await vi.waitFor(
       async () => {
@@ -135,6 +135,131 @@ describe('JsonlSource', () => {
     await vi.waitFor(
       async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(total({ ts: 0, output: 33 })),
       { timeout: 15_000, interval: 50 },
+    );
+  });
+
+  it('finds new directories down to subagents/ through the watcher alone (no rescan)', async () => {
+    const s = source({ rescanIntervalMs: 0 });
+    await s.start();
+    await s.watching();
+    const sess = join(dir, 'projects', '-home-someone-other', 'sess-9');
+    const nested = join(sess, 'subagents');
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(join(nested, 'agent-x.jsonl'), `${assistantLine({ ts: Date.now() - M, output: 33 })}\n`);
+    await vi.waitFor(
+      async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(total({ ts: 0, output: 33 })),
+      { timeout: 5_000, interval: 20 },
+    );
+    // a second file in the same new directory: an event of the directory's own watch
+    appendFileSync(join(nested, 'agent-y.jsonl'), `${assistantLine({ ts: Date.now() - M, output: 44 })}\n`);
+    await vi.waitFor(
+      async () =>
+        expect((await s.snapshot(Date.now())).window5hTokens).toBe(
+          total({ ts: 0, output: 33 }) + total({ ts: 0, output: 44 }),
+        ),
+      { timeout: 5_000, interval: 20 },
+    );
+  });
+
+  it('deleted files and directories are forgotten, their counted usage kept (no rescan)', async () => {
+    const now = Date.now();
+    const a = join(project, 'a.jsonl');
+    writeFileSync(a, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
+    const other = join(dir, 'projects', '-other', 'sess', 'subagents');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'agent.jsonl'), `${assistantLine({ ts: now - 9 * M, output: 20 })}\n`);
+    const s = source({ rescanIntervalMs: 0 });
+    await s.start();
+    await s.watching();
+    const before = (await s.snapshot(Date.now())).window5hTokens;
+    expect(s.stats().filesTracked).toBe(2);
+    rmSync(a);
+    await vi.waitFor(() => expect(s.stats().filesTracked).toBe(1), { timeout: 5_000, interval: 20 });
+    rmSync(join(dir, 'projects', '-other'), { recursive: true });
+    await vi.waitFor(() => expect(s.stats().filesTracked).toBe(0), { timeout: 5_000, interval: 20 });
+    expect(s.stats().deletions).toBe(2);
+    expect((await s.snapshot(Date.now())).window5hTokens).toBe(before);
+  });
+
+  it('rotation and truncation are read again without counting anything twice (no rescan)', async () => {
+    const now = Date.now();
+    const f = join(project, 'rot.jsonl');
+    const first = assistantLine({ ts: now - 10 * M, msgId: 'msg_1', requestId: 'req_1', output: 10 });
+    writeFileSync(f, `${first}\n`);
+    const s = source({ rescanIntervalMs: 0 });
+    await s.start();
+    await s.watching();
+    const one = total({ ts: 0, output: 10 });
+    // replaced by a new file (other inode) holding the same response and a new one
+    const second = assistantLine({ ts: now - 5 * M, msgId: 'msg_2', requestId: 'req_2', output: 20 });
+    writeFileSync(`${f}.new`, `${first}\n${second}\n`);
+    renameSync(`${f}.new`, f);
+    const two = one + total({ ts: 0, output: 20 });
+    await vi.waitFor(async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(two), {
+      timeout: 5_000,
+      interval: 20,
+    });
+    expect(s.stats().rotations).toBe(1);
+    truncateSync(f, 0);
+    const third = assistantLine({ ts: now - 4 * M, msgId: 'msg_3', requestId: 'req_3', output: 30 });
+    appendFileSync(f, `${first}\n${third}\n`);
+    await vi.waitFor(
+      async () =>
+        expect((await s.snapshot(Date.now())).window5hTokens).toBe(two + total({ ts: 0, output: 30 })),
+      { timeout: 5_000, interval: 20 },
+    );
+    expect(s.stats().truncations).toBeGreaterThanOrEqual(1);
+    expect(s.stats().duplicates).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a line appended while the cold start runs is read once', async () => {
+    const now = Date.now();
+    const f = join(project, 'during.jsonl');
+    writeFileSync(f, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
+    // older files the cold start has to look at first
+    for (let i = 0; i < 30; i++)
+      writeFileSync(join(project, `old-${i}.jsonl`), `${assistantLine({ ts: now - 20 * M, output: 1 })}\n`);
+    const s = source({ rescanIntervalMs: 0 });
+    const started = s.start(); // the watches exist from here on; the cold start goes on asynchronously
+    appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
+    await started;
+    await s.watching();
+    const want =
+      30 * total({ ts: 0, output: 1 }) + total({ ts: 0, output: 10 }) + total({ ts: 0, output: 20 });
+    await vi.waitFor(async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(want), {
+      timeout: 5_000,
+      interval: 20,
+    });
+    await s.settle();
+    expect((await s.snapshot(Date.now())).window5hTokens).toBe(want);
+  });
+
+  it('when directories cannot be watched (ENOSPC) it warns and the rescan finds the appends', async () => {
+    const now = Date.now();
+    const f = join(project, 'nowatch.jsonl');
+    writeFileSync(f, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
+    const warn = vi.fn();
+    const s = source({
+      rescanIntervalMs: 200,
+      log: { info: vi.fn(), warn, error: vi.fn() },
+      watchFn: () => {
+        throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), {
+          code: 'ENOSPC',
+        });
+      },
+    });
+    await s.start();
+    await s.watching();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]?.[0]).toMatchObject({ code: 'ENOSPC' });
+    expect(warn.mock.calls[0]?.[1]).toMatch(/rescan/);
+    appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
+    await vi.waitFor(
+      async () =>
+        expect((await s.snapshot(Date.now())).window5hTokens).toBe(
+          total({ ts: 0, output: 10 }) + total({ ts: 0, output: 20 }),
+        ),
+      { timeout: 5_000, interval: 20 },
     );
   });
 

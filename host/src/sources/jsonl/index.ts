@@ -2,9 +2,9 @@
 // ccusage 20.0.24 `blocks`. See README.md in this directory for the algorithm.
 
 import { sep } from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
 import type { SourceName, SourceSnapshot, UsageSource } from '../source.js';
 import { type Block, isActive } from './blocks.js';
+import { DirWatcher, type WatchFn } from './dirwatch.js';
 import { Engine, type EngineOptions, type JsonlStats, type LogFn, type ObjectLogger } from './engine.js';
 
 export type { JsonlStats, LogFn, ObjectLogger } from './engine.js';
@@ -15,22 +15,17 @@ export interface JsonlSourceOptions extends EngineOptions {
   log?: LogFn | ObjectLogger;
   /** Called with a copy of the counters after every batch of reads. */
   onStats?: (stats: JsonlStats) => void;
-  /** Safety rescan (new dirs, missed events, unwatchable file systems). Default 10 s; 0 disables it. */
+  /** Safety rescan (new roots, missed events, unwatchable directories). Default 10 s; 0 disables it. */
   rescanIntervalMs?: number;
   /** Use the file-system watcher (default true). Without it only the rescan finds changes. */
   watch?: boolean;
+  /** Replaces fs.watch (tests: a watcher that fails with ENOSPC). */
+  watchFn?: WatchFn;
 }
 
 const DEFAULT_RESCAN_MS = 10_000;
-const WATCHER_READY_MS = 10_000;
-/**
- * chokidar 4 drops a file's further 'change' events for 50 ms after emitting one, with no trailing event,
- * so a line appended within 50 ms of the previous one (streamed blocks, a tool result right after its
- * tool_use) would wait for the next append or the 10 s rescan. Each change event therefore also schedules
- * one more read of that file just after the throttle window.
- */
-const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
-const TRAILING_POLL_MS = CHOKIDAR_CHANGE_THROTTLE_MS + 10;
+/** projects/<project>/<session>/subagents: the deepest directory holding transcripts (as Engine.discover). */
+const WATCH_DEPTH = 4;
 /** Eviction needs a block scan; once every few seconds is plenty. */
 const EVICT_EVERY_MS = 30_000;
 
@@ -39,16 +34,17 @@ export class JsonlSource implements UsageSource {
   private readonly engine: Engine;
   private readonly clock: () => number;
   private readonly listeners = new Set<() => void>();
-  private watcher: FSWatcher | null = null;
+  private watcher: DirWatcher | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
   private started: Promise<void> | null = null;
   private coldDone: Promise<void> | null = null;
   private stopped = false;
+  /** False until the cold start is done: events meanwhile are only queued (see start()). */
+  private live = false;
   private readonly queued = new Set<string>();
   private flushScheduled = false;
   private lastEvict = 0;
   private rescanning: Promise<void> | null = null;
-  private readonly trailing = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: JsonlSourceOptions) {
     this.engine = new Engine(opts);
@@ -57,11 +53,13 @@ export class JsonlSource implements UsageSource {
 
   /**
    * Resolves once the cold start is done, as UsageSource asks: the first snapshot can be answered. The
-   * watcher's initial walk of the tree (a stat per transcript, ~0.3 s on a 1 GB history) goes on after
-   * that; lines appended meanwhile are read by the rescan that follows it. `watching()` waits for it.
+   * directory watches are set up BEFORE the cold start (a few ms), so a line appended while it runs is an
+   * event queued until it is done, then read forward from where the cold start left that file: no
+   * catch-up rescan is needed. `watching()` resolves when the live phase (rescan timer) is set up too.
    */
   start(): Promise<void> {
     if (!this.coldDone) {
+      if (this.opts.watch !== false) this.startWatcher();
       this.coldDone = this.coldPhase();
       this.started = this.coldDone.then(() => this.livePhase());
       this.started.catch(() => {}); // its failure is the cold start's, reported through coldDone
@@ -69,7 +67,7 @@ export class JsonlSource implements UsageSource {
     return this.coldDone;
   }
 
-  /** Resolves when the watcher is ready and has caught up with what was appended since the cold start. */
+  /** Resolves when the watcher is set up and what was appended during the cold start is queued for reading. */
   watching(): Promise<void> {
     if (!this.started) return Promise.reject(new Error('jsonl source not started'));
     return this.started;
@@ -81,82 +79,52 @@ export class JsonlSource implements UsageSource {
     this.emitStats();
   }
 
-  private async livePhase(): Promise<void> {
+  private livePhase(): void {
     if (this.stopped) return;
-    if (this.opts.watch !== false) {
-      await this.startWatcher();
-      // Lines appended between the cold start and the watcher being ready are read now.
-      if (!this.stopped) await this.rescan();
-    }
+    this.live = true;
+    if (this.queued.size > 0) this.scheduleFlush();
     const every = this.opts.rescanIntervalMs ?? DEFAULT_RESCAN_MS;
     if (every > 0) {
       this.rescanTimer = setInterval(() => void this.rescan(), every);
       this.rescanTimer.unref();
+    } else if (this.watcher?.degraded) {
+      this.logAt('warn', 'some transcript directories are not watched and the rescan is disabled', {});
     }
   }
 
-  /** Resolves when the watcher has its initial tree (or after WATCHER_READY_MS: the rescan covers the rest). */
-  private async startWatcher(): Promise<void> {
-    const roots = this.opts.claudeDirs;
-    this.watcher = watch(roots, {
-      ignoreInitial: true,
-      persistent: false,
-      // claudeDir/projects/<project>/<session>/subagents/<agent>.jsonl
-      depth: 5,
-      ignored: (path, stats) => {
-        if (stats?.isFile()) return !this.engine.isTranscript(path);
-        // Only descend into the projects tree (a claude dir also holds caches, todos, shell snapshots…).
-        return (
-          !roots.includes(path) &&
-          !this.engine.projectRoots().some((p) => path === p || path.startsWith(p + sep))
-        );
+  private startWatcher(): void {
+    this.watcher = new DirWatcher({
+      roots: this.engine.projectRoots(),
+      maxDepth: WATCH_DEPTH,
+      onFile: (p) => this.enqueue(p),
+      // Its files are polled: each finds ENOENT and is forgotten (or, if it came back, read).
+      onDirGone: (dir) => {
+        for (const p of this.engine.tracked()) if (p.startsWith(dir + sep)) this.enqueue(p);
       },
+      warn: (msg, fields) => {
+        this.engine.stats.readErrors++;
+        this.logAt('warn', msg, fields);
+      },
+      info: (msg, fields) => this.logAt('info', msg, fields),
+      ...(this.opts.watchFn ? { watchFn: this.opts.watchFn } : {}),
     });
-    this.watcher.on('add', (p) => this.enqueue(p));
-    this.watcher.on('change', (p) => {
-      this.enqueue(p);
-      this.scheduleTrailingPoll(p);
-    });
-    this.watcher.on('unlink', (p) => {
-      this.engine.forget(p);
-      this.emitStats();
-    });
-    this.watcher.on('error', (err) => {
-      this.engine.stats.readErrors++;
-      this.logWarn('file watcher error; the periodic rescan keeps going', { error: String(err) });
-    });
-    const w = this.watcher;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, WATCHER_READY_MS);
-      timer.unref();
-      w.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    this.watcher.start();
   }
 
-  private logWarn(msg: string, fields: Record<string, unknown>): void {
+  private logAt(level: 'info' | 'warn', msg: string, fields: Record<string, unknown>): void {
     const log = this.opts.log;
-    if (typeof log === 'function') log('warn', msg, fields);
-    else log?.warn(fields, msg);
-  }
-
-  /** See TRAILING_POLL_MS. Restarted by every emitted event, so it always follows the last one. */
-  private scheduleTrailingPoll(path: string): void {
-    const prev = this.trailing.get(path);
-    if (prev) clearTimeout(prev);
-    const timer = setTimeout(() => {
-      this.trailing.delete(path);
-      this.enqueue(path);
-    }, TRAILING_POLL_MS);
-    timer.unref();
-    this.trailing.set(path, timer);
+    if (typeof log === 'function') log(level, msg, fields);
+    else if (level === 'warn') log?.warn(fields, msg);
+    else log?.info(fields, msg);
   }
 
   private enqueue(path: string): void {
     if (this.stopped || !this.engine.isTranscript(path)) return;
     this.queued.add(path);
+    if (this.live) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => void this.flush());
@@ -196,6 +164,9 @@ export class JsonlSource implements UsageSource {
 
   private async doRescan(): Promise<void> {
     if (this.stopped) return;
+    // First, so that a directory watched from now on is also listed by the discover below.
+    this.watcher?.reconcile();
+    // `await` whether discover() answers with the list or a promise of it.
     const found = await this.engine.discover();
     const seen = new Set(found.map((f) => f.path));
     for (const p of this.engine.tracked()) if (!seen.has(p)) this.engine.forget(p);
@@ -206,11 +177,8 @@ export class JsonlSource implements UsageSource {
     this.stopped = true;
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     this.rescanTimer = null;
-    for (const t of this.trailing.values()) clearTimeout(t);
-    this.trailing.clear();
-    const w = this.watcher;
+    this.watcher?.close();
     this.watcher = null;
-    if (w) await w.close();
     await this.started?.catch(() => {});
     await this.rescanning?.catch(() => {});
     await this.engine.idle();
