@@ -5,7 +5,7 @@
 //   - main figure: GET /usage polled back to back (keep-alive), 200 appends 100-300 ms apart (random, so
 //     no phase lock with any timer), 5 s bound on each;
 //   - GET /usage/stream (SSE) events, 100 appends (the service coalesces changes for 25 ms first);
-//   - bursts: 100 appends 10-40 ms apart, inside chokidar's 50 ms change throttle.
+//   - bursts: 100 appends 10-40 ms apart, closer than the 50 ms throttle of the watcher the daemon used before (chokidar 4).
 //
 // Peer: seed B's daemon (data-sources.md, "Daemon (B)"): GET /usage runs `ccusage blocks` unless its
 // output is less than 10 s old. Reproduced here in-process: a 1 Hz poller (the ESP32) calls a handler that
