@@ -69,10 +69,15 @@ if want npm; then
     say "installing npm dependencies (npm ci)"
     # npm ci is exact; if this npm judges the lock incomplete (npm 11 wants every platform's optional
     # binaries listed), fall back to npm install, which resolves within the same pinned ranges.
-    npm ci --no-fund --no-audit --loglevel=error || {
-      say "npm ci refused the lock file; falling back to npm install"
+    ci_log="$(mktemp)"
+    if ! npm ci --no-fund --no-audit --loglevel=error >"$ci_log" 2>&1; then
+      # Its full output is a page of "Missing: <other platform's package>"; the first reason is enough.
+      reason="$(grep -m1 'Missing:' "$ci_log" || grep -m1 -v '^npm error *$' "$ci_log")"
+      say "npm ci refused the lock file (${reason#npm error })"
+      say "falling back to npm install, which keeps the locked versions where it can"
       npm install --no-fund --no-audit --loglevel=error
-    }
+    fi
+    rm -f "$ci_log"
   fi
   # ccusage's platform package ships its binary without the run bit; the oracle tests call it directly.
   for b in node_modules/@ccusage/ccusage-linux-*/bin/ccusage; do [ -f "$b" ] && chmod +x "$b"; done
