@@ -46,7 +46,7 @@ const NOTHING_YET: SourceSnapshot = sanitizeSnapshot({});
 /**
  * After a change is evaluated for listeners, further changes within this window are folded into one
  * evaluation at its end. The first change goes out at once; a burst (a response's streamed lines, a
- * watcher event and its trailing re-read) costs two evaluations, not one per line, and listeners get at
+ * tool result right after its tool call) costs two evaluations, not one per line, and listeners get at
  * most 40 events a second, more than the gauge can draw.
  */
 export const COALESCE_MS = 25;

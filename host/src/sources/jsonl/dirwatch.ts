@@ -88,7 +88,7 @@ export class DirWatcher {
     for (const [dir, e] of failed) {
       this.dirs.delete(dir);
       this.attach(dir, e.depth, false);
-      if (!this.dirs.has(dir)) this.detach(dir, true); // gone meanwhile: drop what was under it
+      if (!this.dirs.has(dir)) this.detach(dir); // gone meanwhile: drop what was under it
     }
     if (this.warned && !this.degraded) {
       this.warned = false;
@@ -120,7 +120,7 @@ export class DirWatcher {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') this.detach(dir, true);
+      if (code === 'ENOENT' || code === 'ENOTDIR') this.detach(dir);
       // Anything else (EACCES) is counted and logged by the rescan's own listing.
       return;
     }
@@ -141,7 +141,7 @@ export class DirWatcher {
       this.dirs.delete(dir);
       entry.watcher?.close();
       this.attach(dir, entry.depth, true);
-      if (!this.dirs.has(dir)) this.detach(dir, true);
+      if (!this.dirs.has(dir)) this.detach(dir);
       return;
     }
     const name = typeof rawName === 'string' ? rawName : rawName.toString('utf8');
@@ -151,10 +151,10 @@ export class DirWatcher {
       // deletion or move as a 'rename' of its own base name.
       const known = this.dirs.has(path);
       const nowDir = isDir(path);
-      if (known && !nowDir) this.detach(path, true);
+      if (known && !nowDir) this.detach(path);
       else if (!known && nowDir && entry.depth < this.opts.maxDepth) this.attach(path, entry.depth + 1, true);
       if (name === basename(dir) && !isDir(dir)) {
-        this.detach(dir, true);
+        this.detach(dir);
         return;
       }
       if (nowDir) return;
@@ -167,12 +167,12 @@ export class DirWatcher {
     if (!entry) return;
     entry.watcher?.close();
     entry.watcher = null;
-    if (!isDir(dir)) this.detach(dir, true);
+    if (!isDir(dir)) this.detach(dir);
     else this.failed(dir, err);
   }
 
-  /** Forgets `dir` and every directory under it, closing their watchers. */
-  private detach(dir: string, gone: boolean): void {
+  /** `dir` is gone: forgets it and every directory under it, closing their watchers, and says so. */
+  private detach(dir: string): void {
     const prefix = dir + sep;
     let any = false;
     for (const [d, e] of this.dirs) {
@@ -181,7 +181,7 @@ export class DirWatcher {
       this.dirs.delete(d);
       any = true;
     }
-    if (gone && any) this.opts.onDirGone(dir);
+    if (any) this.opts.onDirGone(dir);
   }
 
   private failed(dir: string, err: unknown): void {

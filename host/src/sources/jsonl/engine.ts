@@ -315,10 +315,7 @@ export class Engine {
     const { fd, st } = opened;
     try {
       const state = newFileState(path, this.nextFileId++, st.dev, st.ino);
-      const end = await completeLinesEnd(fd, st.size, this.limits.chunkBytes, this.events.pause);
-      state.offset = end;
-      state.partialStart = end;
-      state.coldFrom = end;
+      await this.startTailAtLinesEnd(fd, state, st.size);
       this.files.set(path, state);
       this.stats.filesTracked = this.files.size;
       takeFingerprint(fd, state);
@@ -391,10 +388,7 @@ export class Engine {
           },
         );
         const fresh = newFileState(state.path, state.fileId, st.dev, st.ino);
-        const end = await completeLinesEnd(fd, st.size, this.limits.chunkBytes, this.events.pause);
-        fresh.offset = end;
-        fresh.partialStart = end;
-        fresh.coldFrom = end;
+        await this.startTailAtLinesEnd(fd, fresh, st.size);
         this.files.set(state.path, fresh);
         await scanBackward(
           fd,
@@ -409,10 +403,7 @@ export class Engine {
         // First read of a file the cold start skipped: its tail starts after the last complete line
         // within the size seen at discovery (same inode, not shorter), exactly where an eager look-up
         // would have put it then; whatever was appended since lies beyond and is read below.
-        const end = await completeLinesEnd(fd, state.offset, this.limits.chunkBytes, this.events.pause);
-        state.offset = end;
-        state.partialStart = end;
-        state.coldFrom = end;
+        await this.startTailAtLinesEnd(fd, state, state.offset);
         state.deferred = false;
       }
       const atEnd = await readForward(fd, state, this.limits, this.sink, this.events);
@@ -424,6 +415,17 @@ export class Engine {
     } finally {
       closeQuietly(fd);
     }
+  }
+
+  /**
+   * Points the forward tail (and the backward scan's start) just after the last complete line within the
+   * first `size` bytes: a partial last line waits for its newline.
+   */
+  private async startTailAtLinesEnd(fd: number, state: FileState, size: number): Promise<void> {
+    const end = await completeLinesEnd(fd, size, this.limits.chunkBytes, this.events.pause);
+    state.offset = end;
+    state.partialStart = end;
+    state.coldFrom = end;
   }
 
   /** A deleted transcript: stop tailing it. What it already contributed stays counted (it was real usage). */
@@ -520,7 +522,8 @@ export class Engine {
   }
 }
 
-function normaliseLog(log: LogFn | ObjectLogger | undefined): LogFn {
+/** One logging call shape for the function-style and the pino-style logger. */
+export function normaliseLog(log: LogFn | ObjectLogger | undefined): LogFn {
   if (!log) return () => {};
   if (typeof log === 'function') return log;
   return (level, msg, fields) => {

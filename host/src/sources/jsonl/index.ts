@@ -5,7 +5,14 @@ import { sep } from 'node:path';
 import type { SourceName, SourceSnapshot, UsageSource } from '../source.js';
 import { type Block, isActive } from './blocks.js';
 import { DirWatcher, type WatchFn } from './dirwatch.js';
-import { Engine, type EngineOptions, type JsonlStats, type LogFn, type ObjectLogger } from './engine.js';
+import {
+  Engine,
+  type EngineOptions,
+  type JsonlStats,
+  type LogFn,
+  normaliseLog,
+  type ObjectLogger,
+} from './engine.js';
 
 export type { JsonlStats, LogFn, ObjectLogger } from './engine.js';
 
@@ -32,6 +39,7 @@ const EVICT_EVERY_MS = 30_000;
 export class JsonlSource implements UsageSource {
   readonly name: SourceName = 'jsonl';
   private readonly engine: Engine;
+  private readonly log: LogFn;
   private readonly clock: () => number;
   private readonly listeners = new Set<() => void>();
   private watcher: DirWatcher | null = null;
@@ -48,6 +56,7 @@ export class JsonlSource implements UsageSource {
 
   constructor(private readonly opts: JsonlSourceOptions) {
     this.engine = new Engine(opts);
+    this.log = normaliseLog(opts.log);
     this.clock = opts.clock ?? Date.now;
   }
 
@@ -88,7 +97,7 @@ export class JsonlSource implements UsageSource {
       this.rescanTimer = setInterval(() => void this.rescan(), every);
       this.rescanTimer.unref();
     } else if (this.watcher?.degraded) {
-      this.logAt('warn', 'some transcript directories are not watched and the rescan is disabled', {});
+      this.log('warn', 'some transcript directories are not watched and the rescan is disabled', {});
     }
   }
 
@@ -103,19 +112,12 @@ export class JsonlSource implements UsageSource {
       },
       warn: (msg, fields) => {
         this.engine.stats.readErrors++;
-        this.logAt('warn', msg, fields);
+        this.log('warn', msg, fields);
       },
-      info: (msg, fields) => this.logAt('info', msg, fields),
+      info: (msg, fields) => this.log('info', msg, fields),
       ...(this.opts.watchFn ? { watchFn: this.opts.watchFn } : {}),
     });
     this.watcher.start();
-  }
-
-  private logAt(level: 'info' | 'warn', msg: string, fields: Record<string, unknown>): void {
-    const log = this.opts.log;
-    if (typeof log === 'function') log(level, msg, fields);
-    else if (level === 'warn') log?.warn(fields, msg);
-    else log?.info(fields, msg);
   }
 
   private enqueue(path: string): void {
@@ -166,7 +168,6 @@ export class JsonlSource implements UsageSource {
     if (this.stopped) return;
     // First, so that a directory watched from now on is also listed by the discover below.
     this.watcher?.reconcile();
-    // `await` whether discover() answers with the list or a promise of it.
     const found = await this.engine.discover();
     const seen = new Set(found.map((f) => f.path));
     for (const p of this.engine.tracked()) if (!seen.has(p)) this.engine.forget(p);

@@ -98,13 +98,8 @@ export class Ledger {
     if (rec.ts < this.floorTs) return 'late';
     if (rec.model !== '<synthetic>' && (this.newest === null || rec.ts > this.newest.ts))
       this.newest = { ts: rec.ts, model: rec.model ?? this.newest?.model ?? null };
-    const group: ContentGroup = {
-      visibleChars: rec.visibleChars,
-      hasThinking: rec.hasThinkingBlock,
-      thinkingTokens: rec.thinkingTokens,
-    };
     if (rec.messageId === null) {
-      this.insert({ ...rec, fileId, offset, group, seq: this.nextSeq++ });
+      this.insert(this.newEntry(rec, fileId, offset));
       return 'new';
     }
     const list = this.byMessage.get(rec.messageId);
@@ -112,7 +107,7 @@ export class Ledger {
       list?.find((e) => e.requestId === rec.requestId) ??
       list?.find((e) => e.ts === rec.ts && (rec.sidechain || e.sidechain));
     if (!list || !match) {
-      const entry: Entry = { ...rec, fileId, offset, group, seq: this.nextSeq++ };
+      const entry = this.newEntry(rec, fileId, offset);
       this.insert(entry);
       if (list) list.push(entry);
       else this.byMessage.set(rec.messageId, [entry]);
@@ -154,6 +149,16 @@ export class Ledger {
       this.rateRing.remove(e.ts, one);
       this.recentRing.remove(e.ts, four);
     }
+  }
+
+  /** A response seen for the first time; later copies of it add to its content group. */
+  private newEntry(rec: UsageRecord, fileId: number, offset: number): Entry {
+    const group: ContentGroup = {
+      visibleChars: rec.visibleChars,
+      hasThinking: rec.hasThinkingBlock,
+      thinkingTokens: rec.thinkingTokens,
+    };
+    return { ...rec, fileId, offset, group, seq: this.nextSeq++ };
   }
 
   private insert(e: Entry): void {
