@@ -127,7 +127,7 @@ export class Ledger {
       return 'duplicate';
     }
     const at = this.indexOf(match);
-    Object.assign(match, rec, { fileId, offset });
+    takeCopy(match, rec, fileId, offset);
     this.count(match, 1);
     if (at >= 0) this.reposition(at);
     return 'replaced';
@@ -158,7 +158,26 @@ export class Ledger {
       hasThinking: rec.hasThinkingBlock,
       thinkingTokens: rec.thinkingTokens,
     };
-    return { ...rec, fileId, offset, group, seq: this.nextSeq++ };
+    // Every field spelled out, in one order (see usageRecord): a spread here cost ~2 µs per response.
+    return {
+      ts: rec.ts,
+      messageId: rec.messageId,
+      requestId: rec.requestId,
+      sidechain: rec.sidechain,
+      hasSpeed: rec.hasSpeed,
+      model: rec.model,
+      input: rec.input,
+      output: rec.output,
+      cacheCreation: rec.cacheCreation,
+      cacheRead: rec.cacheRead,
+      thinkingTokens: rec.thinkingTokens,
+      hasThinkingBlock: rec.hasThinkingBlock,
+      visibleChars: rec.visibleChars,
+      fileId,
+      offset,
+      group,
+      seq: this.nextSeq++,
+    };
   }
 
   private insert(e: Entry): void {
@@ -403,6 +422,25 @@ function addInto(out: number[], e: Entry, sign: 1 | -1, inRate: boolean): void {
   out[2] = (out[2] as number) + sign * (e.input + e.cacheRead + e.cacheCreation);
   out[3] = (out[3] as number) + sign * estimateThinking(e);
   out[4] = (out[4] as number) + sign * e.output;
+}
+
+/** `e` now stands for the better copy `rec` (its group and seq stay). */
+function takeCopy(e: Entry, rec: UsageRecord, fileId: number, offset: number): void {
+  e.ts = rec.ts;
+  e.messageId = rec.messageId;
+  e.requestId = rec.requestId;
+  e.sidechain = rec.sidechain;
+  e.hasSpeed = rec.hasSpeed;
+  e.model = rec.model;
+  e.input = rec.input;
+  e.output = rec.output;
+  e.cacheCreation = rec.cacheCreation;
+  e.cacheRead = rec.cacheRead;
+  e.thinkingTokens = rec.thinkingTokens;
+  e.hasThinkingBlock = rec.hasThinkingBlock;
+  e.visibleChars = rec.visibleChars;
+  e.fileId = fileId;
+  e.offset = offset;
 }
 
 function isBetter(c: UsageRecord, fileId: number, offset: number, e: Entry): boolean {
