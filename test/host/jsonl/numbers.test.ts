@@ -1,6 +1,9 @@
 // The snapshot's other numbers: rate over 60 s, cache hit rate over 5 min, the thinking estimator, last
 // model, the fixed clock, and bounded memory (eviction).
 
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_MS, identifyBlocks } from '../../../host/src/sources/jsonl/blocks.js';
 import { Engine } from '../../../host/src/sources/jsonl/engine.js';
@@ -82,6 +85,37 @@ describe('thinkingRatio', () => {
     // a response without thinking adds output but no thinking
     l.add(rec({ ts: T0 + 4, output: 500, content: [{ type: 'text', text: 'x'.repeat(2000) }] }), 1, 3);
     expect(l.windowNumbers(T0 + 5).thinkingRatio).toBeCloseTo(300 / 1000, 10);
+  });
+
+  it('reads content only for responses the 5 min window can hold (contentFromMs)', () => {
+    const line = Buffer.from(
+      assistantLine({ ts: T0, output: 500, content: [{ type: 'thinking', thinking: '', signature: 'x' }] }),
+    );
+    const described = parseUsageLine(line, T0);
+    const skipped = parseUsageLine(line, T0 + 1);
+    if (!described.ok || !skipped.ok) throw new Error('line rejected');
+    expect(described.records[0]?.hasThinkingBlock).toBe(true);
+    expect(skipped.records[0]).toEqual({ ...described.records[0], hasThinkingBlock: false, visibleChars: 0 });
+  });
+
+  it('a cold start still estimates thinking for the last 5 min', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-think-'));
+    try {
+      const think = [{ type: 'thinking', thinking: '', signature: 'x' }];
+      const lines = [
+        { ts: T0 - 10 * 60 * S, output: 900, content: think }, // outside the window
+        { ts: T0 - 60 * S, output: 400, content: think },
+        { ts: T0 - 30 * S, output: 400, content: [{ type: 'text', text: 'a'.repeat(800) }] },
+      ].map((o) => `${assistantLine(o)}\n`);
+      await mkdir(join(dir, 'projects', 'p'), { recursive: true });
+      await writeFile(join(dir, 'projects', 'p', 's.jsonl'), lines.join(''));
+      const e = new Engine({ claudeDirs: [dir] });
+      await e.coldStart(T0);
+      // 400 of 800 output tokens in the window are thinking; the old response's 900 are not counted
+      expect(e.snapshot(T0).thinkingRatio).toBeCloseTo(0.5, 10);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('never leaves 0..1 and is 0 without output', () => {

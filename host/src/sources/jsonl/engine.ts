@@ -15,7 +15,7 @@ import {
 import { join, sep } from 'node:path';
 import type { SourceSnapshot } from '../source.js';
 import { activeBlock, BLOCK_MS, type Block } from './blocks.js';
-import { type AddOutcome, Ledger } from './ledger.js';
+import { type AddOutcome, Ledger, THINKING_WINDOW_MS } from './ledger.js';
 import { parseUsageLine, type SkipReason } from './parse.js';
 import {
   completeLinesEnd,
@@ -79,6 +79,8 @@ export const DEFAULT_INITIAL_LOOKBACK_MS = 10 * 3_600_000;
 export const DEFAULT_RETAIN_MS = 6 * 3_600_000;
 /** A line this much older than the horizon ends a backward scan (lines inside a file are nearly in order). */
 export const SCAN_SLACK_MS = 15 * 60_000;
+/** The thinking window's far edge moves in whole seconds (ring.ts): keep content a little older. */
+const BUCKET_SLACK_MS = 2_000;
 /** Deepest transcript: projects/<project>/<session>/subagents/<agent>.jsonl */
 const MAX_DEPTH = 4;
 
@@ -134,6 +136,11 @@ export class Engine {
   private readonly retainMs: number;
   /** Backward scans of files found after the cold start go this far back. */
   private liveHorizonMs = Number.NEGATIVE_INFINITY;
+  /**
+   * Responses stamped before this are read without their content summary: the thinking ratio only looks at
+   * the last 5 min, and the clock never goes back past the cold start's.
+   */
+  private contentFromMs = Number.NEGATIVE_INFINITY;
   /** When the current stretch of synchronous work began (see TURN_MS). */
   private turnStart = 0;
   readonly stats: JsonlStats = {
@@ -248,6 +255,7 @@ export class Engine {
    * or all history is read. `fullHistory` reads everything (for the ccusage comparison).
    */
   async coldStart(nowMs: number, fullHistory = false): Promise<void> {
+    this.contentFromMs = nowMs - THINKING_WINDOW_MS - BUCKET_SLACK_MS;
     const found = await this.discover();
     const pending = new Map<string, FoundFile>(); // not yet scanned at all
     for (const f of found) pending.set(f.path, f);
@@ -455,7 +463,7 @@ export class Engine {
 
   private readonly sink = (line: Buffer, offset: number, file: FileState): number | null => {
     this.stats.linesRead++;
-    const parsed = parseUsageLine(line);
+    const parsed = parseUsageLine(line, this.contentFromMs);
     if (!parsed.ok) {
       if (parsed.reason !== 'no-usage') {
         this.stats.linesParsed++;

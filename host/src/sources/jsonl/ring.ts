@@ -69,8 +69,14 @@ export class BucketRing {
 
   /** Moves the head to `k`, emptying the buckets that now stand for new seconds (at most all of them). */
   private advance(k: number): void {
-    for (let b = Math.max(this.head + 1, k - this.buckets + 1); b <= k; b++)
-      this.sums.fill(0, this.slot(b) * this.channels, (this.slot(b) + 1) * this.channels);
+    // The buckets to empty are one run of slots, wrapping at most once: two fills, not one per second
+    // (a cold start reading files backwards moves the head forwards in many steps spanning hours).
+    const first = Math.max(this.head + 1, k - this.buckets + 1);
+    const from = this.slot(first) * this.channels;
+    const to = from + (k - first + 1) * this.channels;
+    const size = this.sums.length;
+    this.sums.fill(0, from, Math.min(to, size));
+    if (to > size) this.sums.fill(0, 0, to - size);
     this.head = k;
   }
 
