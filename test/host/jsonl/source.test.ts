@@ -29,6 +29,14 @@ function source(opts: Partial<ConstructorParameters<typeof JsonlSource>[0]> = {}
 }
 
 /** A realistic recent history: an old block, a gap over 5 h, then a block still running. */
+/** Waits, within `timeout`, until the source's 5 h window holds exactly `want` tokens. */
+function untilWindowTokens(s: JsonlSource, want: number, timeout = 5_000, interval = 20): Promise<void> {
+  return vi.waitFor(async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(want), {
+    timeout,
+    interval,
+  });
+}
+
 function writeRecentHistory(now: number): void {
   const lines: string[] = [];
   for (let t = now - 14 * H; t < now - 10 * H; t += 13 * M)
@@ -115,14 +123,7 @@ describe('JsonlSource', () => {
     appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
     await seen; // the first append was read; chokidar 4 dropped the event of the next one (50 ms throttle)
     appendFileSync(f, `${assistantLine({ ts: now - 4 * M, output: 30 })}\n`);
-    await vi.waitFor(
-      async () => {
-        expect((await s.snapshot(Date.now())).window5hTokens).toBe(
-          base + total({ ts: 0, output: 20 }) + total({ ts: 0, output: 30 }),
-        );
-      },
-      { timeout: 5_000, interval: 20 },
-    );
+    await untilWindowTokens(s, base + total({ ts: 0, output: 20 }) + total({ ts: 0, output: 30 }));
   });
 
   it('finds a project directory created later (watcher or rescan)', async () => {
@@ -132,10 +133,7 @@ describe('JsonlSource', () => {
     const nested = join(dir, 'projects', '-home-someone-other', 'sess-9', 'subagents');
     mkdirSync(nested, { recursive: true });
     writeFileSync(join(nested, 'agent-x.jsonl'), `${assistantLine({ ts: Date.now() - M, output: 33 })}\n`);
-    await vi.waitFor(
-      async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(total({ ts: 0, output: 33 })),
-      { timeout: 15_000, interval: 50 },
-    );
+    await untilWindowTokens(s, total({ ts: 0, output: 33 }), 15_000, 50);
   });
 
   it('finds new directories down to subagents/ through the watcher alone (no rescan)', async () => {
@@ -146,19 +144,10 @@ describe('JsonlSource', () => {
     const nested = join(sess, 'subagents');
     mkdirSync(nested, { recursive: true });
     writeFileSync(join(nested, 'agent-x.jsonl'), `${assistantLine({ ts: Date.now() - M, output: 33 })}\n`);
-    await vi.waitFor(
-      async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(total({ ts: 0, output: 33 })),
-      { timeout: 5_000, interval: 20 },
-    );
+    await untilWindowTokens(s, total({ ts: 0, output: 33 }));
     // a second file in the same new directory: an event of the directory's own watch
     appendFileSync(join(nested, 'agent-y.jsonl'), `${assistantLine({ ts: Date.now() - M, output: 44 })}\n`);
-    await vi.waitFor(
-      async () =>
-        expect((await s.snapshot(Date.now())).window5hTokens).toBe(
-          total({ ts: 0, output: 33 }) + total({ ts: 0, output: 44 }),
-        ),
-      { timeout: 5_000, interval: 20 },
-    );
+    await untilWindowTokens(s, total({ ts: 0, output: 33 }) + total({ ts: 0, output: 44 }));
   });
 
   it('deleted files and directories are forgotten, their counted usage kept (no rescan)', async () => {
@@ -195,19 +184,12 @@ describe('JsonlSource', () => {
     writeFileSync(`${f}.new`, `${first}\n${second}\n`);
     renameSync(`${f}.new`, f);
     const two = one + total({ ts: 0, output: 20 });
-    await vi.waitFor(async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(two), {
-      timeout: 5_000,
-      interval: 20,
-    });
+    await untilWindowTokens(s, two);
     expect(s.stats().rotations).toBe(1);
     truncateSync(f, 0);
     const third = assistantLine({ ts: now - 4 * M, msgId: 'msg_3', requestId: 'req_3', output: 30 });
     appendFileSync(f, `${first}\n${third}\n`);
-    await vi.waitFor(
-      async () =>
-        expect((await s.snapshot(Date.now())).window5hTokens).toBe(two + total({ ts: 0, output: 30 })),
-      { timeout: 5_000, interval: 20 },
-    );
+    await untilWindowTokens(s, two + total({ ts: 0, output: 30 }));
     expect(s.stats().truncations).toBeGreaterThanOrEqual(1);
     expect(s.stats().duplicates).toBeGreaterThanOrEqual(1);
   });
@@ -226,10 +208,7 @@ describe('JsonlSource', () => {
     await s.watching();
     const want =
       30 * total({ ts: 0, output: 1 }) + total({ ts: 0, output: 10 }) + total({ ts: 0, output: 20 });
-    await vi.waitFor(async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(want), {
-      timeout: 5_000,
-      interval: 20,
-    });
+    await untilWindowTokens(s, want);
     await s.settle();
     expect((await s.snapshot(Date.now())).window5hTokens).toBe(want);
   });
@@ -254,13 +233,7 @@ describe('JsonlSource', () => {
     expect(warn.mock.calls[0]?.[0]).toMatchObject({ code: 'ENOSPC' });
     expect(warn.mock.calls[0]?.[1]).toMatch(/rescan/);
     appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
-    await vi.waitFor(
-      async () =>
-        expect((await s.snapshot(Date.now())).window5hTokens).toBe(
-          total({ ts: 0, output: 10 }) + total({ ts: 0, output: 20 }),
-        ),
-      { timeout: 5_000, interval: 20 },
-    );
+    await untilWindowTokens(s, total({ ts: 0, output: 10 }) + total({ ts: 0, output: 20 }));
   });
 
   it('works without any transcript, and before any claude dir exists', async () => {
