@@ -81,8 +81,11 @@ export const DEFAULT_RETAIN_MS = 6 * 3_600_000;
 export const SCAN_SLACK_MS = 15 * 60_000;
 /** The thinking window's far edge moves in whole seconds (ring.ts): keep content a little older. */
 const BUCKET_SLACK_MS = 2_000;
-/** Deepest transcript: projects/<project>/<session>/subagents/<agent>.jsonl */
-const MAX_DEPTH = 4;
+/**
+ * Deepest directory level holding transcripts, `projects` being level 1:
+ * projects/<project>/<session>/subagents/<agent>.jsonl. The listing and the directory watcher both stop there.
+ */
+export const TRANSCRIPT_DIR_DEPTH = 4;
 
 export interface FoundFile {
   path: string;
@@ -227,7 +230,7 @@ export class Engine {
       for (const d of names) {
         const path = join(dir, d.name);
         if (d.isDirectory()) {
-          if (depth < MAX_DEPTH) await walk(path, depth + 1);
+          if (depth < TRANSCRIPT_DIR_DEPTH) await walk(path, depth + 1);
           continue;
         }
         if (!(d.isFile() || d.isSymbolicLink()) || !d.name.endsWith('.jsonl')) continue;

@@ -12,6 +12,7 @@ import {
   type LogFn,
   normaliseLog,
   type ObjectLogger,
+  TRANSCRIPT_DIR_DEPTH,
 } from './engine.js';
 
 export type { JsonlStats, LogFn, ObjectLogger } from './engine.js';
@@ -31,8 +32,6 @@ export interface JsonlSourceOptions extends EngineOptions {
 }
 
 const DEFAULT_RESCAN_MS = 10_000;
-/** projects/<project>/<session>/subagents: the deepest directory holding transcripts (as Engine.discover). */
-const WATCH_DEPTH = 4;
 /** Eviction needs a block scan; once every few seconds is plenty. */
 const EVICT_EVERY_MS = 30_000;
 
@@ -104,7 +103,7 @@ export class JsonlSource implements UsageSource {
   private startWatcher(): void {
     this.watcher = new DirWatcher({
       roots: this.engine.projectRoots(),
-      maxDepth: WATCH_DEPTH,
+      maxDepth: TRANSCRIPT_DIR_DEPTH,
       onFile: (p) => this.enqueue(p),
       // Its files are polled: each finds ENOENT and is forgotten (or, if it came back, read).
       onDirGone: (dir) => {
