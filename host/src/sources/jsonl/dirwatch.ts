@@ -85,11 +85,7 @@ export class DirWatcher {
     if (this.closed) return;
     for (const root of this.opts.roots) if (!this.dirs.has(root)) this.attach(root, 1, false);
     const failed = [...this.dirs].filter(([, e]) => !e.watcher);
-    for (const [dir, e] of failed) {
-      this.dirs.delete(dir);
-      this.attach(dir, e.depth, false);
-      if (!this.dirs.has(dir)) this.detach(dir); // gone meanwhile: drop what was under it
-    }
+    for (const [dir, e] of failed) this.relist(dir, e, false);
     if (this.warned && !this.degraded) {
       this.warned = false;
       this.opts.info('watching every transcript directory again', { dirs: this.watched });
@@ -132,16 +128,21 @@ export class DirWatcher {
     }
   }
 
+  /** Watches and lists `dir` afresh (its watch failed, or an event did not name what changed). */
+  private relist(dir: string, entry: Entry, announce: boolean): void {
+    this.dirs.delete(dir);
+    entry.watcher?.close();
+    this.attach(dir, entry.depth, announce);
+    if (!this.dirs.has(dir)) this.detach(dir); // gone meanwhile: drop what was under it
+  }
+
   private onEvent(dir: string, event: string, rawName: string | Buffer | null): void {
     if (this.closed) return;
     const entry = this.dirs.get(dir);
     if (!entry) return; // detached meanwhile
     if (rawName === null) {
       // The platform did not say which name changed: list the directory again.
-      this.dirs.delete(dir);
-      entry.watcher?.close();
-      this.attach(dir, entry.depth, true);
-      if (!this.dirs.has(dir)) this.detach(dir);
+      this.relist(dir, entry, true);
       return;
     }
     const name = typeof rawName === 'string' ? rawName : rawName.toString('utf8');
