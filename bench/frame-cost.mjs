@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_LAUNCH, serveStatic } from '../test/lib/simulatorPage.mjs';
+import { chromiumLaunchOptions, serveStatic } from '../test/lib/simulatorPage.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'simulator', 'dist') + sep;
@@ -24,7 +24,7 @@ if (!existsSync(join(dist, 'index.html'))) {
 const server = await serveStatic(dist);
 const url = `${server.url}/?scenario=states&speed=2`;
 
-const browser = await chromium.launch({ ...CHROMIUM_LAUNCH, args: [...CHROMIUM_LAUNCH.args] });
+const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(url);

@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_LAUNCH } from '../lib/simulatorPage.mjs';
+import { chromiumLaunchOptions } from '../lib/simulatorPage.mjs';
 
 // The simulator in Debian's Chromium (never a downloaded browser). `npm run e2e` builds the page first.
 //
@@ -27,7 +27,7 @@ export default defineConfig({
     browserName: 'chromium',
     viewport: { width: 1100, height: 900 },
     deviceScaleFactor: 1,
-    launchOptions: { ...CHROMIUM_LAUNCH, args: [...CHROMIUM_LAUNCH.args] },
+    launchOptions: chromiumLaunchOptions(),
     trace: 'off',
     screenshot: 'only-on-failure',
   },

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export declare const CHROMIUM_LAUNCH: Readonly<{ executablePath: string; args: readonly string[] }>;
+export declare function chromiumLaunchOptions(): { executablePath: string; args: string[] };
 export declare function staticHandler(root: string): (req: IncomingMessage, res: ServerResponse) => boolean;
 export interface StaticServer {
   url: string;

@@ -6,17 +6,20 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
-export const CHROMIUM_LAUNCH = Object.freeze({
-  executablePath: '/usr/bin/chromium',
-  args: Object.freeze([
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ]),
-});
+/** Launch options for Debian's Chromium: a fresh object each call, so a caller may add to it. */
+export function chromiumLaunchOptions() {
+  return {
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  };
+}
 
 const contentTypes = {
   '.html': 'text/html; charset=utf-8',

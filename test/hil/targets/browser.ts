@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM_LAUNCH, staticHandler } from '../../lib/simulatorPage.mjs';
+import { chromiumLaunchOptions, staticHandler } from '../../lib/simulatorPage.mjs';
 import { type FaultProxy, startFaultProxy } from '../lib/faultProxy.js';
 import { LineTarget, type StartContext } from './target.js';
 
@@ -86,8 +86,7 @@ export class BrowserTarget extends LineTarget {
     this.relay = await startFaultProxy({ upstream: () => this.upstream, other: staticHandler(this.distDir) });
     const { chromium } = await import('playwright-core');
     this.browser = await chromium.launch({
-      ...CHROMIUM_LAUNCH,
-      args: [...CHROMIUM_LAUNCH.args],
+      ...chromiumLaunchOptions(),
       headless: true,
     });
   }
