@@ -117,10 +117,12 @@ describe('DirWatcher', () => {
     w.start();
     expect(w.watched).toBe(0);
     expect(w.degraded).toBe(false); // nothing to watch is not a failure
+    expect(w.complete).toBe(false); // but a change there would go unreported
     w.reconcile();
     mkdirSync(join(root, 'proj'), { recursive: true });
     w.reconcile();
     expect(w.watched).toBe(2);
+    expect(w.complete).toBe(true);
     appendFileSync(join(root, 'proj', 'x.jsonl'), 'z\n');
     await wait(() => expect(seen.files).toContain(join(root, 'proj', 'x.jsonl')));
     expect(seen.warnings).toEqual([]);
@@ -140,6 +142,7 @@ describe('DirWatcher', () => {
     w.start();
     expect(w.watched).toBe(2);
     expect(w.degraded).toBe(true);
+    expect(w.complete).toBe(false);
     expect(seen.warnings).toHaveLength(1);
     expect(seen.warnings[0]?.fields).toMatchObject({ code: 'ENOSPC' });
     expect(String(seen.warnings[0]?.fields.hint)).toMatch(/max_user_watches/);
@@ -148,6 +151,7 @@ describe('DirWatcher', () => {
     limit = 100; // the user raised the limit
     w.reconcile();
     expect(w.degraded).toBe(false);
+    expect(w.complete).toBe(true);
     expect(w.watched).toBe(4);
     expect(seen.warnings).toHaveLength(1);
     expect(seen.infos).toEqual([expect.stringMatching(/again/)]);

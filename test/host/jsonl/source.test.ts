@@ -1,10 +1,20 @@
 // JsonlSource end to end: the real file watcher, the active block against a live ccusage run on data
 // stamped relative to the real clock, subscriptions, stop, and what a snapshot may carry (privacy).
 
-import { appendFileSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import {
+  appendFileSync,
+  type FSWatcher,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JsonlSource } from '../../../host/src/sources/jsonl/index.js';
+import { FULL_RESCAN_EVERY_TICKS, JsonlSource, RECENT_MS } from '../../../host/src/sources/jsonl/index.js';
 import { ccusageBinary, ccusageBlocks } from './ccusage.js';
 import { assistantLine, H, tempClaudeDir, total, userLine } from './helpers.js';
 
@@ -28,7 +38,6 @@ function source(opts: Partial<ConstructorParameters<typeof JsonlSource>[0]> = {}
   return s;
 }
 
-/** A realistic recent history: an old block, a gap over 5 h, then a block still running. */
 /** Waits, within `timeout`, until the source's 5 h window holds exactly `want` tokens. */
 function untilWindowTokens(s: JsonlSource, want: number, timeout = 5_000, interval = 20): Promise<void> {
   return vi.waitFor(async () => expect((await s.snapshot(Date.now())).window5hTokens).toBe(want), {
@@ -37,6 +46,7 @@ function untilWindowTokens(s: JsonlSource, want: number, timeout = 5_000, interv
   });
 }
 
+/** A realistic recent history: an old block, a gap over 5 h, then a block still running. */
 function writeRecentHistory(now: number): void {
   const lines: string[] = [];
   for (let t = now - 14 * H; t < now - 10 * H; t += 13 * M)
@@ -297,5 +307,96 @@ describe('JsonlSource', () => {
     expect(stats).toHaveBeenCalled();
     expect(s.stats().skipped['bad-json']).toBe(1);
     expect(s.stats().entriesKept).toBe(1);
+  });
+});
+
+describe('JsonlSource safety tick', () => {
+  /** A watcher that sets up fine and never reports anything: every event is "missed". */
+  const deafWatch = () => Object.assign(new EventEmitter(), { close() {} }) as unknown as FSWatcher;
+  const failingWatch = () => {
+    throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), {
+      code: 'ENOSPC',
+    });
+  };
+
+  it('stats the transcripts written in the last hour and reads the one whose event was missed', async () => {
+    const now = Date.now();
+    const f = join(project, 'live.jsonl');
+    writeFileSync(f, `${assistantLine({ ts: now - 10 * M, output: 10 })}\n`);
+    const s = source({ rescanIntervalMs: 0, watchFn: deafWatch });
+    await s.start();
+    await s.watching();
+    appendFileSync(f, `${assistantLine({ ts: now - 5 * M, output: 20 })}\n`);
+    s.pollRecent();
+    await s.settle();
+    expect((await s.snapshot(Date.now())).window5hTokens).toBe(
+      total({ ts: 0, output: 10 }) + total({ ts: 0, output: 20 }),
+    );
+  });
+
+  it('leaves a transcript last written over an hour ago to the full rescan', async () => {
+    const now = Date.now();
+    const f = join(project, 'resumed.jsonl');
+    writeFileSync(f, `${assistantLine({ ts: now - 2 * H, output: 10 })}\n`);
+    const writtenAt = (now - RECENT_MS - 30 * M) / 1000;
+    utimesSync(f, writtenAt, writtenAt);
+    const s = source({ rescanIntervalMs: 0, watchFn: deafWatch });
+    await s.start();
+    await s.watching();
+    const before = total({ ts: 0, output: 10 });
+    expect((await s.snapshot(Date.now())).window5hTokens).toBe(before);
+    appendFileSync(f, `${assistantLine({ ts: now - M, output: 20 })}\n`);
+    s.pollRecent(); // not a recent file: not even stat'ed
+    await s.settle();
+    expect((await s.snapshot(Date.now())).window5hTokens).toBe(before);
+    await s.rescan();
+    await s.settle();
+    expect((await s.snapshot(Date.now())).window5hTokens).toBe(before + total({ ts: 0, output: 20 }));
+  });
+
+  it('forgets a recent transcript that was deleted', async () => {
+    const f = join(project, 'gone.jsonl');
+    writeFileSync(f, `${assistantLine({ ts: Date.now() - 10 * M, output: 10 })}\n`);
+    const s = source({ rescanIntervalMs: 0, watchFn: deafWatch });
+    await s.start();
+    rmSync(f);
+    s.pollRecent();
+    await s.settle();
+    expect(s.stats().deletions).toBe(1);
+    s.pollRecent(); // no longer recent: nothing is read again
+    await s.settle();
+    expect(s.stats().deletions).toBe(1);
+  });
+
+  it('lists the whole tree every FULL_RESCAN_EVERY_TICKS ticks while every directory is watched', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const s = source({ rescanIntervalMs: 1000, watchFn: deafWatch });
+      await s.start();
+      await s.watching();
+      const full = vi.spyOn(s, 'rescan');
+      const recent = vi.spyOn(s, 'pollRecent');
+      vi.advanceTimersByTime(FULL_RESCAN_EVERY_TICKS * 2 * 1000);
+      expect(full).toHaveBeenCalledTimes(2);
+      expect(recent).toHaveBeenCalledTimes(FULL_RESCAN_EVERY_TICKS * 2 - 2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('lists the whole tree on every tick when a directory cannot be watched', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const s = source({ rescanIntervalMs: 1000, watchFn: failingWatch, log: () => {} });
+      await s.start();
+      await s.watching();
+      const full = vi.spyOn(s, 'rescan');
+      const recent = vi.spyOn(s, 'pollRecent');
+      vi.advanceTimersByTime(4 * 1000);
+      expect(full).toHaveBeenCalledTimes(4);
+      expect(recent).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

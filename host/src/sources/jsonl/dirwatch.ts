@@ -76,6 +76,11 @@ export class DirWatcher {
     return false;
   }
 
+  /** Every root exists and is watched, and so is every directory under it: no change can go unreported. */
+  get complete(): boolean {
+    return this.opts.roots.every((r) => this.dirs.has(r)) && !this.degraded;
+  }
+
   /**
    * Called by the periodic rescan: watches roots that appeared since, and retries (and lists again) the
    * directories whose watch failed. Costs nothing while every directory is watched. Announces nothing:

@@ -120,6 +120,10 @@ function openRegular(path: string): { fd: number; st: Stats } {
   }
 }
 
+function foundFile(path: string, st: Stats): FoundFile {
+  return { path, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino, dev: st.dev };
+}
+
 function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
@@ -236,7 +240,7 @@ export class Engine {
         if (!(d.isFile() || d.isSymbolicLink()) || !d.name.endsWith('.jsonl')) continue;
         try {
           const st = statSync(path);
-          if (st.isFile()) found.push({ path, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino, dev: st.dev });
+          if (st.isFile()) found.push(foundFile(path, st));
         } catch (err) {
           this.stats.readErrors++;
           this.log('warn', 'cannot stat transcript', {
@@ -255,9 +259,10 @@ export class Engine {
    * Cold start as of `nowMs`: read only what the active 5 h block can need. Files older than the horizon
    * are skipped; the others are read backwards until lines are older than the horizon. The horizon starts
    * at `initialLookbackMs` and doubles until the start of the last block is certain (see `chainIsAnchored`)
-   * or all history is read. `fullHistory` reads everything (for the ccusage comparison).
+   * or all history is read. `fullHistory` reads everything (for the ccusage comparison). Returns the
+   * transcripts found.
    */
-  async coldStart(nowMs: number, fullHistory = false): Promise<void> {
+  async coldStart(nowMs: number, fullHistory = false): Promise<FoundFile[]> {
     this.contentFromMs = nowMs - THINKING_WINDOW_MS - BUCKET_SLACK_MS;
     const found = await this.discover();
     const pending = new Map<string, FoundFile>(); // not yet scanned at all
@@ -289,7 +294,7 @@ export class Engine {
           this.files.set(f.path, state);
         }
         this.stats.filesTracked = this.files.size;
-        return;
+        return found;
       }
       lookback *= 2;
     }
@@ -445,6 +450,16 @@ export class Engine {
       this.stats.deletions++;
       this.stats.filesTracked = this.files.size;
       this.log('info', 'transcript deleted', { file: path });
+    }
+  }
+
+  /** One transcript as `discover` reports it, or null when it is gone or not a regular file. */
+  statTranscript(path: string): FoundFile | null {
+    try {
+      const st = statSync(path);
+      return st.isFile() ? foundFile(path, st) : null;
+    } catch {
+      return null; // the read that follows reports anything but ENOENT
     }
   }
 
