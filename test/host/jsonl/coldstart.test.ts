@@ -1,7 +1,7 @@
-// The bounded cold start (skip old files by mtime, read files backwards to a horizon that doubles until the
-// active block's start is certain) must give exactly what a full read of all history gives.
+// The bounded cold start (skip old files by mtime, read files backwards to a horizon that moves back until
+// the active block's start is certain) must give exactly what a full read of all history gives.
 
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,11 +83,35 @@ describe('cold start horizon', () => {
     expect(bounded.stats.bytesRead).toBeLessThan(full.bytes / 3);
   });
 
-  it('doubles the horizon during a marathon and stops at 10 h after a gap', async () => {
+  it('moves the horizon back during a marathon and stops at 10 h after a gap', async () => {
     const inMarathon = await countHistory([dir], day0 + 48 * H + 25 * H);
     expect(inMarathon.stats.coldHorizonMs).toBeGreaterThan(10 * H);
     const afterGap = await countHistory([dir], day0 + 100 * H + 30 * M);
     expect(afterGap.stats.coldHorizonMs).toBe(10 * H);
+  });
+
+  it('reads back only to 5 h before a morning run, not through the evening before it', async () => {
+    const t = tempClaudeDir();
+    try {
+      const evening = day0 + 18 * H; // 18:00 to 23:00, then a night of 5 h or more
+      const morning = day0 + 28 * H; // 04:00 to 11:28: longer than the first 10 h lookback can anchor
+      writeHistory(t.dir, [
+        { start: evening, gapsMin: Array(75).fill(4), project: 1 },
+        { start: morning, gapsMin: Array(112).fill(4), project: 2 },
+      ]);
+      const now = morning + 112 * 4 * M + 2 * M;
+      const bounded = await countHistory([t.dir], now, { chunkBytes: 4096 });
+      const full = await fullSnapshot(t.dir, now);
+      expect(bounded.snapshot).toEqual(full.snapshot);
+      expect(bounded.snapshot.window5hTokens).toBeGreaterThan(0);
+      // 5 h and a minute before 04:04, the first entry: 22:59, 12.5 h back (doubling went to 20 h).
+      expect(bounded.stats.coldHorizonMs).toBeLessThan(13 * H);
+      const size = (p: number, i: number) =>
+        statSync(join(t.dir, 'projects', `-home-p${p}`, `session-${i}.jsonl`)).size;
+      expect(bounded.stats.bytesRead).toBeLessThan(size(2, 1) + size(1, 0) / 4);
+    } finally {
+      t.cleanup();
+    }
   });
 
   it('property: for random histories the bounded cold start equals the full read', async () => {

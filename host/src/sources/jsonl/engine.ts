@@ -15,7 +15,7 @@ import {
 import { join, sep } from 'node:path';
 import type { SourceSnapshot } from '../source.js';
 import { activeBlock, BLOCK_MS, type Block } from './blocks.js';
-import { type AddOutcome, Ledger, THINKING_WINDOW_MS } from './ledger.js';
+import { type AddOutcome, type Entry, Ledger, THINKING_WINDOW_MS } from './ledger.js';
 import { parseUsageLine, type SkipReason } from './parse.js';
 import {
   completeLinesEnd,
@@ -79,6 +79,8 @@ export const DEFAULT_INITIAL_LOOKBACK_MS = 10 * 3_600_000;
 export const DEFAULT_RETAIN_MS = 6 * 3_600_000;
 /** A line this much older than the horizon ends a backward scan (lines inside a file are nearly in order). */
 export const SCAN_SLACK_MS = 15 * 60_000;
+/** How far past 5 h before the earliest entry loaded the next lookback goes (a gap must exceed 5 h). */
+const ANCHOR_MARGIN_MS = 60_000;
 /** The thinking window's far edge moves in whole seconds (ring.ts): keep content a little older. */
 const BUCKET_SLACK_MS = 2_000;
 /**
@@ -258,8 +260,10 @@ export class Engine {
   /**
    * Cold start as of `nowMs`: read only what the active 5 h block can need. Files older than the horizon
    * are skipped; the others are read backwards until lines are older than the horizon. The horizon starts
-   * at `initialLookbackMs` and doubles until the start of the last block is certain (see `chainIsAnchored`)
-   * or all history is read. `fullHistory` reads everything (for the ccusage comparison). Returns the
+   * at `initialLookbackMs` and moves back until the start of the last block is certain (see `anchoring`)
+   * or all history is read: to 5 h and a minute before the earliest entry loaded, which is just far enough
+   * to see whether a gap of more than 5 h comes before it (doubling would also read the evening before a
+   * morning session, say), or twice as far while nothing is loaded. `fullHistory` reads everything (for the ccusage comparison). Returns the
    * transcripts found.
    */
   async coldStart(nowMs: number, fullHistory = false): Promise<FoundFile[]> {
@@ -279,7 +283,8 @@ export class Engine {
         if (state.coldFrom > 0) await this.exclusive(state.path, () => this.scanMore(state, horizon));
       }
       const everything = pending.size === 0 && [...this.files.values()].every((s) => s.coldFrom === 0);
-      if (everything || this.chainIsAnchored(horizon, nowMs)) {
+      const chain = this.anchoring(horizon, nowMs);
+      if (everything || chain.anchored) {
         this.stats.coldHorizonMs = fullHistory ? Number.POSITIVE_INFINITY : lookback;
         this.liveHorizonMs = horizon;
         // Files skipped by mtime (most of the tree) are tailed from their end as it was at discovery. They
@@ -296,7 +301,10 @@ export class Engine {
         this.stats.filesTracked = this.files.size;
         return found;
       }
-      lookback *= 2;
+      lookback =
+        chain.firstMs === null
+          ? lookback * 2
+          : Math.max(lookback * 1.25, nowMs - (chain.firstMs - BLOCK_MS - ANCHOR_MARGIN_MS));
     }
   }
 
@@ -305,18 +313,20 @@ export class Engine {
    * on anything older: there is a gap of more than 5 h between two loaded entries (or between the horizon
    * and the first entry after it), which forces a new block whatever came before. With no entry in the
    * last 5 h no block can be active; we still read on until one response is known (last model).
+   * `firstMs` is the earliest entry at or after `horizon` (null: none yet).
    */
-  private chainIsAnchored(horizon: number, nowMs: number): boolean {
+  private anchoring(horizon: number, nowMs: number): { anchored: boolean; firstMs: number | null } {
     const entries = this.ledger.upTo(nowMs).filter((e) => e.ts >= horizon);
-    if (entries.length === 0) return false;
-    const last = entries[entries.length - 1];
-    if (last && nowMs - last.ts >= BLOCK_MS) return true;
+    const first = entries[0];
+    if (first === undefined) return { anchored: false, firstMs: null };
+    const last = entries[entries.length - 1] as Entry;
+    if (nowMs - last.ts >= BLOCK_MS) return { anchored: true, firstMs: first.ts };
     let prev = horizon;
     for (const e of entries) {
-      if (e.ts - prev > BLOCK_MS) return true;
+      if (e.ts - prev > BLOCK_MS) return { anchored: true, firstMs: first.ts };
       prev = e.ts;
     }
-    return false;
+    return { anchored: false, firstMs: first.ts };
   }
 
   private async openAndScan(path: string, horizon: number): Promise<void> {
