@@ -67,7 +67,7 @@ export interface EngineOptions {
   log?: LogFn | ObjectLogger;
   chunkBytes?: number;
   maxLineBytes?: number;
-  /** First cold-start lookback; doubled until the active block's start is certain. */
+  /** First cold-start lookback; moved back until the active block's start is certain (see coldStart). */
   initialLookbackMs?: number;
   /** Whole blocks whose last entry is older than this are evicted from memory. */
   retainMs?: number;
