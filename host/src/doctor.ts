@@ -1,13 +1,24 @@
 // `claude-gauge doctor`: checks what the daemon depends on and says what is wrong and how to fix it.
 // Exit code 0 when nothing failed (warnings allowed), 1 otherwise.
 
-import { accessSync, constants, existsSync, promises as fsp, statSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  type FSWatcher,
+  promises as fsp,
+  readFileSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { isLoopbackHost, type Settings } from './config.js';
 import { SessionTracker } from './sessions.js';
 import { implementedSources } from './sources/factory.js';
+import { DirWatcher, type WatchFn } from './sources/jsonl/dirwatch.js';
+import { TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/engine.js';
 
 export type CheckLevel = 'ok' | 'info' | 'warn' | 'fail';
 
@@ -36,6 +47,55 @@ export async function countTranscripts(projectsDir: string, limit = 200_000): Pr
   };
   await walk(projectsDir, 0);
   return count;
+}
+
+/**
+ * How many directories the daemon watches for these claude dirs: the transcript trees, walked by the
+ * daemon's own DirWatcher with watches that watch nothing, plus each existing `sessions/`.
+ */
+export function directoriesToWatch(claudeDirs: string[]): number {
+  const inert: WatchFn = () => Object.assign(new EventEmitter(), { close() {} }) as unknown as FSWatcher;
+  const quiet = () => {};
+  const w = new DirWatcher({
+    roots: claudeDirs.map((d) => join(d, 'projects')),
+    maxDepth: TRANSCRIPT_DIR_DEPTH,
+    onFile: quiet,
+    onDirGone: quiet,
+    warn: quiet,
+    info: quiet,
+    watchFn: inert,
+  });
+  w.start();
+  const n = w.watched;
+  w.close();
+  return n + claudeDirs.filter((d) => existsSync(join(d, 'sessions'))).length;
+}
+
+/** Linux's per-user inotify watch limit, or null where there is none to read (macOS, Windows). */
+export function inotifyWatchLimit(procRoot = '/proc'): number | null {
+  try {
+    const n = Number(readFileSync(join(procRoot, 'sys', 'fs', 'inotify', 'max_user_watches'), 'utf8'));
+    return Number.isSafeInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the daemon's directory watches fit the inotify limit. Past it, the directories left unwatched
+ * are found by a full rescan every 10 s instead of every 60 s: it keeps working, at more idle CPU. Other
+ * programs (editors, IDEs, file sync) draw on the same per-user limit, hence the warning from half of it.
+ */
+export function watchLimitCheck(needed: number, limit: number | null): CheckResult | null {
+  if (limit === null) return null;
+  const what = `${needed} director${needed === 1 ? 'y' : 'ies'} to watch; inotify allows ${limit} watches per user`;
+  if (needed * 2 <= limit) return { level: 'ok', what };
+  const suggest = 2 ** Math.ceil(Math.log2(Math.max(needed * 4, 65_536)));
+  return {
+    level: 'warn',
+    what: `${what}: ${needed > limit ? 'too few' : 'little room left for other programs'}; directories not watched are rescanned every 10 s (more idle CPU)`,
+    fix: `sudo sysctl fs.inotify.max_user_watches=${suggest} (and add that line to /etc/sysctl.d/ to keep it)`,
+  };
 }
 
 /** Resolves when host:port can be bound (then releases it), else with the error code. */
@@ -156,6 +216,12 @@ export async function runDoctor(settings: Settings, env: NodeJS.ProcessEnv): Pro
       what: 'no transcripts found: the gauges will read zero until Claude Code writes one',
       fix: 'use Claude Code once, point --claude-dir at the right dir, or try --source demo',
     });
+  }
+
+  if (settings.source === 'jsonl' || settings.source === 'hybrid') {
+    const dirs = settings.claudeDirs.filter((d) => existsSync(d));
+    const watches = watchLimitCheck(directoriesToWatch(dirs), inotifyWatchLimit());
+    if (watches) out.push(watches);
   }
 
   const port = await portFree(settings.host, settings.port);
