@@ -241,10 +241,7 @@ export class UsageService {
     const { payload: p, behind } = await this.evaluate();
     // The answer came from a refresh that was already running when the change arrived (a slow source
     // shares one refresh between callers): it may not show the change, so look again after the window.
-    if (behind) {
-      if (this.window) this.again = true;
-      else this.schedule();
-    }
+    if (behind) this.schedule();
     const key = contentKey(p);
     if (key === this.lastEmittedKey) return;
     this.lastEmittedKey = key;

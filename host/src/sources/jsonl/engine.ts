@@ -263,8 +263,8 @@ export class Engine {
    * at `initialLookbackMs` and moves back until the start of the last block is certain (see `anchoring`)
    * or all history is read: to 5 h and a minute before the earliest entry loaded, which is just far enough
    * to see whether a gap of more than 5 h comes before it (doubling would also read the evening before a
-   * morning session, say), or twice as far while nothing is loaded. `fullHistory` reads everything (for the ccusage comparison). Returns the
-   * transcripts found.
+   * morning session, say), or twice as far while nothing is loaded. `fullHistory` reads everything (for
+   * the ccusage comparison). Returns the transcripts found.
    */
   async coldStart(nowMs: number, fullHistory = false): Promise<FoundFile[]> {
     this.contentFromMs = nowMs - THINKING_WINDOW_MS - BUCKET_SLACK_MS;

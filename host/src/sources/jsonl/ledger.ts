@@ -81,8 +81,10 @@ export class Ledger {
   private readonly rateRing = new BucketRing(RATE_BUCKETS, 1);
   /** The last 5 min: cacheRead, input + cacheRead + cacheCreation, estimated thinking, output. */
   private readonly recentRing = new BucketRing(RECENT_BUCKETS, 4);
-  private readonly oneValue = [0];
-  private readonly fourValues = [0, 0, 0, 0];
+  /** Scratch for contributionOf: [rate tokens, then the recent ring's four channels]. */
+  private readonly contribution = new Float64Array(5);
+  /** Its last four values, as the recent ring takes them (a view, not a copy). */
+  private readonly recentPart = this.contribution.subarray(1);
   /** Bumped on every change of the kept entries (keys the last-response memo). */
   private version = 0;
   private lastResponse: { version: number; n: number; at: number | null; model: string | null } | null = null;
@@ -135,20 +137,21 @@ export class Ledger {
 
   /** Adds (1) or takes back (-1) what `e` contributes to the windowed sums. */
   private count(e: Entry, sign: 1 | -1): void {
-    const one = this.oneValue;
-    const four = this.fourValues;
-    one[0] = recordTotal(e);
-    four[0] = e.cacheRead;
-    four[1] = e.input + e.cacheRead + e.cacheCreation;
-    four[2] = estimateThinking(e);
-    four[3] = e.output;
+    contributionOf(e, this.contribution);
     if (sign > 0) {
-      this.rateRing.add(e.ts, one);
-      this.recentRing.add(e.ts, four);
+      this.rateRing.add(e.ts, this.contribution); // a one-channel ring reads index 0 only
+      this.recentRing.add(e.ts, this.recentPart);
     } else {
-      this.rateRing.remove(e.ts, one);
-      this.recentRing.remove(e.ts, four);
+      this.rateRing.remove(e.ts, this.contribution);
+      this.recentRing.remove(e.ts, this.recentPart);
     }
+  }
+
+  /** Adds `sign` × what `e` contributes to `out` (see windowSums); the rate only when `inRate`. */
+  private addInto(out: number[], e: Entry, sign: 1 | -1, inRate: boolean): void {
+    const c = this.contribution;
+    contributionOf(e, c);
+    for (let i = inRate ? 0 : 1; i < 5; i++) out[i] = (out[i] as number) + sign * (c[i] as number);
   }
 
   /** A response seen for the first time; later copies of it add to its content group. */
@@ -364,14 +367,14 @@ export class Ledger {
       this.recentRing.sumInto(k - RECENT_BUCKETS + 1, k, four);
       for (let c = 0; c < 4; c++) out[c + 1] = four[c] as number;
       // Entries stamped after now are all in bucket k (none is newer than the rings): take them back.
-      for (let i = s.length - 1; i >= n; i--) addInto(out, s[i] as Entry, -1, true);
+      for (let i = s.length - 1; i >= n; i--) this.addInto(out, s[i] as Entry, -1, true);
       return out;
     }
     const rateFrom = (k - RATE_BUCKETS) * BUCKET_MS; // both exclusive
     const recentFrom = (k - RECENT_BUCKETS) * BUCKET_MS;
     for (let i = n - 1; i >= 0 && (s[i] as Entry).ts > recentFrom; i--) {
       const e = s[i] as Entry;
-      addInto(out, e, 1, e.ts > rateFrom);
+      this.addInto(out, e, 1, e.ts > rateFrom);
     }
     return out;
   }
@@ -415,13 +418,17 @@ export class Ledger {
   }
 }
 
-/** Adds `sign` × what `e` contributes to `out` (see windowSums); the rate only when `inRate`. */
-function addInto(out: number[], e: Entry, sign: 1 | -1, inRate: boolean): void {
-  if (inRate) out[0] = (out[0] as number) + sign * recordTotal(e);
-  out[1] = (out[1] as number) + sign * e.cacheRead;
-  out[2] = (out[2] as number) + sign * (e.input + e.cacheRead + e.cacheCreation);
-  out[3] = (out[3] as number) + sign * estimateThinking(e);
-  out[4] = (out[4] as number) + sign * e.output;
+/**
+ * What one entry adds to the windowed sums, the one definition the rings and the fallback walk share:
+ * [all tokens (rate_1m), cacheRead, input + cacheRead + cacheCreation (the cache hit rate), estimated
+ * thinking, output (the thinking ratio)].
+ */
+function contributionOf(e: Entry, out: Float64Array): void {
+  out[0] = recordTotal(e);
+  out[1] = e.cacheRead;
+  out[2] = e.input + e.cacheRead + e.cacheCreation;
+  out[3] = estimateThinking(e);
+  out[4] = e.output;
 }
 
 /** `e` now stands for the better copy `rec` (its group and seq stay). */
