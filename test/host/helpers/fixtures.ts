@@ -1,8 +1,9 @@
 // Shared test fixtures for the daemon: temp claude dirs, fake sources, the contract validator.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { SourceSnapshot, UsageSource } from '../../../host/src/sources/source.js';
 
@@ -10,6 +11,18 @@ const schema = JSON.parse(
   readFileSync(new URL('../../../contract/usage.v1.schema.json', import.meta.url), 'utf8'),
 );
 export const validatePayload = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
+
+/**
+ * The user's real Claude Code transcripts (see its SOURCES.md): `../shared/fixtures/real-transcripts` beside
+ * the checkout, or under $CLAUDE_GAUGE_SHARED_DIR. They are not part of the repo, so a user's clone has
+ * none: `dir` is null then and `where` says where they were looked for, for the skip message.
+ */
+export function realTranscripts(): { dir: string | null; where: string } {
+  const repo = fileURLToPath(new URL('../../..', import.meta.url));
+  const shared = process.env.CLAUDE_GAUGE_SHARED_DIR || resolve(repo, '..', 'shared');
+  const dir = join(shared, 'fixtures', 'real-transcripts');
+  return { dir: existsSync(dir) ? dir : null, where: dir };
+}
 
 export function tempDir(prefix = 'cg-'): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

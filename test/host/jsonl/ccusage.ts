@@ -2,15 +2,34 @@
 
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { nativePackageName } from '../../../host/src/sources/ccusage/run.js';
 
 const run = promisify(execFile);
-export const CCUSAGE_BIN = join(process.cwd(), 'node_modules/@ccusage/ccusage-linux-x64/bin/ccusage');
+
+/** This platform's ccusage binary, found the way the ccusage source finds it; null when not installed. */
+function nativeBinaryPath(): string | null {
+  const pkg = nativePackageName();
+  if (pkg === null) return null;
+  try {
+    const dir = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+    return join(dir, 'bin', process.platform === 'win32' ? 'ccusage.exe' : 'ccusage');
+  } catch {
+    return null;
+  }
+}
+
+export const CCUSAGE_BIN = nativeBinaryPath();
+if (CCUSAGE_BIN === null || !existsSync(CCUSAGE_BIN))
+  console.warn(
+    `SKIPPED: the live ccusage oracle checks: no ccusage binary for ${process.platform}-${process.arch} (npm install)`,
+  );
 
 /** The binary, made executable when npm left its run bit off; null when this platform has none. */
 export function ccusageBinary(): string | null {
-  if (!existsSync(CCUSAGE_BIN)) return null;
+  if (CCUSAGE_BIN === null || !existsSync(CCUSAGE_BIN)) return null;
   if ((statSync(CCUSAGE_BIN).mode & 0o111) === 0) chmodSync(CCUSAGE_BIN, 0o755);
   return CCUSAGE_BIN;
 }

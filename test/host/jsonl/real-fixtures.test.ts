@@ -1,4 +1,4 @@
-// The real transcripts under /work/shared (not part of a user's clone): our full-history block list must
+// The real transcripts in ../shared (not part of a user's clone): our full-history block list must
 // equal ccusage 20.0.24's, block for block (the committed ccusage-blocks.*.json there, made with
 // `ccusage blocks --json --offline`), and the bounded cold start must agree with the full read.
 
@@ -6,12 +6,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countHistory, historyBlocks } from '../../../host/src/sources/jsonl/index.js';
+import { realTranscripts } from '../helpers/fixtures.js';
 import { ccusageBinary, ccusageBlocks, comparable } from './ccusage.js';
 
-const ROOT = '/work/shared/fixtures/real-transcripts';
-const sources = existsSync(ROOT)
+const real = realTranscripts();
+const ROOT = real.dir ?? real.where;
+const sources = real.dir
   ? readdirSync(ROOT).filter((d) => existsSync(join(ROOT, `ccusage-blocks.${d}.json`)))
   : [];
+if (sources.length === 0)
+  console.warn(`SKIPPED: the real-transcript checks against ccusage: no fixtures in ${real.where}`);
 
 interface CcusageBlock {
   startTime: string;
@@ -24,7 +28,7 @@ interface CcusageBlock {
 }
 
 describe.skipIf(sources.length === 0)(
-  'real transcripts vs ccusage 20.0.24 (skipped when /work/shared is absent)',
+  'real transcripts vs ccusage 20.0.24 (skipped when ../shared is absent)',
   () => {
     it.each(sources)('%s: every block equals ccusage blocks', async (name) => {
       const expected = (

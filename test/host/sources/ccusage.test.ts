@@ -1,16 +1,7 @@
 // The ccusage source: the real pinned ccusage on generated transcripts, and fake executables for the
 // ways a subprocess goes wrong (hangs, prints garbage, fails, is missing).
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +15,7 @@ import {
   resolveCcusageCommand,
   snapshotFromBlock,
 } from '../../../host/src/sources/ccusage/index.js';
+import { realTranscripts } from '../helpers/fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'gauge-ccusage-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -424,11 +416,11 @@ describe('ccusage output parsing', () => {
   });
 
   it('reads the real ccusage 20.0.24 output committed with the fixtures (historical: no active block)', () => {
-    const dir = new URL('../../../../shared/fixtures/real-transcripts/', `file://${process.cwd()}/`);
-    const root = '/work/shared/fixtures/real-transcripts';
-    const files = existsSync(root) ? readdirSync(root).filter((f) => f.startsWith('ccusage-blocks.')) : [];
-    if (files.length === 0) console.warn(`SKIPPED: no ccusage-blocks fixtures in ${dir.pathname}`);
-    for (const f of files) expect(parseActiveBlock(readFileSync(join(root, f), 'utf8')), f).toBeNull();
+    const { dir, where } = realTranscripts();
+    const files = dir ? readdirSync(dir).filter((f) => f.startsWith('ccusage-blocks.')) : [];
+    if (files.length === 0) console.warn(`SKIPPED: no ccusage-blocks fixtures in ${where}`);
+    for (const f of files)
+      expect(parseActiveBlock(readFileSync(join(dir ?? where, f), 'utf8')), f).toBeNull();
   });
 
   it('never throws anything but CcusageOutputError on arbitrary text or JSON', () => {
