@@ -13,7 +13,10 @@ interface LockEntry {
 }
 
 const read = (name: string) => JSON.parse(readFileSync(new URL(`../../${name}`, import.meta.url), 'utf8'));
-const pkg = read('package.json') as { engines: { node: string } };
+const pkg = read('package.json') as {
+  engines: { node: string };
+  devDependencies: Record<string, string>;
+};
 const lock = read('package-lock.json') as { packages: Record<string, LockEntry> };
 
 describe('engines', () => {
@@ -32,5 +35,12 @@ describe('engines', () => {
     }
     expect(checked).toBeGreaterThan(10); // the lock really was read
     expect(refusing).toEqual([]);
+  });
+
+  it('pins the ccusage oracle exactly, at a version whose platform binary installs here', () => {
+    // 20.0.24's linux-x64 binary installs from the registry this project is built against; 20.0.26's did
+    // not. A range would let a fresh install move the oracle (and every "equals ccusage" check) silently.
+    expect(pkg.devDependencies.ccusage).toBe('20.0.24');
+    expect(lock.packages['node_modules/ccusage']?.version).toBe('20.0.24');
   });
 });
