@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { SourceName } from './sources/source.js';
 
 export const SOURCE_NAMES: readonly SourceName[] = [
@@ -103,9 +103,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'claude-dir',
     env: 'CLAUDE_GAUGE_CLAUDE_DIR',
     kind: 'list',
-    help: 'Claude Code data dir(s), comma-separated (the flag may also repeat). Each holds projects/ and sessions/.',
+    help: 'Claude Code data dir(s), comma-separated (the flag may also repeat). Each holds projects/ and sessions/ (a projects/ dir itself means the dir above it).',
     defaultText:
-      '$CLAUDE_CONFIG_DIR (comma-separated), else those of ~/.config/claude and ~/.claude that exist',
+      '$CLAUDE_CONFIG_DIR (comma-separated), else those of $XDG_CONFIG_HOME/claude (~/.config/claude) and ~/.claude that exist',
   },
   {
     key: 'port',
@@ -478,14 +478,26 @@ export function defaultConfigFiles(home: string, cwd: string): string[] {
   return [join(home, '.config', 'claude-gauge', 'config.json'), join(cwd, 'claude-gauge.config.json')];
 }
 
-/** ccusage's rule: CLAUDE_CONFIG_DIR (comma-separated) if set, else ~/.config/claude and ~/.claude that exist. */
+/**
+ * ccusage's rule: CLAUDE_CONFIG_DIR (comma-separated) if set, else those of `$XDG_CONFIG_HOME/claude`
+ * (`~/.config/claude` when XDG_CONFIG_HOME is unset) and `~/.claude` that exist.
+ */
 export function defaultClaudeDirs(env: NodeJS.ProcessEnv, home: string): string[] {
   const fromEnv = (env.CLAUDE_CONFIG_DIR ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (fromEnv.length > 0) return fromEnv.map((d) => resolve(expandHome(d, home)));
-  return [join(home, '.config', 'claude'), join(home, '.claude')].filter((d) => isDir(d));
+  if (fromEnv.length > 0) return [...new Set(fromEnv.map((d) => claudeDirOf(resolve(expandHome(d, home)))))];
+  const xdg = env.XDG_CONFIG_HOME?.trim() ? resolve(expandHome(env.XDG_CONFIG_HOME.trim(), home)) : null;
+  return [join(xdg ?? join(home, '.config'), 'claude'), join(home, '.claude')].filter((d) => isDir(d));
+}
+
+/**
+ * ccusage also takes the `projects/` directory itself for a claude dir. The daemon needs the dir above it
+ * (sessions/ lives beside projects/), so such a path is replaced by its parent.
+ */
+export function claudeDirOf(path: string): string {
+  return basename(path) === 'projects' && !isDir(join(path, 'projects')) ? dirname(path) : path;
 }
 
 function isDir(p: string): boolean {
@@ -577,7 +589,7 @@ export function resolveSettings(input: ResolveInput): Settings {
 
   const dirsRaw = pick<string[] | undefined>('claudeDirs', undefined);
   const claudeDirs = dirsRaw
-    ? [...new Set(dirsRaw.map((d) => resolve(cwd, expandHome(d, home))))]
+    ? [...new Set(dirsRaw.map((d) => claudeDirOf(resolve(cwd, expandHome(d, home)))))]
     : defaultClaudeDirs(input.env, home);
 
   const uiRaw = pick<string | undefined>('ui', undefined);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  claudeDirOf,
   DEFAULTS,
   defaultClaudeDirs,
   envLayer,
@@ -178,6 +179,24 @@ describe('default claude dirs', () => {
     mkdirSync(join(home, '.config', 'claude'), { recursive: true });
     expect(defaultClaudeDirs({}, home)).toEqual([join(home, '.config', 'claude'), join(home, '.claude')]);
     expect(defaultClaudeDirs({ CLAUDE_CONFIG_DIR: '/x, ~/y' }, home)).toEqual(['/x', join(home, 'y')]);
+  });
+
+  it('follows ccusage: $XDG_CONFIG_HOME/claude in place of ~/.config/claude when XDG_CONFIG_HOME is set', () => {
+    const xdg = join(home, 'xdg');
+    mkdirSync(join(xdg, 'claude'), { recursive: true });
+    mkdirSync(join(home, '.config', 'claude'), { recursive: true });
+    expect(defaultClaudeDirs({ XDG_CONFIG_HOME: xdg }, home)).toEqual([join(xdg, 'claude')]);
+    expect(defaultClaudeDirs({ XDG_CONFIG_HOME: '' }, home)).toEqual([join(home, '.config', 'claude')]);
+  });
+
+  it('follows ccusage: a projects/ dir given for a claude dir means the dir above it', () => {
+    mkdirSync(join(home, 'data', 'projects'), { recursive: true });
+    const projects = join(home, 'data', 'projects');
+    expect(defaultClaudeDirs({ CLAUDE_CONFIG_DIR: projects }, home)).toEqual([join(home, 'data')]);
+    expect(resolve({ claudeDirs: [projects, join(home, 'data')] }).claudeDirs).toEqual([join(home, 'data')]);
+    // A claude dir that happens to be named projects, holding its own projects/, stays as it is.
+    mkdirSync(join(home, 'projects', 'projects'), { recursive: true });
+    expect(claudeDirOf(join(home, 'projects'))).toBe(join(home, 'projects'));
   });
 
   it('resolves paths in a config file relative to that file', () => {
