@@ -160,6 +160,21 @@ describe('JsonlSource', () => {
     await untilWindowTokens(s, total({ ts: 0, output: 33 }) + total({ ts: 0, output: 44 }));
   });
 
+  it('reads transcripts nested below subagents/, as ccusage reads every *.jsonl under projects/', async () => {
+    const now = Date.now();
+    const deep = join(project, 'sess', 'subagents', 'team', 'round-1');
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(join(deep, 'agent.jsonl'), `${assistantLine({ ts: now - 9 * M, output: 21 })}\n`);
+    const s = source({ rescanIntervalMs: 0 });
+    await s.start();
+    await untilWindowTokens(s, total({ ts: 0, output: 21 })); // the cold start's listing
+    await s.watching();
+    const deeper = join(deep, 'more');
+    mkdirSync(deeper);
+    writeFileSync(join(deeper, 'agent.jsonl'), `${assistantLine({ ts: now - M, output: 34 })}\n`);
+    await untilWindowTokens(s, total({ ts: 0, output: 21 }) + total({ ts: 0, output: 34 })); // the watcher
+  });
+
   it('deleted files and directories are forgotten, their counted usage kept (no rescan)', async () => {
     const now = Date.now();
     const a = join(project, 'a.jsonl');

@@ -84,10 +84,12 @@ const ANCHOR_MARGIN_MS = 60_000;
 /** The thinking window's far edge moves in whole seconds (ring.ts): keep content a little older. */
 const BUCKET_SLACK_MS = 2_000;
 /**
- * Deepest directory level holding transcripts, `projects` being level 1:
- * projects/<project>/<session>/subagents/<agent>.jsonl. The listing and the directory watcher both stop there.
+ * Deepest directory level read for transcripts, `projects` being level 1. Claude Code writes to level 4
+ * today (projects/<project>/<session>/subagents/<agent>.jsonl), but ccusage reads every *.jsonl under projects/ at
+ * any depth, so a deeper layout must count too; the bound only stops a pathological tree. The listing, the
+ * directory watcher and the doctor all stop here.
  */
-export const TRANSCRIPT_DIR_DEPTH = 4;
+export const TRANSCRIPT_DIR_DEPTH = 16;
 
 export interface FoundFile {
   path: string;
