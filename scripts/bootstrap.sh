@@ -81,11 +81,12 @@ if want npm; then
   fi
   # ccusage's platform package ships its binary without the run bit; the oracle tests call it directly.
   for b in node_modules/@ccusage/ccusage-linux-*/bin/ccusage; do [ -f "$b" ] && chmod +x "$b"; done
-  # The daemon runs from compiled JS (dist/); rebuild when any TypeScript source is newer.
+  # The daemon runs from compiled JS (dist/; npm install builds it through `prepare`); rebuild when any
+  # TypeScript source is newer.
   if [ ! -f dist/.built ] || [ -n "$(find host contract tsconfig.json tsconfig.build.json -newer dist/.built -name '*.ts' -o -newer dist/.built -name '*.json' 2>/dev/null | head -1)" ]; then
     if [ -f tsconfig.build.json ]; then
       say "compiling the daemon (tsc -> dist/)"
-      npx tsc -p tsconfig.build.json && touch dist/.built
+      npm run -s build
     fi
   fi
 fi
