@@ -75,7 +75,12 @@ export async function openService(
     oneShot: opts.oneShot ?? false,
     log,
   });
-  const sessions = new SessionTracker({ claudeDirs: settings.claudeDirs, log, watch: !opts.oneShot });
+  const sessions = new SessionTracker({
+    claudeDirs: settings.claudeDirs,
+    log,
+    watch: !opts.oneShot,
+    asOfMs: settings.now,
+  });
   const service = new UsageService({
     source,
     sessions,

@@ -273,6 +273,11 @@ export interface SessionTrackerOptions {
   rescanMs?: number;
   watch?: boolean;
   log?: { warn(obj: unknown, msg?: string): void };
+  /**
+   * A fixed clock (`--now`): manifests only say what runs NOW, so sessions started after this instant are
+   * left out. One that ended since cannot be known; what remains is exact for the sessions still running.
+   */
+  asOfMs?: number | null;
 }
 
 /** Watches <claudeDir>/sessions of every dir and keeps the counts current. */
@@ -282,6 +287,7 @@ export class SessionTracker {
   private readonly rescanMs: number;
   private readonly useWatch: boolean;
   private readonly log: SessionTrackerOptions['log'];
+  private readonly asOfMs: number | null;
   private sessions: SessionInfo[] = [];
   private invalid = 0;
   private readonly seen = new Set<string>();
@@ -305,6 +311,7 @@ export class SessionTracker {
     this.rescanMs = opts.rescanMs ?? 5000;
     this.useWatch = opts.watch ?? true;
     this.log = opts.log;
+    this.asOfMs = opts.asOfMs ?? null;
   }
 
   async start(): Promise<void> {
@@ -345,6 +352,7 @@ export class SessionTracker {
     let newest: number | null = null;
     const byModel = new Map<string, number>();
     for (const s of this.sessions) {
+      if (this.asOfMs !== null && (s.manifest.startedAt ?? Number.NEGATIVE_INFINITY) > this.asOfMs) continue;
       if (s.state === 'stale') stale++;
       if (s.state !== 'live') continue;
       active++;

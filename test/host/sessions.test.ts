@@ -89,6 +89,18 @@ describe('session liveness with real processes', () => {
     expect(t.list()[0]?.reason).toBe('pid-dead');
   });
 
+  it('with a fixed clock (--now), leaves out sessions started after that instant', async () => {
+    const child = await sleeper();
+    const startedAt = Date.now();
+    writeManifest(claudeDir, `${child.pid}.json`, manifest(child.pid, { startedAt }));
+    const before = tracker({ asOfMs: startedAt - 60_000 });
+    await before.rescan();
+    expect(before.counts()).toMatchObject({ active: 0, stale: 0 });
+    const after = tracker({ asOfMs: startedAt + 60_000 });
+    await after.rescan();
+    expect(after.counts()).toMatchObject({ active: 1, stale: 0 });
+  });
+
   it('treats a dead PID as stale', async () => {
     const child = await sleeper();
     child.kill('SIGKILL');
