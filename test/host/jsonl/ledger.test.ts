@@ -232,3 +232,22 @@ describe('Ledger, property', () => {
     );
   });
 });
+
+describe('Ledger reread', () => {
+  it('recognises each line without a message.id that a file already counted once, and only from that file', () => {
+    const l = new Ledger();
+    const now = T0 + 10 * S;
+    l.add(rec(T0, 10), 1, 0);
+    l.add(rec(T0, 10), 1, 100); // the same line written twice: two responses
+    l.add(rec(T0, 10), 2, 0); // the same numbers in another file: its own response
+    expect(l.blocks(now)[0]?.total).toBe(30);
+    l.beginReread(1);
+    expect(l.add(rec(T0, 10), 1, 0)).toBe('duplicate');
+    expect(l.add(rec(T0, 10), 1, 100)).toBe('duplicate');
+    expect(l.add(rec(T0, 10), 1, 200)).toBe('new'); // a third copy is new in the file
+    expect(l.add(rec(T0 + S, 10), 1, 300)).toBe('new');
+    l.endReread(1);
+    expect(l.add(rec(T0, 10), 1, 400)).toBe('new'); // appended after the reread: counted as ever
+    expect(l.blocks(now)[0]?.total).toBe(60);
+  });
+});

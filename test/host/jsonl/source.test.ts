@@ -219,6 +219,49 @@ describe('JsonlSource', () => {
     expect(s.stats().duplicates).toBeGreaterThanOrEqual(1);
   });
 
+  it('a file read again after a rewrite counts its lines without a message.id once (ccusage never dedupes them)', async () => {
+    const now = Date.now();
+    const f = join(project, 'noid.jsonl');
+    const a = assistantLine({ ts: now - 10 * M, msgId: null, requestId: null, output: 10 });
+    const b = assistantLine({ ts: now - 9 * M, msgId: null, requestId: null, output: 10 }); // same tokens, other time
+    const c = assistantLine({
+      ts: now - 2 * M, // inside the thinking ratio's 5 min
+      msgId: 'msg_c',
+      requestId: 'req_c',
+      output: 500,
+      content: [
+        { type: 'thinking', thinking: '', signature: 'sig' },
+        { type: 'text', text: 'x'.repeat(800) },
+      ],
+    });
+    writeFileSync(f, `${a}\n${b}\n${a}\n${c}\n`); // `a` twice: a real line written twice counts twice
+    const s = source({ rescanIntervalMs: 0 });
+    await s.start();
+    await s.watching();
+    const base = 3 * total({ ts: 0, output: 10 }) + total({ ts: 0, output: 500 });
+    await untilWindowTokens(s, base);
+    const thinking = (await s.snapshot(Date.now())).thinkingRatio;
+    expect(thinking).toBeGreaterThan(0);
+    // replaced (rsync, a sync tool, an editor: a temp file renamed over it) by itself plus one new line
+    const d = assistantLine({ ts: now - 7 * M, msgId: null, requestId: null, output: 20 });
+    writeFileSync(`${f}.new`, `${a}\n${b}\n${a}\n${c}\n${d}\n`);
+    renameSync(`${f}.new`, f);
+    await untilWindowTokens(s, base + total({ ts: 0, output: 20 }));
+    expect(s.stats().rotations).toBe(1);
+    // truncated and rewritten with one of the old lines gone and another added: nothing counted twice
+    truncateSync(f, 0);
+    const e = assistantLine({ ts: now - 6 * M, msgId: null, requestId: null, output: 30 });
+    appendFileSync(f, `${a}\n${c}\n${d}\n${e}\n`);
+    await untilWindowTokens(s, base + total({ ts: 0, output: 20 }) + total({ ts: 0, output: 30 }));
+    await s.settle();
+    expect((await s.snapshot(Date.now())).window5hTokens).toBe(
+      base + total({ ts: 0, output: 20 }) + total({ ts: 0, output: 30 }),
+    );
+    // the response with an id was read three times; its visible text was counted once
+    const again = (await s.snapshot(Date.now())).thinkingRatio;
+    expect(again).toBe(thinking);
+  });
+
   it('a line appended while the cold start runs is read once', async () => {
     const now = Date.now();
     const f = join(project, 'during.jsonl');

@@ -418,14 +418,20 @@ export class Engine {
         const fresh = newFileState(state.path, state.fileId, st.dev, st.ino);
         await this.startTailAtLinesEnd(fd, fresh, st.size);
         this.files.set(state.path, fresh);
-        await scanBackward(
-          fd,
-          fresh,
-          this.liveHorizonMs - SCAN_SLACK_MS,
-          this.limits,
-          this.sink,
-          this.events,
-        );
+        // Same fileId: what this file already counted is recognised when read again (see beginReread).
+        this.ledger.beginReread(state.fileId);
+        try {
+          await scanBackward(
+            fd,
+            fresh,
+            this.liveHorizonMs - SCAN_SLACK_MS,
+            this.limits,
+            this.sink,
+            this.events,
+          );
+        } finally {
+          this.ledger.endReread(state.fileId);
+        }
         state = fresh;
       } else if (state.deferred) {
         // First read of a file the cold start skipped: its tail starts after the last complete line

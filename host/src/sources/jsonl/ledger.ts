@@ -60,6 +60,11 @@ interface BlockCache {
 
 const byTime = (a: Entry, b: Entry): number => a.ts - b.ts || a.seq - b.seq;
 
+/** What tells a response without a message.id from another when its file is read again. */
+function rereadKey(r: UsageRecord): string {
+  return `${r.ts}|${r.input}|${r.output}|${r.cacheCreation}|${r.cacheRead}|${r.model}|${r.sidechain}`;
+}
+
 export class Ledger {
   private readonly byMessage = new Map<string, Entry[]>();
   /**
@@ -91,13 +96,49 @@ export class Ledger {
   /** Entries older than this arrive after their block was evicted: they are refused, not miscounted. */
   private floorTs = Number.NEGATIVE_INFINITY;
   private newest: { ts: number; model: string | null } | null = null;
+  /**
+   * Files being read again from the start (truncated, replaced or rewritten): the responses without a
+   * message.id that each had already counted, by rereadKey, with how many times. See beginReread.
+   */
+  private readonly rereads = new Map<number, Map<string, number>>();
 
   get size(): number {
     return this.order.length + this.unmerged.length;
   }
 
+  /**
+   * `fileId` is about to be read again from the start. Lines with a message.id dedupe as always, but lines
+   * without one never do (as in ccusage), so the ones it already counted are remembered here and a line
+   * read again matching one of them (same time, tokens and model) is a duplicate, once per count: only
+   * what the file holds now beyond them is new. A copy of a response already kept from this file adds
+   * nothing more to its content group either (the thinking estimate would drift down). Until endReread.
+   */
+  beginReread(fileId: number): void {
+    const counted = new Map<string, number>();
+    for (const list of [this.order, this.unmerged])
+      for (const e of list)
+        if (e.messageId === null && e.fileId === fileId) {
+          const key = rereadKey(e);
+          counted.set(key, (counted.get(key) ?? 0) + 1);
+        }
+    this.rereads.set(fileId, counted);
+  }
+
+  endReread(fileId: number): void {
+    this.rereads.delete(fileId);
+  }
+
   add(rec: UsageRecord, fileId: number, offset: number): AddOutcome {
     if (rec.ts < this.floorTs) return 'late';
+    const reread = this.rereads.get(fileId);
+    if (rec.messageId === null && reread !== undefined) {
+      const key = rereadKey(rec);
+      const n = reread.get(key) ?? 0;
+      if (n > 0) {
+        reread.set(key, n - 1);
+        return 'duplicate';
+      }
+    }
     if (rec.model !== '<synthetic>' && (this.newest === null || rec.ts > this.newest.ts))
       this.newest = { ts: rec.ts, model: rec.model ?? this.newest?.model ?? null };
     if (rec.messageId === null) {
@@ -119,10 +160,12 @@ export class Ledger {
     // the kept numbers, maybe under another timestamp: the old contribution leaves the rings and the new
     // one goes in, so nothing counts twice. The entry keeps its seq.
     this.count(match, -1);
-    match.group.visibleChars += rec.visibleChars;
-    match.group.hasThinking ||= rec.hasThinkingBlock;
-    if (rec.thinkingTokens !== null)
-      match.group.thinkingTokens = Math.max(match.group.thinkingTokens ?? 0, rec.thinkingTokens);
+    if (reread === undefined || match.fileId !== fileId) {
+      match.group.visibleChars += rec.visibleChars;
+      match.group.hasThinking ||= rec.hasThinkingBlock;
+      if (rec.thinkingTokens !== null)
+        match.group.thinkingTokens = Math.max(match.group.thinkingTokens ?? 0, rec.thinkingTokens);
+    }
     this.version++;
     if (!isBetter(rec, fileId, offset, match)) {
       this.count(match, 1);
