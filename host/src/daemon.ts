@@ -8,7 +8,8 @@ import { isLoopbackHost, type Settings } from './config.js';
 import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
 import { UsageService } from './service.js';
 import { SessionTracker } from './sessions.js';
-import { createSource, hasTranscripts } from './sources/factory.js';
+import { createSource, hasTranscripts, type SourceContext } from './sources/factory.js';
+import { DemoUntilData } from './sources/fallback.js';
 import type { SourceName } from './sources/source.js';
 import { QuotaStore } from './statusline/quota.js';
 import { VERSION } from './version.js';
@@ -64,7 +65,7 @@ export async function openService(
         ? 'no Claude Code data dir found'
         : `no Claude Code transcripts under ${settings.claudeDirs.length} claude dir(s)`;
   }
-  const source = await createSource(sourceName, {
+  const context: SourceContext = {
     claudeDirs: settings.claudeDirs,
     clock,
     redline: settings.redline,
@@ -74,7 +75,18 @@ export async function openService(
     prometheusLabels: settings.prometheusLabels,
     oneShot: opts.oneShot ?? false,
     log,
-  });
+  };
+  const chosen = await createSource(sourceName, context);
+  // Serving with no transcripts yet: the demo plays until the first one appears, then gives way to it.
+  const source =
+    fallbackReason !== null && !opts.oneShot && settings.claudeDirs.length > 0
+      ? new DemoUntilData({
+          demo: chosen,
+          hasData: () => hasTranscripts(settings.claudeDirs),
+          makeReal: () => createSource(settings.source, context),
+          log,
+        })
+      : chosen;
   const sessions = new SessionTracker({
     claudeDirs: settings.claudeDirs,
     log,
@@ -98,6 +110,7 @@ export async function openService(
 
 export interface Daemon {
   app: FastifyInstance;
+  service: UsageService;
   url: string;
   startupLine: string;
   advertisement: Advertisement | null;
@@ -178,7 +191,11 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
     `claude-gauge: serving ${url} (source ${sourceName}, ${dirs} claude dir${dirs === 1 ? '' : 's'}, ` +
     `${live} live session${live === 1 ? '' : 's'})`;
   if (fallbackReason)
-    startupLine += `\nclaude-gauge: ${fallbackReason}: showing the demo (payload source "demo")`;
+    startupLine +=
+      `\nclaude-gauge: ${fallbackReason}: showing the demo (payload source "demo"); ` +
+      (service.source instanceof DemoUntilData
+        ? 'your own data replaces it by itself once Claude Code writes a transcript'
+        : 'restart the daemon once Claude Code has made its data dir');
   if (!isLoopbackHost(settings.host)) {
     const lan = settings.host === '0.0.0.0' ? lanAddress() : null;
     if (lan) startupLine += `\nclaude-gauge: on your LAN: http://${lan}:${port}/usage`;
@@ -238,5 +255,5 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
     process.once('SIGTERM', onSignal);
   }
 
-  return { app, url, startupLine, advertisement, stop };
+  return { app, service, url, startupLine, advertisement, stop };
 }

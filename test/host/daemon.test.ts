@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../host/src/config.js';
 import { startDaemon } from '../../host/src/daemon.js';
+import { DemoUntilData } from '../../host/src/sources/fallback.js';
 import { tempDir, writeManifest, writeTranscript } from './helpers/fixtures.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -58,6 +59,36 @@ describe('daemon', () => {
     try {
       expect(daemon.startupLine).toMatch(/\(source demo, 1 claude dir, 0 live sessions\)/);
       expect(daemon.startupLine).toMatch(/no Claude Code transcripts .*: showing the demo/);
+      expect(daemon.startupLine).toMatch(/replaces it by itself once Claude Code writes a transcript/);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('gives way from the demo to the real transcripts as soon as the first one is written', async () => {
+    const dir = join(tmp.path, 'claude');
+    mkdirSync(join(dir, 'projects'), { recursive: true });
+    const daemon = await startDaemon(
+      settingsFor({ port: 0, claudeDirs: [dir], fallbackDemo: true, ui: 'none' }),
+    );
+    const usage = async () => (await daemon.app.inject({ url: '/usage' })).json();
+    try {
+      expect((await usage()).source).toBe('demo');
+      const source = daemon.service.source as DemoUntilData;
+      expect(source).toBeInstanceOf(DemoUntilData);
+      await source.check(); // what its timer does every few seconds
+      expect((await usage()).source).toBe('demo'); // nothing to read yet
+      writeTranscript(dir, {
+        project: '-home-someone-p',
+        sessionId: 's1',
+        cwd: '/home/someone/p',
+        prompt: 'hello',
+        turns: [{ at: Date.now() - 60_000, input: 100, output: 23, cacheRead: 0, cacheCreation: 0 }],
+      });
+      await source.check();
+      const real = await usage();
+      expect(real.source).toBe('jsonl');
+      expect(real.window_5h_tokens).toBe(123);
     } finally {
       await daemon.stop();
     }

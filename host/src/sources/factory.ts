@@ -66,14 +66,6 @@ registerSource('prometheus', async (ctx) => {
 });
 
 registerSource('hybrid', async (ctx) => {
-  const { HybridSource } = await import('./hybrid.js');
-  // Prometheus for fuel and cache, the JSONL tail for the tach: each built exactly as on its own.
-  const fuel = await createSource('prometheus', ctx);
-  const tach = await createSource('jsonl', ctx);
-  return new HybridSource({ fuel, tach });
-});
-
-registerSource('hybrid', async (ctx) => {
   // Prometheus for fuel and cache, the JSONL tail for tach, model and the stall clock (docs/sources.md).
   const { HybridSource } = await import('./hybrid.js');
   const fuel = await createSource('prometheus', ctx);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { SourceSnapshot, UsageSource } from '../../../host/src/sources/source.js';
+import type { SourceName, SourceSnapshot, UsageSource } from '../../../host/src/sources/source.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../../contract/usage.v1.schema.json', import.meta.url), 'utf8'),
@@ -49,7 +49,7 @@ export const SNAP: SourceSnapshot = {
 
 /** A source whose snapshot behaviour the test controls. */
 export class FakeSource implements UsageSource {
-  readonly name = 'jsonl' as const;
+  constructor(readonly name: SourceName = 'jsonl') {}
   snap: SourceSnapshot = { ...SNAP };
   mode: 'ok' | 'hang' | 'reject' = 'ok';
   calls = 0;
