@@ -15,6 +15,7 @@ import { QuotaStore } from './statusline/quota.js';
 import { VERSION } from './version.js';
 
 export interface Log {
+  debug?(obj: unknown, msg?: string): void;
   info(obj: unknown, msg?: string): void;
   warn(obj: unknown, msg?: string): void;
   error(obj: unknown, msg?: string): void;
@@ -25,6 +26,9 @@ export const silentLog: Log = { info() {}, warn() {}, error() {} };
 /** A Log that writes to one target until told another: the source starts before Fastify's pino exists. */
 export class ForwardingLog implements Log {
   constructor(public target: Log) {}
+  debug(obj: unknown, msg?: string): void {
+    this.target.debug?.(obj, msg);
+  }
   info(obj: unknown, msg?: string): void {
     this.target.info(obj, msg);
   }

@@ -7,6 +7,7 @@ import {
   appendFileSync,
   mkdirSync,
   renameSync,
+  statSync,
   symlinkSync,
   truncateSync,
   unlinkSync,
@@ -38,6 +39,19 @@ async function started(opts: Partial<ConstructorParameters<typeof Engine>[0]> = 
 }
 const window = (e: Engine) => e.snapshot(NOW).window5hTokens;
 const line = (o: Partial<LineOpts> & { ts?: number } = {}) => assistantLine({ ts: T0, ...o });
+/** A response whose Write tool input is `bytes` long: the line is that plus ~500 bytes. */
+const writeLine = (bytes: number, o: Partial<LineOpts> & { ts?: number } = {}) =>
+  line({
+    content: [
+      {
+        type: 'tool_use',
+        id: 'toolu_w',
+        name: 'Write',
+        input: { file_path: '/x', content: 'y'.repeat(bytes) },
+      },
+    ],
+    ...o,
+  });
 
 describe('tail', () => {
   it('counts appended lines, each once, and ignores lines without usage', async () => {
@@ -204,26 +218,22 @@ describe('tail', () => {
     expect(window(e)).toBe(total({ ts: 0, output: 5 }));
   });
 
-  it('skips a line over 10 MB without holding it, and keeps the lines around it', async () => {
+  it('counts a line over 10 MB (a big Write) without holding it while it streams, and the lines around it', async () => {
     const f = join(project, 'a.jsonl');
     writeFileSync(f, `${line({ output: 1 })}\n`);
     const e = await started();
-    const huge = `{"message":{"usage":{"input_tokens":1,"output_tokens":1},"content":"${'x'.repeat(11 * 1024 * 1024)}"}}`;
+    const huge = writeLine(11 * 1024 * 1024, { ts: T0 + 500, output: 777 });
     appendFileSync(f, huge.slice(0, 3_000_000)); // arrives in pieces, as a writer would
     await e.poll(f);
-    appendFileSync(f, `${huge.slice(3_000_000)}\n${line({ ts: T0 + 1000, output: 2 })}\n`);
+    appendFileSync(f, huge.slice(3_000_000, 10_600_000));
     await e.poll(f);
-    expect(e.stats.longLines).toBe(1);
-    expect(window(e)).toBe(total({ ts: 0, output: 1 }) + total({ ts: 0, output: 2 }));
-  });
-
-  it('skips an over-long line during the backward cold-start scan too', async () => {
-    const f = join(project, 'a.jsonl');
-    const long = `{"usage":{"x":"${'y'.repeat(5000)}"}}`;
-    writeFileSync(f, `${line({ output: 1 })}\n${long}\n${line({ ts: T0 + 1000, output: 2 })}\n${long}\n`);
-    const e = await started({ chunkBytes: 1024, maxLineBytes: 2048 });
-    expect(e.stats.longLines).toBe(2);
-    expect(window(e)).toBe(total({ ts: 0, output: 1 }) + total({ ts: 0, output: 2 }));
+    appendFileSync(f, `${huge.slice(10_600_000)}\n${line({ ts: T0 + 1000, output: 2 })}\n`);
+    await e.poll(f);
+    expect(e.stats.longLinesRead).toBe(1);
+    expect(e.stats.longLines).toBe(0);
+    expect(window(e)).toBe(
+      total({ ts: 0, output: 1 }) + total({ ts: 0, output: 777 }) + total({ ts: 0, output: 2 }),
+    );
   });
 
   it('skips invalid UTF-8 and garbage lines, counting them', async () => {
@@ -250,6 +260,166 @@ describe('tail', () => {
     const big = await started();
     expect(window(small)).toBe(window(big));
     expect(window(big)).toBe(lines.reduce((s, _, i) => s + total({ ts: 0, output: i + 1 }), 0));
+  });
+});
+
+describe('lines longer than maxLineBytes', () => {
+  // Small limits: held up to 2 kB while streaming, read again whole up to 8 kB.
+  const LIMITS = { chunkBytes: 1024, maxLineBytes: 2048, maxParsedLineBytes: 8192 };
+  // No message.id: such lines are never deduped, so one processed twice would count twice.
+  const long = (bytes: number, output: number, ts = T0) => writeLine(bytes, { ts, output, msgId: null });
+  const small = (output: number, ts = T0) => line({ ts, output, msgId: null });
+  const sum = (...outputs: number[]) => outputs.reduce((s, o) => s + total({ ts: 0, output: o }), 0);
+
+  it('forward: counts one once, with the lines around it', async () => {
+    const f = join(project, 'a.jsonl');
+    writeFileSync(f, `${small(1)}\n`);
+    const e = await started(LIMITS);
+    appendFileSync(f, `${long(5000, 50, T0 + 1000)}\n${small(2, T0 + 2000)}\n`);
+    await e.poll(f);
+    await e.poll(f);
+    expect(window(e)).toBe(sum(1, 50, 2));
+    expect(e.stats.longLinesRead).toBe(1);
+    expect(e.stats.longLines).toBe(0);
+    expect(e.stats.linesRead).toBe(3);
+  });
+
+  it('forward: one whose newline comes in a later poll counts once, from its start', async () => {
+    const f = join(project, 'a.jsonl');
+    writeFileSync(f, `${small(1)}\n`);
+    const e = await started(LIMITS);
+    const l = long(6000, 60, T0 + 1000);
+    appendFileSync(f, l.slice(0, 1500)); // held
+    await e.poll(f);
+    appendFileSync(f, l.slice(1500, 4000)); // over 2 kB now: only its start is kept
+    await e.poll(f);
+    appendFileSync(f, l.slice(4000, 5500));
+    await e.poll(f);
+    expect(window(e)).toBe(sum(1));
+    appendFileSync(f, `${l.slice(5500)}\n${small(2, T0 + 2000)}\n${l.slice(0, 100)}`);
+    await e.poll(f);
+    expect(window(e)).toBe(sum(1, 60, 2));
+    expect(e.stats.longLinesRead).toBe(1);
+    expect(e.stats.skipped['bad-json']).toBe(0);
+    expect(e.stats.linesRead).toBe(3);
+  });
+
+  it('forward: one already in memory (in one chunk, or a held partial and the next chunk) is not read again', async () => {
+    const f = join(project, 'a.jsonl');
+    writeFileSync(f, `${small(1)}\n`);
+    const e = await started({ ...LIMITS, chunkBytes: 8192 });
+    const a = long(2500, 25, T0 + 1000); // inside the first chunk the poll reads
+    const fillers = Array.from({ length: 8 }, (_, i) => small(100 + i, T0 + 1500));
+    const b = long(3000, 30, T0 + 2000); // starts under 2 kB before that chunk's end: held, then completed
+    const bAt = a.length + 1 + fillers.join('\n').length + 1;
+    expect(8192 - bAt).toBeGreaterThan(0); // the layout the test needs
+    expect(8192 - bAt).toBeLessThanOrEqual(2048);
+    appendFileSync(f, `${a}\n${fillers.join('\n')}\n${b}\n${small(4, T0 + 3000)}\n`);
+    await e.poll(f);
+    expect(window(e)).toBe(sum(1, 25, ...fillers.map((_, i) => 100 + i), 30, 4));
+    expect(e.stats.longLinesRead).toBe(2);
+    expect(e.stats.bytesRead).toBe(statSync(f).size); // every byte read once: no second read
+  });
+
+  it('cold start: counts each once, spanning several chunks, and one at byte 0', async () => {
+    const f = join(project, 'a.jsonl');
+    const lines = [long(5000, 10), small(1), long(3000, 20), small(2), long(7000, 30), small(3)];
+    writeFileSync(f, `${lines.join('\n')}\n`);
+    const only = join(project, 'only.jsonl'); // a file that is one long line
+    writeFileSync(only, `${long(4000, 40)}\n`);
+    const e = await started(LIMITS);
+    expect(window(e)).toBe(sum(10, 1, 20, 2, 30, 3, 40));
+    expect(e.stats.longLinesRead).toBe(4);
+    expect(e.stats.longLines).toBe(0);
+    expect(e.stats.linesRead).toBe(7);
+  });
+
+  it('cold start: the same count as with default limits wherever the chunks fall', async () => {
+    for (let shift = 0; shift < 1100; shift += 73) {
+      const f = join(project, `s${shift}.jsonl`);
+      const lines = [
+        small(1).replace('"hello"', `"${'h'.repeat(shift)}"`),
+        long(2100, 10),
+        long(2900, 20),
+        small(2),
+        long(7500, 30),
+      ];
+      writeFileSync(f, `${lines.join('\n')}\n`);
+      const e = await started(LIMITS);
+      expect(window(e), `shift ${shift}`).toBe(sum(1, 10, 20, 2, 30));
+      expect(e.stats.linesRead).toBe(5);
+      expect(e.stats.longLinesRead).toBe(3);
+      unlinkSync(f);
+    }
+  });
+
+  it('cold start over several passes reads each once: the same blocks as with default limits', async () => {
+    // Old entries, a 20 h gap, then entries every 4 h for 20 h: the horizon moves back pass after pass
+    // (each stopping inside the file, among long lines) until it sees the gap, and reads no further.
+    const f = join(project, 'a.jsonl');
+    const lines: string[] = [];
+    for (let k = 5; k >= 0; k--) lines.push(long(2500 + k * 500, 80 + k, T0 - 40 * H - k * H));
+    for (let k = 5; k >= 0; k--) {
+      lines.push(long(3000 + k * 700, 10 + k, T0 - k * 4 * H));
+      lines.push(small(20 + k, T0 - k * 4 * H + 60_000));
+    }
+    writeFileSync(f, `${lines.join('\n')}\n`);
+    const ref = await started(); // one chunk: reads the whole file at once
+    const recent = (x: Engine) => x.blocks(NOW).filter((bl) => bl.startMs > T0 - 21 * H);
+    expect(recent(ref)).toHaveLength(3);
+    // Chunks over 2 kB also let a pass stop while the line before its lines is too long to carry.
+    for (const limits of [LIMITS, { ...LIMITS, chunkBytes: 4096 }]) {
+      const e = await started(limits);
+      expect(e.stats.coldHorizonMs).toBeGreaterThan(20 * H);
+      expect(e.stats.linesRead).toBeLessThan(lines.length);
+      expect(recent(e)).toEqual(recent(ref));
+      expect(window(e)).toBe(window(ref));
+      const full = new Engine({ claudeDirs: [dir], ...limits });
+      await full.coldStart(NOW, true);
+      expect(full.stats.linesRead).toBe(lines.length);
+      expect(full.stats.longLinesRead).toBe(12);
+      expect(full.blocks(NOW)).toEqual(ref.blocks(NOW));
+    }
+  });
+
+  it('nothing counts twice when the cold start is followed by live appends', async () => {
+    const f = join(project, 'a.jsonl');
+    const torn = long(4000, 40, T0 + 3000);
+    writeFileSync(
+      f,
+      `${long(5000, 10)}\n${small(1, T0 + 1000)}\n${long(3000, 20, T0 + 2000)}\n${torn.slice(0, 2500)}`,
+    );
+    const e = await started(LIMITS);
+    expect(window(e)).toBe(sum(10, 1, 20));
+    appendFileSync(f, `${torn.slice(2500)}\n${long(6000, 50, T0 + 4000)}\n`);
+    await e.poll(f);
+    appendFileSync(f, `${small(2, T0 + 5000)}\n`);
+    await e.poll(f);
+    await e.poll(f);
+    expect(window(e)).toBe(sum(10, 1, 20, 40, 50, 2));
+    expect(e.stats.linesRead).toBe(6);
+    expect(e.stats.longLinesRead).toBe(4);
+  });
+
+  it('one over maxParsedLineBytes is still skipped and counted, cold or live; the lines around it count', async () => {
+    const logs: { level: string; msg: string }[] = [];
+    const f = join(project, 'a.jsonl');
+    writeFileSync(f, `${small(1)}\n${long(10_000, 99)}\n${long(5000, 50)}\n${small(2)}\n${long(9000, 98)}\n`);
+    const e = await started({ ...LIMITS, log: (level, msg) => logs.push({ level, msg }) });
+    expect(e.stats.longLines).toBe(2);
+    expect(window(e)).toBe(sum(1, 50, 2));
+    const huge = long(12_000, 97, T0 + 1000);
+    appendFileSync(f, huge.slice(0, 5000));
+    await e.poll(f);
+    appendFileSync(f, `${huge.slice(5000)}\n${small(3, T0 + 2000)}\n`);
+    await e.poll(f);
+    expect(e.stats.longLines).toBe(3);
+    expect(e.stats.longLinesRead).toBe(1);
+    expect(window(e)).toBe(sum(1, 50, 2, 3));
+    expect(
+      logs.filter((l) => l.msg === 'transcript line over 8192 bytes skipped' && l.level === 'warn'),
+    ).toHaveLength(3);
+    expect(logs.filter((l) => l.level === 'debug')).toHaveLength(1);
   });
 });
 

@@ -33,6 +33,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFn = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
 /** pino-style logger, as the daemon passes it. */
 export interface ObjectLogger {
+  debug?(obj: unknown, msg?: string): void;
   info(obj: unknown, msg?: string): void;
   warn(obj: unknown, msg?: string): void;
   error(obj: unknown, msg?: string): void;
@@ -52,7 +53,10 @@ export interface JsonlStats {
   late: number;
   /** Lines that passed the pre-filter but were not counted. `schema` includes progress lines with nested usage. */
   skipped: Record<Exclude<SkipReason, 'no-usage'>, number>;
+  /** Lines over maxParsedLineBytes, skipped. */
   longLines: number;
+  /** Lines over maxLineBytes (too long to hold while streaming) counted all the same, read again whole. */
+  longLinesRead: number;
   truncations: number;
   rotations: number;
   deletions: number;
@@ -67,6 +71,7 @@ export interface EngineOptions {
   log?: LogFn | ObjectLogger;
   chunkBytes?: number;
   maxLineBytes?: number;
+  maxParsedLineBytes?: number;
   /** First cold-start lookback; moved back until the active block's start is certain (see coldStart). */
   initialLookbackMs?: number;
   /** Whole blocks whose last entry is older than this are evicted from memory. */
@@ -75,6 +80,8 @@ export interface EngineOptions {
 
 export const DEFAULT_CHUNK_BYTES = 512 * 1024;
 export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
+/** JSON.parse of a line costs a few times its size in memory; 64 MB is far beyond any real Write. */
+export const DEFAULT_MAX_PARSED_LINE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_INITIAL_LOOKBACK_MS = 10 * 3_600_000;
 export const DEFAULT_RETAIN_MS = 6 * 3_600_000;
 /** A line this much older than the horizon ends a backward scan (lines inside a file are nearly in order). */
@@ -85,9 +92,9 @@ const ANCHOR_MARGIN_MS = 60_000;
 const BUCKET_SLACK_MS = 2_000;
 /**
  * Deepest directory level read for transcripts, `projects` being level 1. Claude Code writes to level 4
- * today (projects/<project>/<session>/subagents/<agent>.jsonl), but ccusage reads every *.jsonl under projects/ at
- * any depth, so a deeper layout must count too; the bound only stops a pathological tree. The listing, the
- * directory watcher and the doctor all stop here.
+ * today (projects/<project>/<session>/subagents/<agent>.jsonl), but ccusage reads every *.jsonl under
+ * projects/ at any depth, so a deeper layout must count too; the bound only stops a pathological tree.
+ * The listing, the directory watcher and the doctor all stop here.
  */
 export const TRANSCRIPT_DIR_DEPTH = 16;
 
@@ -173,6 +180,7 @@ export class Engine {
       'invalid-entry': 0,
     },
     longLines: 0,
+    longLinesRead: 0,
     truncations: 0,
     rotations: 0,
     deletions: 0,
@@ -183,7 +191,14 @@ export class Engine {
   private readonly events: TailEvents = {
     longLine: (file, offset) => {
       this.stats.longLines++;
-      this.log('warn', 'transcript line over the size limit skipped', { file: file.path, offset });
+      this.log('warn', `transcript line over ${sizeText(this.limits.maxParsedLineBytes)} skipped`, {
+        file: file.path,
+        offset,
+      });
+    },
+    longLineRead: (file, offset, length) => {
+      this.stats.longLinesRead++;
+      this.log('debug', 'long transcript line read whole', { file: file.path, offset, length });
     },
     bytes: (n) => {
       this.stats.bytesRead += n;
@@ -203,6 +218,7 @@ export class Engine {
     this.limits = {
       chunkBytes: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES,
       maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      maxParsedLineBytes: opts.maxParsedLineBytes ?? DEFAULT_MAX_PARSED_LINE_BYTES,
     };
     this.log = normaliseLog(opts.log);
     this.initialLookbackMs = opts.initialLookbackMs ?? DEFAULT_INITIAL_LOOKBACK_MS;
@@ -571,7 +587,19 @@ export function normaliseLog(log: LogFn | ObjectLogger | undefined): LogFn {
   if (!log) return () => {};
   if (typeof log === 'function') return log;
   return (level, msg, fields) => {
-    const sink = level === 'error' ? log.error : level === 'warn' ? log.warn : log.info;
+    const sink =
+      level === 'error'
+        ? log.error
+        : level === 'warn'
+          ? log.warn
+          : level === 'debug'
+            ? (log.debug ?? log.info)
+            : log.info;
     sink.call(log, fields ?? {}, msg);
   };
+}
+
+/** `64 MB` for whole megabytes, else bytes (small limits in tests). */
+function sizeText(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : `${bytes} bytes`;
 }

@@ -1,7 +1,8 @@
 // Byte-level reading of one transcript file: forwards from an offset (the live tail) and backwards from
 // the end (the cold start). Lines are split on the '\n' BYTE and handed over as Buffers; a file is never
-// read whole, a line is never held beyond `maxLineBytes`, and a partial last line waits (as bytes) for its
-// newline.
+// read whole, and a partial last line waits (as bytes) for its newline. While a line streams past, at most
+// `maxLineBytes` of it is held; a longer one is dropped, and read again in one piece once both its ends are
+// known, if it is at most `maxParsedLineBytes` (longer ones are skipped).
 //
 // Reads are synchronous (readSync on a file descriptor): transcripts are local files in the page cache, and
 // a thread-pool round trip per read cost more than the read itself (the cold start went from ~115 ms of
@@ -14,8 +15,10 @@ import { readSync } from 'node:fs';
 export interface TailLimits {
   /** Size of one read. */
   chunkBytes: number;
-  /** Longer lines are skipped without being buffered whole. */
+  /** Most of a line held while it streams past (partial, carry); a longer one is read again once complete. */
   maxLineBytes: number;
+  /** Longer lines are skipped: the one-off buffer a line is read into, and its parse, stay this small. */
+  maxParsedLineBytes: number;
 }
 
 export interface FileState {
@@ -29,7 +32,7 @@ export interface FileState {
   partial: Buffer[];
   partialBytes: number;
   partialStart: number;
-  /** The forward tail is inside a line longer than the limit: drop bytes up to its newline. */
+  /** The forward tail is inside a line longer than `maxLineBytes`: its bytes are not held, only its start. */
   skipping: boolean;
   /** Start of the earliest line processed: bytes before it have not been read (cold start went no further). */
   coldFrom: number;
@@ -48,7 +51,10 @@ export interface FileState {
 export type LineSink = (line: Buffer, offset: number, file: FileState) => number | null;
 
 export interface TailEvents {
+  /** A line over `maxParsedLineBytes`, skipped. */
   longLine(file: FileState, offset: number): void;
+  /** A line over `maxLineBytes` but within `maxParsedLineBytes`, handed to the sink all the same. */
+  longLineRead(file: FileState, offset: number, length: number): void;
   bytes(n: number): void;
   /** Called between chunks: a promise to await when this turn of the event loop has run long enough. */
   pause?(): Promise<void> | null;
@@ -81,6 +87,36 @@ export function readAt(fd: number, buf: Buffer, length: number, position: number
 }
 
 const NL = 0x0a;
+
+/** A line whose bytes were not kept, once its ends are known: a one-off buffer, as `scratch` is reused. */
+function readLine(fd: number, start: number, length: number, events: TailEvents): Buffer {
+  const line = Buffer.allocUnsafe(length);
+  if (readAt(fd, line, length, start) !== length)
+    throw new Error(`short read at ${start} (file changed while reading a long line)`);
+  events.bytes(length);
+  return line;
+}
+
+/**
+ * A line over `maxLineBytes` whose ends are known: handed to the sink if within `maxParsedLineBytes`
+ * (`bytes` gets it, from memory or the file), else skipped. Returns the sink's timestamp.
+ */
+function longLine(
+  state: FileState,
+  start: number,
+  length: number,
+  bytes: () => Buffer,
+  limits: TailLimits,
+  sink: LineSink,
+  events: TailEvents,
+): number | null {
+  if (length > limits.maxParsedLineBytes) {
+    events.longLine(state, start);
+    return null;
+  }
+  events.longLineRead(state, start, length);
+  return sink(bytes(), start, state);
+}
 
 export function newFileState(path: string, fileId: number, dev: number, ino: number): FileState {
   return {
@@ -144,20 +180,20 @@ export async function readForward(
     for (;;) {
       const nl = view.indexOf(NL, start);
       if (nl < 0) {
-        holdPartial(state, view.subarray(start), state.offset + start, limits, events);
+        holdPartial(state, view.subarray(start), state.offset + start, limits);
         break;
       }
       const lineStart = state.partialBytes > 0 || state.skipping ? state.partialStart : state.offset + start;
-      const length = state.partialBytes + (nl - start);
-      if (state.skipping || length > limits.maxLineBytes) {
-        if (!state.skipping) events.longLine(state, lineStart);
-      } else {
-        const line =
-          state.partialBytes > 0
+      const length = state.offset + nl - lineStart;
+      // Skipping: only its start was kept, read it again. Else the held partial and this view are all of it.
+      const line = () =>
+        state.skipping
+          ? readLine(fd, lineStart, length, events)
+          : state.partialBytes > 0
             ? Buffer.concat([...state.partial, view.subarray(start, nl)], length)
             : view.subarray(start, nl);
-        sink(line, lineStart, state);
-      }
+      if (length > limits.maxLineBytes) longLine(state, lineStart, length, line, limits, sink, events);
+      else sink(line(), lineStart, state);
       state.partial = [];
       state.partialBytes = 0;
       state.skipping = false;
@@ -169,19 +205,12 @@ export async function readForward(
   return false;
 }
 
-function holdPartial(
-  state: FileState,
-  bytes: Buffer,
-  at: number,
-  limits: TailLimits,
-  events: TailEvents,
-): void {
+function holdPartial(state: FileState, bytes: Buffer, at: number, limits: TailLimits): void {
   if (bytes.length === 0) return;
   if (state.partialBytes === 0 && !state.skipping) state.partialStart = at;
   if (state.skipping) return;
   if (state.partialBytes + bytes.length > limits.maxLineBytes) {
-    // Too long already: count it once and drop what is held; the rest is skipped up to its newline.
-    events.longLine(state, state.partialStart);
+    // Too long to hold: keep only its start (partialStart, across polls); it is read again at its newline.
     state.partial = [];
     state.partialBytes = 0;
     state.skipping = true;
@@ -237,9 +266,11 @@ export async function scanBackward(
   events: TailEvents,
 ): Promise<void> {
   if (state.oldestScannedMs < stopBeforeMs) return;
-  let carry: Buffer = Buffer.alloc(0); // bytes [pos, coldFrom): the tail end of a line whose start is unknown
+  // Bytes [pos, coldFrom): the end of a line whose start is not read yet, with its '\n'.
+  let carry: Buffer = Buffer.alloc(0);
   let pos = state.coldFrom;
-  let skippingFrom = -1; // inside an over-long line: its end offset, bytes are not kept
+  // That line is over maxLineBytes: the carry is dropped, and the line read again once its start is found.
+  let skipping = false;
   for (let n = 0; pos > 0; n++) {
     if (n > 0) {
       const p = events.pause?.();
@@ -254,45 +285,42 @@ export async function scanBackward(
     events.bytes(bytesRead);
     const chunk = buf.subarray(0, bytesRead);
     pos = from;
-    if (skippingFrom >= 0) {
+    let oldest = Number.POSITIVE_INFINITY;
+    let combined: Buffer;
+    if (skipping) {
       const at = chunk.lastIndexOf(NL);
       if (at < 0 && from > 0) continue;
-      const lineStart = at < 0 ? 0 : from + at + 1;
-      events.longLine(state, lineStart);
+      // Both ends known: the line is [lineStart, coldFrom - 1), its '\n' left out.
+      const lineStart = from + at + 1;
+      const length = state.coldFrom - 1 - lineStart;
+      const read = () => readLine(fd, lineStart, length, events);
+      const ts = longLine(state, lineStart, length, read, limits, sink, events);
+      if (ts !== null) oldest = ts;
       state.coldFrom = lineStart;
-      skippingFrom = -1;
-      carry = Buffer.from(chunk.subarray(0, at + 1));
-      continue;
-    }
-    const combined = carry.length > 0 ? buf.subarray(0, bytesRead + carry.copy(buf, bytesRead)) : chunk;
+      skipping = false;
+      combined = chunk.subarray(0, at + 1); // the lines before it, read like any chunk
+    } else combined = carry.length > 0 ? buf.subarray(0, bytesRead + carry.copy(buf, bytesRead)) : chunk;
     // Lines are complete from the first '\n' on (or from byte 0 at the start of the file).
     const first = from === 0 ? -1 : combined.indexOf(NL);
-    if (first < 0 && from > 0) {
-      if (combined.length > limits.maxLineBytes) {
-        skippingFrom = state.coldFrom;
-        carry = Buffer.alloc(0);
-      } else carry = Buffer.from(combined);
-      continue;
-    }
-    let oldest = Number.POSITIVE_INFINITY;
-    let start = first + 1;
+    const linesFrom = from === 0 ? 0 : first < 0 ? combined.length : first + 1;
+    let start = linesFrom;
     while (start < combined.length) {
       let nl = combined.indexOf(NL, start);
       if (nl < 0) nl = combined.length; // only at coldFrom = end without newline: never, kept for safety
-      if (nl - start > limits.maxLineBytes) events.longLine(state, from + start);
-      else {
-        const ts = sink(combined.subarray(start, nl), from + start, state);
-        if (ts !== null && ts < oldest) oldest = ts;
-      }
+      const line = combined.subarray(start, nl);
+      const ts =
+        line.length > limits.maxLineBytes
+          ? longLine(state, from + start, line.length, () => line, limits, sink, events)
+          : sink(line, from + start, state);
+      if (ts !== null && ts < oldest) oldest = ts;
       start = nl + 1;
     }
-    state.coldFrom = from + first + 1;
-    carry = first >= 0 ? Buffer.from(combined.subarray(0, first + 1)) : Buffer.alloc(0);
+    state.coldFrom = from + linesFrom;
+    // The line before the first '\n' (with that '\n'): its start is in an earlier chunk.
+    const pending = combined.subarray(0, linesFrom);
+    skipping = pending.length - 1 > limits.maxLineBytes;
+    carry = skipping ? Buffer.alloc(0) : Buffer.from(pending);
     if (oldest < state.oldestScannedMs) state.oldestScannedMs = oldest;
     if (oldest < stopBeforeMs) return;
-  }
-  if (skippingFrom >= 0) {
-    events.longLine(state, 0);
-    state.coldFrom = 0;
   }
 }
