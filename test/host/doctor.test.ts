@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directoriesToWatch, inotifyWatchLimit, watchLimitCheck } from '../../host/src/doctor.js';
+import { TRANSCRIPT_DIR_DEPTH } from '../../host/src/sources/jsonl/engine.js';
 import { tempDir } from './helpers/fixtures.js';
 
 let dir: string;
@@ -15,14 +16,16 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 describe('doctor: inotify watches', () => {
-  it('counts the directories the daemon watches: projects down to subagents/, and sessions/', () => {
+  it('counts the directories the daemon watches: projects down to its depth limit, and sessions/', () => {
     const claude = join(dir, 'claude');
-    mkdirSync(join(claude, 'projects', 'p1', 'sess-a', 'subagents', 'too-deep'), { recursive: true });
+    // projects is level 1; levels 2..TRANSCRIPT_DIR_DEPTH are watched, the one below is not
+    const levels = Array.from({ length: TRANSCRIPT_DIR_DEPTH }, (_, i) => `d${i + 2}`);
+    mkdirSync(join(claude, 'projects', ...levels), { recursive: true });
     mkdirSync(join(claude, 'projects', 'p2'), { recursive: true });
     writeFileSync(join(claude, 'projects', 'p2', 's.jsonl'), '');
     mkdirSync(join(claude, 'sessions'), { recursive: true });
-    // projects, p1, p1/sess-a, p1/sess-a/subagents, p2 (not too-deep), and sessions
-    expect(directoriesToWatch([claude])).toBe(6);
+    // projects, d2..d<depth> (depth - 1 of them), p2, and sessions; not the deepest one
+    expect(directoriesToWatch([claude])).toBe(TRANSCRIPT_DIR_DEPTH + 2);
     expect(directoriesToWatch([join(dir, 'missing')])).toBe(0);
   });
 
