@@ -214,7 +214,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // Each command imports what it needs only: `usage` must not pay for the server's modules.
     if (parsed.command === 'doctor') {
       const { formatChecks, runDoctor } = await import('./doctor.js');
-      const results = await runDoctor(settings, io.env);
+      const results = await runDoctor(settings);
       io.stdout(formatChecks(results));
       return results.some((r) => r.level === 'fail') ? 1 : 0;
     }

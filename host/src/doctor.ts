@@ -2,23 +2,16 @@
 // Exit code 0 when nothing failed (warnings allowed), 1 otherwise.
 
 import { EventEmitter } from 'node:events';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  type FSWatcher,
-  promises as fsp,
-  readFileSync,
-  statSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
+import { constants, existsSync, type FSWatcher, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { isLoopbackHost, type Settings } from './config.js';
 import { SessionTracker } from './sessions.js';
+import { CcusageRunError, resolveCcusageCommand } from './sources/ccusage/run.js';
 import { implementedSources } from './sources/factory.js';
 import { DirWatcher, type WatchFn } from './sources/jsonl/dirwatch.js';
 import { TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/engine.js';
+import { instantQuery } from './sources/prometheus/client.js';
 
 export type CheckLevel = 'ok' | 'info' | 'warn' | 'fail';
 
@@ -28,11 +21,14 @@ export interface CheckResult {
   fix?: string;
 }
 
-/** Counts *.jsonl under <dir>/projects (bounded, so a huge history cannot stall the doctor). */
+/**
+ * Counts the *.jsonl under <dir>/projects that the daemon reads: the same depth as `Engine.discover`
+ * (projects is level 1; bounded in count too, so a huge history cannot stall the doctor).
+ */
 export async function countTranscripts(projectsDir: string, limit = 200_000): Promise<number> {
   let count = 0;
   const walk = async (dir: string, depth: number): Promise<void> => {
-    if (depth > 5 || count >= limit) return;
+    if (depth > TRANSCRIPT_DIR_DEPTH || count >= limit) return;
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fsp.readdir(dir, { withFileTypes: true });
@@ -45,7 +41,7 @@ export async function countTranscripts(projectsDir: string, limit = 200_000): Pr
       else if (e.isFile() && e.name.endsWith('.jsonl')) count++;
     }
   };
-  await walk(projectsDir, 0);
+  await walk(projectsDir, 1);
   return count;
 }
 
@@ -107,28 +103,58 @@ export function portFree(host: string, port: number): Promise<{ free: boolean; c
   });
 }
 
-/**
- * Where a ccusage executable is: PATH first, then this checkout's node_modules, where the npm package is
- * a JS launcher around a per-platform native binary (which must be present for it to run).
- */
-export function findCcusage(env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, 'ccusage');
-    if (existsSync(p)) return p;
-  }
+/** Whether a claude-gauge daemon answers /healthz on host:port; its version and source if so. */
+export async function claudeGaugeAt(
+  host: string,
+  port: number,
+  timeoutMs = 1500,
+): Promise<{ version: string; source: string } | null> {
+  const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/healthz`;
   try {
-    const require = createRequire(import.meta.url);
-    const launcher = require.resolve('ccusage/package.json');
-    const native = createRequire(launcher).resolve(
-      `@ccusage/ccusage-${process.platform}-${process.arch}/package.json`,
-    );
-    const bin = join(native, '..', 'bin', 'ccusage');
-    if (existsSync(bin)) return bin;
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await res.json()) as { ok?: unknown; version?: unknown; source?: unknown };
+    if (res.ok && body.ok === true && typeof body.version === 'string' && typeof body.source === 'string')
+      return { version: body.version.slice(0, 40), source: body.source.slice(0, 20) };
   } catch {
-    // Not installed here, or no native binary for this platform.
+    // Refused, timed out, not HTTP or not JSON: something else holds the port.
   }
   return null;
+}
+
+/** Whether Prometheus at `url` answers a query, checked with the prometheus source's own client. */
+export async function prometheusCheck(url: string, timeoutMs = 2000): Promise<CheckResult> {
+  try {
+    await instantQuery({ baseUrl: url, query: 'vector(1)', signal: AbortSignal.timeout(timeoutMs) });
+    return { level: 'ok', what: `Prometheus at ${url} answers queries` };
+  } catch (err) {
+    return {
+      level: 'fail',
+      what: `Prometheus at ${url} does not answer: ${(err as Error).message}`,
+      fix: 'start Prometheus (with the Claude Code metrics scraped), or point --prometheus-url at it',
+    };
+  }
+}
+
+/** The pinned ccusage, as the ccusage source finds and runs it (its resolver, not a second search). */
+export function ccusageCheck(source: string, resolve: () => string[] = resolveCcusageCommand): CheckResult {
+  const needed = source === 'ccusage';
+  try {
+    const argv = resolve();
+    return {
+      level: needed ? 'ok' : 'info',
+      what: `ccusage: ${argv.join(' ')}${needed ? '' : ' (optional: a reference to compare totals with)'}`,
+    };
+  } catch (err) {
+    const why = err instanceof CcusageRunError ? err.message : String(err);
+    return needed
+      ? {
+          level: 'fail',
+          what: `--source ccusage cannot run ccusage: ${why}`,
+          fix: 'npm install in this checkout',
+        }
+      : { level: 'info', what: `ccusage not available (optional): ${why}` };
+  }
 }
 
 async function readable(dir: string): Promise<boolean> {
@@ -140,7 +166,7 @@ async function readable(dir: string): Promise<boolean> {
   }
 }
 
-export async function runDoctor(settings: Settings, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
+export async function runDoctor(settings: Settings): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
 
   out.push(
@@ -169,7 +195,7 @@ export async function runDoctor(settings: Settings, env: NodeJS.ProcessEnv): Pro
   if (settings.claudeDirs.length === 0) {
     out.push({
       level: settings.source === 'jsonl' ? 'fail' : 'warn',
-      what: 'no Claude Code data dir found (looked at $CLAUDE_CONFIG_DIR, ~/.config/claude, ~/.claude)',
+      what: 'no Claude Code data dir found (looked at $CLAUDE_CONFIG_DIR, $XDG_CONFIG_HOME/claude or ~/.config/claude, and ~/.claude)',
       fix: 'run Claude Code once, or pass --claude-dir <dir> / set CLAUDE_CONFIG_DIR; --source demo needs none',
     });
   }
@@ -225,7 +251,14 @@ export async function runDoctor(settings: Settings, env: NodeJS.ProcessEnv): Pro
   }
 
   const port = await portFree(settings.host, settings.port);
+  const running = port.code === 'EADDRINUSE' ? await claudeGaugeAt(settings.host, settings.port) : null;
   if (port.free) out.push({ level: 'ok', what: `port ${settings.port} on ${settings.host} is free` });
+  else if (running)
+    out.push({
+      level: 'info',
+      what: `a claude-gauge daemon (${running.version}, source ${running.source}) already serves port ${settings.port} on ${settings.host}`,
+      fix: 'nothing to do; pass --port <n> to run a second one',
+    });
   else if (port.code === 'EADDRNOTAVAIL')
     out.push({
       level: 'fail',
@@ -263,29 +296,9 @@ export async function runDoctor(settings: Settings, env: NodeJS.ProcessEnv): Pro
     );
   }
 
-  const ccusage = findCcusage(env);
-  if (!ccusage) {
-    out.push({
-      level: 'info',
-      what: 'ccusage not found (optional; `npx ccusage@latest blocks` to compare totals)',
-    });
-  } else {
-    let executable = true;
-    try {
-      accessSync(ccusage, constants.X_OK);
-    } catch {
-      executable = false;
-    }
-    out.push(
-      executable
-        ? { level: 'info', what: `ccusage found: ${ccusage} (optional reference to compare totals with)` }
-        : {
-            level: 'info',
-            what: `ccusage binary ${ccusage} is not executable (optional)`,
-            fix: `chmod +x ${ccusage}`,
-          },
-    );
-  }
+  if (settings.source === 'prometheus' || settings.source === 'hybrid')
+    out.push(await prometheusCheck(settings.prometheusUrl));
+  out.push(ccusageCheck(settings.source));
   return out;
 }
 
