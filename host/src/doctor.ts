@@ -10,7 +10,7 @@ import { SessionTracker } from './sessions.js';
 import { CcusageRunError, resolveCcusageCommand } from './sources/ccusage/run.js';
 import { implementedSources } from './sources/factory.js';
 import { DirWatcher, type WatchFn } from './sources/jsonl/dirwatch.js';
-import { TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/engine.js';
+import { Engine, TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/engine.js';
 import { instantQuery } from './sources/prometheus/client.js';
 
 export type CheckLevel = 'ok' | 'info' | 'warn' | 'fail';
@@ -21,28 +21,9 @@ export interface CheckResult {
   fix?: string;
 }
 
-/**
- * Counts the *.jsonl under <dir>/projects that the daemon reads: the same depth as `Engine.discover`
- * (projects is level 1; bounded in count too, so a huge history cannot stall the doctor).
- */
-export async function countTranscripts(projectsDir: string, limit = 200_000): Promise<number> {
-  let count = 0;
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    if (depth > TRANSCRIPT_DIR_DEPTH || count >= limit) return;
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fsp.readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (count >= limit) return;
-      if (e.isDirectory()) await walk(join(dir, e.name), depth + 1);
-      else if (e.isFile() && e.name.endsWith('.jsonl')) count++;
-    }
-  };
-  await walk(projectsDir, 1);
-  return count;
+/** The transcripts the daemon reads in a claude dir: its own listing (`Engine.discover`), not a second walk. */
+export async function countTranscripts(claudeDir: string): Promise<number> {
+  return (await new Engine({ claudeDirs: [claudeDir] }).discover()).length;
 }
 
 /**
@@ -222,7 +203,7 @@ export async function runDoctor(settings: Settings): Promise<CheckResult[]> {
       });
       continue;
     }
-    const n = await countTranscripts(join(dir, 'projects'));
+    const n = await countTranscripts(dir);
     transcripts += n;
     const tracker = new SessionTracker({ claudeDirs: [dir], watch: false });
     await tracker.rescan();

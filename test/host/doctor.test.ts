@@ -92,7 +92,7 @@ describe('doctor: what the chosen source needs', () => {
     writeFileSync(join(projects, 'top.jsonl'), '');
     writeFileSync(join(deepest, 'deepest.jsonl'), '');
     writeFileSync(join(deepest, levels.at(-1) as string, 'below.jsonl'), '');
-    expect(await countTranscripts(projects)).toBe(2);
+    expect(await countTranscripts(dir)).toBe(2);
   });
 
   it('fails --source ccusage when the pinned ccusage cannot run; elsewhere ccusage is optional', () => {
