@@ -203,7 +203,7 @@ for (const r of results) {
   const line = `${r.name.padEnd(16)} ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)} ${String(r.skipped ?? 0).padStart(8)}   ${r.secs ? `${r.secs}s` : ''}`;
   console.log(r.note ? `${line}  (${r.note})` : line);
 }
-console.log(
-  skipped ? `${passed} passed, ${failed} failed, ${skipped} skipped` : `${passed} passed, ${failed} failed`,
-);
+// CI reads the last line as exactly `N passed, N failed`: skips go on the line before it.
+if (skipped) console.log(`${skipped} skipped (see the table)`);
+console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
