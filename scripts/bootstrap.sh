@@ -3,7 +3,7 @@
 # Debian machine with nothing installed before them. Safe to run repeatedly: it only installs what a
 # quick probe finds missing.
 #
-#   scripts/bootstrap.sh [group ...]    groups: npm cpp wasm mcu browser prometheus lint (default: all)
+#   scripts/bootstrap.sh [group ...]    groups: npm cpp wasm mcu esp32 browser prometheus lint (default: all)
 #
 # System packages come from Debian's apt (root, or sudo without a password). Elsewhere it prints the
 # exact packages to install and exits 1.
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(npm cpp wasm mcu browser prometheus lint)
+[ ${#groups[@]} -gt 0 ] || groups=(npm cpp wasm mcu esp32 browser prometheus lint)
 want() { local g; for g in "${groups[@]}"; do [ "$g" = "$1" ] && return 0; done; return 1; }
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
@@ -37,6 +37,12 @@ want mcu && {
   need_pkg 'command -v riscv64-unknown-elf-g++' gcc-riscv64-unknown-elf
   need_pkg 'ls /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs' picolibc-riscv64-unknown-elf
   need_pkg 'command -v qemu-system-riscv32' qemu-system-misc
+}
+# The ESP32 app's compile check (npm run firmware:esp32) against the kit beside the checkout: clang-22 with its
+# xtensa target, and GCC 12's front end for the lx106 (only its diagnostics are used).
+want esp32 && {
+  need_pkg 'command -v clang-22' clang-22
+  need_pkg 'command -v xtensa-lx106-elf-g++' gcc-xtensa-lx106
 }
 want browser && need_pkg 'test -x /usr/bin/chromium' chromium
 want prometheus && need_pkg 'command -v prometheus && command -v promtool' prometheus

@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { esp32CheckRows } from './lib/esp32-kit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -26,6 +27,13 @@ const plainLine = (out, code) => {
   const r = { passed: Number(m[1]), failed: Number(m[2]) };
   if (code !== 0 && r.failed === 0) r.failed = 1;
   return r;
+};
+
+/** A suite that may say `SKIPPED: why` (its inputs live outside the repo): one skip, never a pass. */
+const orSkipped = (parse) => (out, code) => {
+  const m = /^SKIPPED: (.*)$/m.exec(out);
+  if (m && code === 0) return { passed: 0, failed: 0, skipped: 1, note: m[1] };
+  return parse(out, code);
 };
 
 /** doctest: `[doctest] test cases: 40 | 40 passed | 0 failed | 0 skipped` */
@@ -86,6 +94,19 @@ const suites = [
     cmd: 'make -s --no-print-directory -C firmware esp32-glue',
     parse: doctest,
     needs: 'firmware/platform/esp32/rules.mk',
+  },
+  {
+    name: 'esp32-json',
+    desc: "the device's JSON decode path against ArduinoJson 7.2.0 (ESP32 kit)",
+    cmd: 'make -s --no-print-directory -C firmware esp32-json',
+    parse: orSkipped(plainLine),
+    needs: 'firmware/platform/esp32/rules.mk',
+  },
+  {
+    name: 'esp32',
+    desc: 'ESP32 app vs its real pinned headers, every env (clang-22 + GCC 12, -Werror)',
+    cmd: 'node scripts/firmware-esp32.mjs',
+    parse: (out, code) => ({ rows: esp32CheckRows(out, code) }),
   },
   {
     name: 'mcu',
@@ -186,12 +207,17 @@ for (const s of suites) {
   } catch (e) {
     r = { passed: 0, failed: 1, note: `could not read results: ${e.message}` };
   }
-  results.push({ name: s.name, ...r, secs: ((Date.now() - t0) / 1000).toFixed(1) });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  // A suite may report several rows (the ESP32 check: one per env); the time goes on the first.
+  const rows = r.rows ?? [{ name: s.name, ...r }];
+  rows.forEach((row, i) => {
+    results.push(i === 0 ? { ...row, secs } : row);
+  });
 }
 
 console.log('\n━━ summary');
 console.log(
-  `${'suite'.padEnd(16)} ${'passed'.padStart(7)} ${'failed'.padStart(7)} ${'skipped'.padStart(8)}   time`,
+  `${'suite'.padEnd(24)} ${'passed'.padStart(7)} ${'failed'.padStart(7)} ${'skipped'.padStart(8)}   time`,
 );
 let passed = 0;
 let failed = 0;
@@ -200,7 +226,7 @@ for (const r of results) {
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped ?? 0;
-  const line = `${r.name.padEnd(16)} ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)} ${String(r.skipped ?? 0).padStart(8)}   ${r.secs ? `${r.secs}s` : ''}`;
+  const line = `${r.name.padEnd(24)} ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)} ${String(r.skipped ?? 0).padStart(8)}   ${r.secs ? `${r.secs}s` : ''}`;
   console.log(r.note ? `${line}  (${r.note})` : line);
 }
 // CI reads the last line as exactly `N passed, N failed`: skips go on the line before it.

@@ -37,15 +37,18 @@ HOST_CXX_ESP32 ?= g++
 
 -include $(ESP32_GLUE_CORE_OBJS:.o=.d) $(ESP32_GLUE_TEST_OBJS:.o=.d)
 
-# json_usage.cpp against a real ArduinoJson checkout (not part of this repository), natively. Default: the
-# copy PlatformIO downloads for env:cyd. Skipped with a message when it is absent.
-ARDUINOJSON_SRC ?= $(REPO_DIR)/.pio/libdeps/cyd/ArduinoJson/src
+# json_usage.cpp against a real ArduinoJson 7.2.0 (not part of this repository), natively. Default: the ESP32
+# kit's copy beside the checkout ($GAUGE_ESP32_KIT, else esp32-kit/ in $CLAUDE_GAUGE_SHARED_DIR or ../shared;
+# scripts/lib/esp32-kit.mjs finds it the same way), else PlatformIO's download for env:cyd. Says SKIPPED
+# (a skip in the test summary, never a pass) when neither is there.
+ESP32_KIT ?= $(or $(GAUGE_ESP32_KIT),$(if $(CLAUDE_GAUGE_SHARED_DIR),$(CLAUDE_GAUGE_SHARED_DIR)/esp32-kit,$(abspath $(REPO_DIR)/../shared/esp32-kit)))
+ARDUINOJSON_SRC ?= $(firstword $(wildcard $(ESP32_KIT)/ArduinoJson/src $(REPO_DIR)/.pio/libdeps/cyd/ArduinoJson/src) $(ESP32_KIT)/ArduinoJson/src)
 ESP32_JSON_BIN := $(ESP32_GLUE_DIR)/json_usage_check
 .PHONY: esp32-json
 
 esp32-json:
 	@if [ ! -f "$(ARDUINOJSON_SRC)/ArduinoJson.h" ]; then \
-		echo "esp32-json: skipped, no ArduinoJson at $(ARDUINOJSON_SRC) (set ARDUINOJSON_SRC)"; exit 0; fi; \
+		echo "SKIPPED: esp32-json: no ArduinoJson at $(ARDUINOJSON_SRC) (set GAUGE_ESP32_KIT or ARDUINOJSON_SRC)"; exit 0; fi; \
 	mkdir -p $(ESP32_GLUE_DIR) && \
 	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -DARDUINOJSON_ENABLE_NAN=0 -DARDUINOJSON_ENABLE_INFINITY=0 \
 		-DARDUINOJSON_USE_DOUBLE=1 -I$(ARDUINOJSON_SRC) $(CORE_INC) -I$(ESP32_DIR) \
