@@ -198,12 +198,15 @@ function readTokens(u: Record<string, unknown>): Tokens | null {
   let cacheCreation = flat;
   const buckets = u.cache_creation;
   if (buckets !== undefined && buckets !== null) {
-    // The 5m/1h breakdown wins over the flat field when present (ccusage's rule).
     if (!isObject(buckets)) return null;
     const m5 = buckets.ephemeral_5m_input_tokens ?? 0;
     const h1 = buckets.ephemeral_1h_input_tokens ?? 0;
     if (!isCount(m5) || !isCount(h1)) return null;
-    cacheCreation = m5 + h1;
+    // The flat field is what the API bills. The 5m/1h split can hold less (from 2.1.227 an advisor
+    // response's split has only its first iteration's write), so it counts only without a flat field.
+    // ccusage 20.0.24 counts the split: a difference README.md lists.
+    if (u.cache_creation_input_tokens === undefined || u.cache_creation_input_tokens === null)
+      cacheCreation = m5 + h1;
   }
   return { input, output, cacheCreation, cacheRead: read };
 }
