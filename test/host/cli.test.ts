@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +118,16 @@ describe('claude-gauge usage', () => {
       new Date(NOW).toISOString(),
     ]);
     expect(JSON.parse(again.stdout)).toMatchObject({ sessions_active: 0, idle: true });
+  });
+
+  it('counts a last line without a newline at once (a copied transcript), without waiting for it to settle', async () => {
+    const f = join(claudeDir, 'projects', '-home-u-a', 'aaaaaaaa-0000-0000-0000-000000000001.jsonl');
+    writeFileSync(f, readFileSync(f, 'utf8').trimEnd());
+    // An mtime in the future: the daemon's quiet time would never be over, so only "at once" counts it.
+    const later = new Date(Date.now() + 3_600_000);
+    utimesSync(f, later, later);
+    const r = await run(['usage', '--json', '--claude-dir', claudeDir, '--now', new Date(NOW).toISOString()]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ source: 'jsonl', window_5h_tokens: 3 * 1130 });
   });
 
   it('falls back to the demo with --fallback-demo when there is no Claude Code data', async () => {

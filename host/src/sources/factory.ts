@@ -46,8 +46,9 @@ registerSource('jsonl', async (ctx) => {
     claudeDirs: ctx.claudeDirs,
     clock: ctx.clock,
     ...(ctx.log ? { log: ctx.log } : {}),
-    // One answer and exit: no watcher, no rescan timer.
-    ...(ctx.oneShot ? { watch: false, rescanIntervalMs: 0 } : {}),
+    // One answer and exit: no watcher, no rescan timer, and a complete last line without a newline
+    // counts at once instead of after its file has been quiet for a while.
+    ...(ctx.oneShot ? { watch: false, rescanIntervalMs: 0, finalLineQuietMs: 0 } : {}),
   });
 });
 

@@ -11,8 +11,14 @@ import { assistantLine, H, tempClaudeDir, userLine } from './helpers.js';
 
 const M = 60_000;
 
-/** Writes sessions as files whose mtime is their last line's time, as Claude Code leaves them. */
-function writeHistory(dir: string, sessions: { start: number; gapsMin: number[]; project: number }[]): void {
+/**
+ * Writes sessions as files whose mtime is their last line's time, as Claude Code leaves them; `newline:
+ * false` drops the file's final newline, as copying or syncing tools may.
+ */
+function writeHistory(
+  dir: string,
+  sessions: { start: number; gapsMin: number[]; project: number; newline?: boolean }[],
+): void {
   sessions.forEach((s, i) => {
     const projectDir = join(dir, 'projects', `-home-p${s.project}`);
     mkdirSync(projectDir, { recursive: true });
@@ -35,13 +41,13 @@ function writeHistory(dir: string, sessions: { start: number; gapsMin: number[];
       );
     });
     const f = join(projectDir, `session-${i}.jsonl`);
-    writeFileSync(f, `${lines.join('\n')}\n`);
+    writeFileSync(f, `${lines.join('\n')}${s.newline === false ? '' : '\n'}`);
     utimesSync(f, new Date(t + 2000), new Date(t + 2000));
   });
 }
 
 async function fullSnapshot(dir: string, now: number) {
-  const e = new Engine({ claudeDirs: [dir] });
+  const e = new Engine({ claudeDirs: [dir], finalLineQuietMs: 0 });
   await e.coldStart(now, true);
   return { snapshot: e.snapshot(now), bytes: e.stats.bytesRead };
 }
@@ -55,7 +61,7 @@ describe('cold start horizon', () => {
       { start: day0, gapsMin: Array(60).fill(4), project: 1 },
       // a marathon: 30 h with no 5 h gap, across two projects and overlapping sessions
       { start: day0 + 48 * H, gapsMin: Array(200).fill(9), project: 2 },
-      { start: day0 + 60 * H, gapsMin: Array(100).fill(11), project: 3 },
+      { start: day0 + 60 * H, gapsMin: Array(100).fill(11), project: 3, newline: false },
       // after a gap of more than 5 h
       { start: day0 + 90 * H, gapsMin: [5, 290, 3, 301, 2], project: 2 },
       { start: day0 + 100 * H, gapsMin: Array(30).fill(2), project: 4 },
@@ -122,6 +128,7 @@ describe('cold start horizon', () => {
         maxLength: 25,
       }),
       project: fc.integer({ min: 0, max: 2 }),
+      newline: fc.boolean(),
     });
     await fc.assert(
       fc.asyncProperty(

@@ -28,7 +28,8 @@ describe('edge cases vs ccusage', () => {
     expect(stats.skipped['bad-json']).toBe(2); // the garbage line and the BOM line
     expect(stats.skipped['null-field']).toBe(2);
     expect(stats.skipped.timestamp).toBe(2);
-    expect(stats.duplicates + stats.replaced).toBe(8); // cases 1, 2, 3, 5, 7, 21, 29, 30
+    expect(stats.duplicates + stats.replaced).toBe(9); // cases 1, 2, 3, 5, 7, 21, 29, 30, 38
+    expect(stats.lastLinesClosed).toBe(1); // case 38: a last line without a newline
   });
 
   it.skipIf(ccusageBinary() === null)('equals a live run of the ccusage binary', async () => {

@@ -16,11 +16,13 @@ import { join, sep } from 'node:path';
 import type { SourceSnapshot } from '../source.js';
 import { activeBlock, BLOCK_MS, type Block } from './blocks.js';
 import { type AddOutcome, type Entry, Ledger, THINKING_WINDOW_MS } from './ledger.js';
-import { parseUsageLine, type SkipReason } from './parse.js';
+import { isCompleteLine, parseUsageLine, type SkipReason } from './parse.js';
 import {
+  closeHeldLine,
   completeLinesEnd,
   type FileState,
   fingerprintHolds,
+  holdsLine,
   newFileState,
   readForward,
   scanBackward,
@@ -57,6 +59,8 @@ export interface JsonlStats {
   longLines: number;
   /** Lines over maxLineBytes (too long to hold while streaming) counted all the same, read again whole. */
   longLinesRead: number;
+  /** Last lines without a newline, counted as complete once their file was quiet (see finalLineQuietMs). */
+  lastLinesClosed: number;
   truncations: number;
   rotations: number;
   deletions: number;
@@ -76,6 +80,11 @@ export interface EngineOptions {
   initialLookbackMs?: number;
   /** Whole blocks whose last entry is older than this are evicted from memory. */
   retainMs?: number;
+  /**
+   * A last line without a newline counts once its file has been unchanged (mtime) this long, if it is
+   * complete JSON. 0: at once, for one-shot commands. Default DEFAULT_FINAL_LINE_QUIET_MS.
+   */
+  finalLineQuietMs?: number;
 }
 
 export const DEFAULT_CHUNK_BYTES = 512 * 1024;
@@ -84,6 +93,12 @@ export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_PARSED_LINE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_INITIAL_LOOKBACK_MS = 10 * 3_600_000;
 export const DEFAULT_RETAIN_MS = 6 * 3_600_000;
+/**
+ * Claude Code writes each line with its newline in one append, so a last line without one is either being
+ * written this very moment or will never get one (the file was copied, synced or restored without it).
+ * Two seconds without a change tell the two apart.
+ */
+export const DEFAULT_FINAL_LINE_QUIET_MS = 2_000;
 /** A line this much older than the horizon ends a backward scan (lines inside a file are nearly in order). */
 export const SCAN_SLACK_MS = 15 * 60_000;
 /** How far past 5 h before the earliest entry loaded the next lookback goes (a gap must exceed 5 h). */
@@ -152,6 +167,8 @@ export class Engine {
   private readonly log: LogFn;
   private readonly initialLookbackMs: number;
   private readonly retainMs: number;
+  /** See EngineOptions.finalLineQuietMs. */
+  readonly finalLineQuietMs: number;
   /** Backward scans of files found after the cold start go this far back. */
   private liveHorizonMs = Number.NEGATIVE_INFINITY;
   /**
@@ -181,6 +198,7 @@ export class Engine {
     },
     longLines: 0,
     longLinesRead: 0,
+    lastLinesClosed: 0,
     truncations: 0,
     rotations: 0,
     deletions: 0,
@@ -223,6 +241,7 @@ export class Engine {
     this.log = normaliseLog(opts.log);
     this.initialLookbackMs = opts.initialLookbackMs ?? DEFAULT_INITIAL_LOOKBACK_MS;
     this.retainMs = opts.retainMs ?? DEFAULT_RETAIN_MS;
+    this.finalLineQuietMs = opts.finalLineQuietMs ?? DEFAULT_FINAL_LINE_QUIET_MS;
   }
 
   /** The project roots watched: `<claudeDir>/projects`. */
@@ -364,6 +383,10 @@ export class Engine {
       this.stats.filesTracked = this.files.size;
       takeFingerprint(fd, state);
       await scanBackward(fd, state, horizon - SCAN_SLACK_MS, this.limits, this.sink, this.events);
+      // A last line without a newline: held like any partial line, and counted now if it is complete
+      // and its file quiet (at once in a one-shot command). Before any further pass of the cold start,
+      // which may need its timestamp to see that a gap is bridged.
+      if (st.size > state.offset) await this.readToEnd(fd, state);
     } catch (err) {
       this.readError(path, err);
     } finally {
@@ -434,20 +457,18 @@ export class Engine {
         const fresh = newFileState(state.path, state.fileId, st.dev, st.ino);
         await this.startTailAtLinesEnd(fd, fresh, st.size);
         this.files.set(state.path, fresh);
-        // Same fileId: what this file already counted is recognised when read again (see beginReread).
+        // Same fileId: what this file already counted is recognised when read again (see beginReread),
+        // until its last line is settled too (below): it may be one counted before without a newline.
         this.ledger.beginReread(state.fileId);
-        try {
-          await scanBackward(
-            fd,
-            fresh,
-            this.liveHorizonMs - SCAN_SLACK_MS,
-            this.limits,
-            this.sink,
-            this.events,
-          );
-        } finally {
-          this.ledger.endReread(state.fileId);
-        }
+        fresh.rereading = true;
+        await scanBackward(
+          fd,
+          fresh,
+          this.liveHorizonMs - SCAN_SLACK_MS,
+          this.limits,
+          this.sink,
+          this.events,
+        );
         state = fresh;
       } else if (state.deferred) {
         // First read of a file the cold start skipped: its tail starts after the last complete line
@@ -456,15 +477,52 @@ export class Engine {
         await this.startTailAtLinesEnd(fd, state, state.offset);
         state.deferred = false;
       }
-      const atEnd = await readForward(fd, state, this.limits, this.sink, this.events);
-      takeFingerprint(fd, state);
-      return atEnd;
+      return await this.readToEnd(fd, state);
     } catch (err) {
       this.readError(state.path, err);
       return true;
     } finally {
+      if (state.rereading && !holdsLine(state)) {
+        state.rereading = false;
+        this.ledger.endReread(state.fileId);
+      }
       closeQuietly(fd);
     }
+  }
+
+  /**
+   * Reads forward to the end of the file (or one poll's worth), then counts a held last line (no newline)
+   * that is complete once the file has been quiet for finalLineQuietMs: its mtime says how long. Returns
+   * true when at the end.
+   */
+  private async readToEnd(fd: number, state: FileState): Promise<boolean> {
+    const atEnd = await readForward(fd, state, this.limits, this.sink, this.events);
+    if (atEnd && holdsLine(state) && !state.heldTorn) {
+      const st = fstatSync(fd);
+      const quiet = this.finalLineQuietMs <= 0 || Date.now() - st.mtimeMs >= this.finalLineQuietMs;
+      if (st.size === state.offset && quiet) {
+        if (closeHeldLine(fd, state, this.limits, this.sink, this.events, isCompleteLine))
+          this.stats.lastLinesClosed++;
+      }
+    }
+    takeFingerprint(fd, state);
+    return atEnd;
+  }
+
+  /**
+   * Transcripts whose last line has no newline yet and may still count: JsonlSource polls each again once
+   * finalLineQuietMs has passed (a torn one is not listed again until its file grows).
+   */
+  heldLines(): string[] {
+    const out: string[] = [];
+    for (const s of this.files.values()) if (holdsLine(s) && !s.heldTorn && !s.deferred) out.push(s.path);
+    return out;
+  }
+
+  /** True when `path` is among `heldLines()`. */
+  holdsLastLine(path: string): boolean {
+    const s = this.files.get(path);
+    return s !== undefined && holdsLine(s) && !s.heldTorn && !s.deferred;
   }
 
   /**
@@ -480,6 +538,8 @@ export class Engine {
 
   /** A deleted transcript: stop tailing it. What it already contributed stays counted (it was real usage). */
   forget(path: string): void {
+    const state = this.files.get(path);
+    if (state?.rereading) this.ledger.endReread(state.fileId);
     if (this.files.delete(path)) {
       this.stats.deletions++;
       this.stats.filesTracked = this.files.size;

@@ -47,6 +47,8 @@ export const FULL_RESCAN_EVERY_TICKS = 6;
 export const RECENT_MS = 3_600_000;
 /** Eviction needs a block scan; once every few seconds is plenty. */
 const EVICT_EVERY_MS = 30_000;
+/** A last line's quiet poll comes this much after finalLineQuietMs: the file's mtime may be a bit late. */
+const LAST_LINE_MARGIN_MS = 50;
 
 export class JsonlSource implements UsageSource {
   readonly name: SourceName = 'jsonl';
@@ -68,6 +70,8 @@ export class JsonlSource implements UsageSource {
   private ticks = 0;
   /** Transcripts changed in the last RECENT_MS: path → when (wall clock ms) it was last seen changing. */
   private readonly recent = new Map<string, number>();
+  /** Transcripts holding a last line without a newline: polled again once their file may be quiet. */
+  private readonly lastLineTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: JsonlSourceOptions) {
     this.engine = new Engine(opts);
@@ -107,6 +111,7 @@ export class JsonlSource implements UsageSource {
     if (this.stopped) return;
     this.live = true;
     if (this.queued.size > 0) this.scheduleFlush();
+    for (const p of this.engine.heldLines()) this.armLastLine(p);
     const every = this.opts.rescanIntervalMs ?? DEFAULT_RESCAN_MS;
     if (every > 0) {
       this.rescanTimer = setInterval(() => void this.safetyTick(), every);
@@ -157,6 +162,7 @@ export class JsonlSource implements UsageSource {
       if (this.stopped) return;
       const atEnd = await this.engine.poll(p);
       if (!atEnd) more = true;
+      this.armLastLine(p);
     }
     this.maybeEvict(false);
     this.emitStats();
@@ -169,6 +175,24 @@ export class JsonlSource implements UsageSource {
     }
     // A file that grows faster than one batch reads is finished on the next turn, not in a tight loop.
     if (more) for (const p of paths) this.enqueue(p);
+  }
+
+  /**
+   * A transcript whose last line has no newline yet is polled again when it may have been quiet for
+   * finalLineQuietMs: that poll counts the line if it is complete and the file unchanged since (a write
+   * meanwhile is read, and the wait starts over). Every poll re-arms or clears this.
+   */
+  private armLastLine(path: string): void {
+    const old = this.lastLineTimers.get(path);
+    if (old) clearTimeout(old);
+    this.lastLineTimers.delete(path);
+    if (this.stopped || !this.engine.holdsLastLine(path)) return;
+    const timer = setTimeout(() => {
+      this.lastLineTimers.delete(path);
+      this.enqueue(path);
+    }, this.engine.finalLineQuietMs + LAST_LINE_MARGIN_MS);
+    timer.unref();
+    this.lastLineTimers.set(path, timer);
   }
 
   /** Full rescan when some change may go unreported (see FULL_RESCAN_EVERY_TICKS), else the recent files. */
@@ -234,6 +258,8 @@ export class JsonlSource implements UsageSource {
     this.rescanTimer = null;
     this.watcher?.close();
     this.watcher = null;
+    for (const t of this.lastLineTimers.values()) clearTimeout(t);
+    this.lastLineTimers.clear();
     await this.started?.catch(() => {});
     await this.rescanning?.catch(() => {});
     await this.engine.idle();
@@ -280,14 +306,14 @@ export interface HistoryResult {
 
 /**
  * One-shot: the cold start (bounded horizon) and a snapshot as of `nowMs`, without any watcher. For the
- * CLI's `usage` command and the bench.
+ * bench and tests. A complete last line without a newline counts at once (nothing waits for it to settle).
  */
 export async function countHistory(
   claudeDirs: string[],
   nowMs: number,
   opts: Omit<EngineOptions, 'claudeDirs'> = {},
 ): Promise<HistoryResult> {
-  const engine = new Engine({ ...opts, claudeDirs });
+  const engine = new Engine({ finalLineQuietMs: 0, ...opts, claudeDirs });
   await engine.coldStart(nowMs);
   return { snapshot: engine.snapshot(nowMs), stats: structuredClone(engine.stats) };
 }
@@ -308,13 +334,16 @@ export interface HistoryBlock {
   totalTokens: number;
 }
 
-/** Reads ALL history (no horizon) and lists every block: the comparison with ccusage's full output. */
+/**
+ * Reads ALL history (no horizon) and lists every block: the comparison with ccusage's full output. A
+ * complete last line without a newline counts at once, as in countHistory.
+ */
 export async function historyBlocks(
   claudeDirs: string[],
   nowMs: number,
   opts: Omit<EngineOptions, 'claudeDirs'> = {},
 ): Promise<{ blocks: HistoryBlock[]; stats: JsonlStats }> {
-  const engine = new Engine({ ...opts, claudeDirs });
+  const engine = new Engine({ finalLineQuietMs: 0, ...opts, claudeDirs });
   await engine.coldStart(nowMs, true);
   return {
     blocks: engine.blocks(nowMs).map((b) => toHistoryBlock(b, nowMs)),

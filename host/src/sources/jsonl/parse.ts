@@ -54,6 +54,7 @@ const NO_USAGE: ParseResult = Object.freeze({ ok: false, reason: 'no-usage' });
 const USAGE_QUOTED = Buffer.from('"usage"');
 const COLON = 0x3a;
 const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /**
  * True when the line holds USAGE_MARKER. Searched as `"usage"` and then checked for `:{`: Buffer.indexOf
@@ -77,20 +78,80 @@ export function hasUsageMarker(line: Buffer): boolean {
  */
 export function parseUsageLine(line: Buffer, contentFromMs = Number.NEGATIVE_INFINITY): ParseResult {
   if (!hasUsageMarker(line)) return NO_USAGE;
-  if (hasRejectedNull(line)) return { ok: false, reason: 'null-field' };
+  if (hasRejectedNull(line)) return concatenated(line, contentFromMs) ?? { ok: false, reason: 'null-field' };
   let text: string;
   try {
     text = utf8.decode(line);
   } catch {
-    return { ok: false, reason: 'invalid-utf8' };
+    return concatenated(line, contentFromMs) ?? { ok: false, reason: 'invalid-utf8' };
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    return { ok: false, reason: 'bad-json' };
+    return concatenated(line, contentFromMs) ?? { ok: false, reason: 'bad-json' };
   }
   return fromObject(data, contentFromMs);
+}
+
+/**
+ * A line that is several JSON objects written back to back: a transcript whose last line had lost its
+ * newline (copied, synced, restored) and was then appended to. Each object is read as a line of its own,
+ * the way the live tail reads them once it has counted the first (see `isCompleteLine`); bytes after the
+ * last complete object are one more piece, dropped like any garbage. ccusage drops the whole line (a
+ * difference README.md lists). Null when the line is not such a run of objects: then it is one bad line.
+ */
+function concatenated(line: Buffer, contentFromMs: number): ParseResult | null {
+  const pieces = objectPieces(line);
+  if (pieces === null) return null;
+  const records: UsageRecord[] = [];
+  let failed: ParseResult = NO_USAGE;
+  for (const piece of pieces) {
+    const r = parseUsageLine(piece, contentFromMs);
+    if (r.ok) records.push(...r.records);
+    else if (failed === NO_USAGE) failed = r;
+  }
+  return records.length > 0 ? { ok: true, records } : failed;
+}
+
+/**
+ * The line cut after each top-level `{…}` (strings and nesting respected), leading whitespace skipped; a
+ * rest that is not such an object is the last piece. Null when that gives fewer than two pieces.
+ */
+function objectPieces(line: Buffer): Buffer[] | null {
+  const pieces: Buffer[] = [];
+  let i = skipWs(line, 0);
+  while (i < line.length) {
+    const end = line[i] === OPEN_BRACE ? containerEnd(line, i + 1) : null;
+    if (end === null) {
+      pieces.push(line.subarray(i));
+      break;
+    }
+    pieces.push(line.subarray(i, end + 1));
+    i = skipWs(line, end + 1);
+  }
+  return pieces.length > 1 ? pieces : null;
+}
+
+/**
+ * True when the line is whole: one or more complete JSON objects (whitespace around them allowed). The
+ * live tail counts a last line that has no newline yet only when this holds, once its file is quiet; a
+ * torn write fails it (a compact object is balanced only at its very end).
+ */
+export function isCompleteLine(line: Buffer): boolean {
+  let last = line.length - 1;
+  while (last >= 0 && isWs(line[last] as number)) last--;
+  if (last < 0 || line[last] !== CLOSE_BRACE) return false;
+  const first = skipWs(line, 0);
+  for (const piece of objectPieces(line) ?? [line.subarray(first)]) {
+    if (piece[0] !== OPEN_BRACE) return false;
+    try {
+      JSON.parse(utf8.decode(piece));
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Exported for tests: the schema and validity rules applied to an already parsed line. */
@@ -411,9 +472,12 @@ function stringEnd(line: Buffer, start: number): number | null {
   return null;
 }
 
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
 function skipWs(line: Buffer, i: number): number {
-  while (i < line.length && (line[i] === 0x20 || line[i] === 0x09 || line[i] === 0x0a || line[i] === 0x0d))
-    i++;
+  while (i < line.length && isWs(line[i] as number)) i++;
   return i;
 }
 

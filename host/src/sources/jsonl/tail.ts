@@ -45,6 +45,13 @@ export interface FileState {
    * complete lines end (the real start of the tail) is looked up on the first read, from that same size.
    */
   deferred: boolean;
+  /**
+   * The held last line was found incomplete after its file had been quiet (a torn write): it is not
+   * checked again until the file grows.
+   */
+  heldTorn: boolean;
+  /** Read again after a rewrite: the Ledger's reread stays open until the last line is settled too. */
+  rereading: boolean;
 }
 
 /** Receives one complete line (without '\n') and its byte offset; returns its usage timestamp, if any. */
@@ -133,6 +140,8 @@ export function newFileState(path: string, fileId: number, dev: number, ino: num
     oldestScannedMs: Number.POSITIVE_INFINITY,
     fingerprint: Buffer.alloc(0),
     deferred: false,
+    heldTorn: false,
+    rereading: false,
   };
 }
 
@@ -175,6 +184,7 @@ export async function readForward(
     const bytesRead = readAt(fd, buf, limits.chunkBytes, state.offset);
     if (bytesRead === 0) return true;
     events.bytes(bytesRead);
+    state.heldTorn = false;
     const view = buf.subarray(0, bytesRead);
     let start = 0;
     for (;;) {
@@ -203,6 +213,49 @@ export async function readForward(
     state.offset += bytesRead;
   }
   return false;
+}
+
+/** True when the forward tail holds the start of a line whose newline has not arrived. */
+export function holdsLine(state: FileState): boolean {
+  return state.partialBytes > 0 || state.skipping;
+}
+
+/**
+ * Hands the held last line to `sink` as a complete line when `complete` says it is one (its file has been
+ * quiet: see Engine), and starts the next line right after it, so a newline or more objects appended later
+ * never bring it back. A line too long to hold is read again from the file (if within maxParsedLineBytes).
+ * Returns true when the line was handed over; otherwise it stays held, marked `heldTorn`.
+ */
+export function closeHeldLine(
+  fd: number,
+  state: FileState,
+  limits: TailLimits,
+  sink: LineSink,
+  events: TailEvents,
+  complete: (line: Buffer) => boolean,
+): boolean {
+  if (!holdsLine(state)) return false;
+  const start = state.partialStart;
+  const length = state.offset - start;
+  const line =
+    length > limits.maxParsedLineBytes
+      ? null
+      : state.skipping
+        ? readLine(fd, start, length, events)
+        : state.partial.length === 1
+          ? (state.partial[0] as Buffer)
+          : Buffer.concat(state.partial, length);
+  if (line === null || !complete(line)) {
+    state.heldTorn = true;
+    return false;
+  }
+  if (length > limits.maxLineBytes) events.longLineRead(state, start, length);
+  sink(line, start, state);
+  state.partial = [];
+  state.partialBytes = 0;
+  state.skipping = false;
+  state.partialStart = state.offset;
+  return true;
 }
 
 function holdPartial(state: FileState, bytes: Buffer, at: number, limits: TailLimits): void {
