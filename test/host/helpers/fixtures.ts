@@ -13,14 +13,19 @@ const schema = JSON.parse(
 export const validatePayload = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
 
 /**
- * The user's real Claude Code transcripts (see its SOURCES.md): `../shared/fixtures/real-transcripts` beside
- * the checkout, or under $CLAUDE_GAUGE_SHARED_DIR. They are not part of the repo, so a user's clone has
- * none: `dir` is null then and `where` says where they were looked for, for the skip message.
+ * Real Claude Code transcripts from public repositories (see each set's SOURCES.md): `real-transcripts`
+ * (Claude Code 1.0.24–2.1.114) and `recent-transcripts` (2.0.74–2.1.237, where ccusage 20.0.24 and the
+ * billed figure part ways), in `../shared/fixtures/` beside the checkout or under
+ * $CLAUDE_GAUGE_SHARED_DIR. They are not part of the repo, so a user's clone has none: `dir` is null then
+ * and `where` says where they were looked for, for the skip message.
  */
-export function realTranscripts(): { dir: string | null; where: string } {
+export function realTranscripts(set: 'real-transcripts' | 'recent-transcripts' = 'real-transcripts'): {
+  dir: string | null;
+  where: string;
+} {
   const repo = fileURLToPath(new URL('../../..', import.meta.url));
   const shared = process.env.CLAUDE_GAUGE_SHARED_DIR || resolve(repo, '..', 'shared');
-  const dir = join(shared, 'fixtures', 'real-transcripts');
+  const dir = join(shared, 'fixtures', set);
   return { dir: existsSync(dir) ? dir : null, where: dir };
 }
 
