@@ -23,6 +23,7 @@ const UsageFieldInfo kUsageFields[kUsageFieldCount] = {
     {UsageField::Idle, "idle", FieldType::Boolean},
     {UsageField::Stale, "stale", FieldType::Boolean},
     {UsageField::Source, "source", FieldType::String},
+    {UsageField::Attention, "attention", FieldType::Integer, true},
 };
 
 namespace {
@@ -35,6 +36,15 @@ bool validField(UsageField f) {
 
 uint32_t fieldBit(UsageField f) {
     return 1u << static_cast<uint32_t>(f);
+}
+
+// The fields whose usable value proves a body is a payload: every required one except `v`.
+uint32_t provingMask() {
+    uint32_t mask = 0;
+    for (size_t i = 0; i < kUsageFieldCount; ++i)
+        if (!kUsageFields[i].optional && kUsageFields[i].id != UsageField::V)
+            mask |= fieldBit(kUsageFields[i].id);
+    return mask;
 }
 
 // Copies at most max_bytes of text into out (capacity max_bytes + 1), cutting at a UTF-8 character boundary
@@ -80,6 +90,7 @@ Usage usageDefaults() {
     u.sessions_active = 0;
     u.hot = u.warn = u.stall = u.idle = u.stale = false;
     u.source[0] = '\0';
+    u.attention = 0;
     return u;
 }
 
@@ -191,6 +202,9 @@ void UsageDecoder::markDefaulted(UsageField field) {
         case UsageField::Source:
             work_.source[0] = '\0';
             break;
+        case UsageField::Attention:
+            work_.attention = d.attention;
+            break;
         case UsageField::Count:
             return;
     }
@@ -249,6 +263,7 @@ void UsageDecoder::setNumber(UsageField field, double value) {
             hi = 1.0;
             break;
         case UsageField::SessionsActive:
+        case UsageField::Attention:
             hi = cfg::kMaxSessions;
             break;
         default:
@@ -296,6 +311,9 @@ void UsageDecoder::setNumber(UsageField field, double value) {
             break;
         case UsageField::SessionsActive:
             work_.sessions_active = static_cast<uint32_t>(value);
+            break;
+        case UsageField::Attention:
+            work_.attention = static_cast<uint32_t>(value);
             break;
         default:
             return;
@@ -371,8 +389,8 @@ DecodeStatus UsageDecoder::finish(Usage& out) {
     report_.present = static_cast<uint8_t>(__builtin_popcount(present_mask_));
     report_.accepted = static_cast<uint8_t>(__builtin_popcount(accepted_mask_));
     if (bad_version_) return DecodeStatus::BadVersion;
-    // `v` alone proves nothing about the payload's content.
-    if ((accepted_mask_ & ~fieldBit(UsageField::V)) == 0) return DecodeStatus::NoKnownFields;
+    // `v` alone, or optional fields alone, prove nothing about the payload's content.
+    if ((accepted_mask_ & provingMask()) == 0) return DecodeStatus::NoKnownFields;
     out = work_;
     return DecodeStatus::Ok;
 }

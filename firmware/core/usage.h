@@ -32,7 +32,7 @@
 //    exclusiveMinimum 0) -> default 1e6, counted as defaulted; 0 < rate_redline < kMinRedline -> kMinRedline.
 //  - Ratios (thinking_ratio, cache_hit_rate) are clamped to 0..1; window_5h_pct to 0..kMaxWindowPct (10).
 //  - Huge numbers are clamped to the maxima in gauge_config.h (rates 1e9/min, tokens 1e15, reset 18000 s,
-//    sessions 999, ts 2^53-1). Clamps are counted in DecodeReport::clamped.
+//    sessions and attention 999, ts 2^53-1). Clamps are counted in DecodeReport::clamped.
 //  - Integer fields given a fractional number are truncated toward zero (counted as clamped).
 //  - Strings longer than the schema's maxLength (last_model 128, source 32 bytes) are truncated at a UTF-8
 //    character boundary (counted in DecodeReport::truncated). Control bytes and NUL are replaced by '?' so
@@ -41,6 +41,8 @@
 //    (DecodeStatus::BadVersion). A missing `v` is accepted (default 1).
 //  - A payload in which no known field other than `v` has a usable value (e.g. `{}`, `{"v":1}`,
 //    `{"error":"..."}`, or only wrong types) is REJECTED (DecodeStatus::NoKnownFields): not a good payload.
+//    Optional fields (UsageFieldInfo::optional: the schema's `$defs` groups) do not count here: only the
+//    fields every payload carries prove that a body is one.
 //  - If a setter is called twice for the same field (duplicate JSON keys), the last call wins.
 //  - No allocation, no exceptions; every input byte sequence is safe.
 #pragma once
@@ -72,12 +74,15 @@ struct Usage {
     bool idle;
     bool stale;
     char source[cfg::kSourceMaxBytes + 1];  // NUL-terminated, printable, may be empty
+    // Optional fields (absent from older daemons: they keep the default).
+    uint32_t attention;  // live sessions waiting for the user, 0..kMaxSessions
 };
 
 // The schema's defaults (what a missing field becomes).
 Usage usageDefaults();
 
-// Every field of contract v1, in schema order.
+// Every field of contract v1, in schema order: the required properties, then the optional groups the core
+// consumes (each whole).
 enum class UsageField : uint8_t {
     V,
     Ts,
@@ -96,6 +101,7 @@ enum class UsageField : uint8_t {
     Idle,
     Stale,
     Source,
+    Attention,
     Count
 };
 
@@ -112,6 +118,7 @@ struct UsageFieldInfo {
     UsageField id;
     const char* name;  // the JSON property name, e.g. "rate_1m"
     FieldType type;
+    bool optional = false;  // in an optional `$defs` group of the schema, not in its `required`
 };
 
 constexpr size_t kUsageFieldCount = static_cast<size_t>(UsageField::Count);

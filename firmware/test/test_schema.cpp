@@ -2,9 +2,12 @@
 // Makefile as GAUGE_SCHEMA_PATH). nlohmann is used here only, never in the core.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -58,6 +61,8 @@ json decodedDefault(const gauge::Usage& u, gauge::UsageField f) {
             return u.stale;
         case UsageField::Source:
             return std::string(u.source);
+        case UsageField::Attention:
+            return u.attention;
         case UsageField::Count:
             break;
     }
@@ -80,25 +85,69 @@ std::string schemaType(gauge::FieldType t) {
     return "?";
 }
 
+bool inTable(const std::string& name) {
+    for (size_t i = 0; i < gauge::kUsageFieldCount; ++i)
+        if (name == gauge::kUsageFields[i].name) return true;
+    return false;
+}
+
+// The properties the decoder knows, by name: the top level's, and those of every optional group
+// (`allOf` -> `$defs`) the core consumes. A group is consumed whole or not at all.
+json consumedProperties(const json& schema) {
+    json out = schema.at("properties");
+    for (const auto& part : schema.at("allOf")) {
+        const std::string ref = part.at("$ref").get<std::string>();
+        REQUIRE(ref.rfind("#/$defs/", 0) == 0);
+        const json& group = schema.at("$defs").at(ref.substr(8)).at("properties");
+        size_t known = 0;
+        for (auto it = group.begin(); it != group.end(); ++it) known += inTable(it.key()) ? 1 : 0;
+        CAPTURE(ref);
+        CHECK((known == 0 || known == group.size()));
+        if (known == 0) continue;
+        for (auto it = group.begin(); it != group.end(); ++it) out[it.key()] = it.value();
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("Schema: field table names equal the schema's properties, in order") {
     const json schema = loadSchema();
-    const json& props = schema.at("properties");
-    std::set<std::string> schema_names;
-    for (auto it = props.begin(); it != props.end(); ++it) schema_names.insert(it.key());
-    std::set<std::string> table_names;
-    for (size_t i = 0; i < gauge::kUsageFieldCount; ++i) table_names.insert(gauge::kUsageFields[i].name);
-    CHECK(table_names == schema_names);
-    CHECK(table_names.size() == gauge::kUsageFieldCount);  // no duplicate names in the table
-    // Every property is required in the schema (the daemon always sends all of them).
+    const json& top = schema.at("properties");
+    // Every top-level property is required in the schema (the daemon always sends all of them).
     std::set<std::string> required;
     for (const auto& r : schema.at("required")) required.insert(r.get<std::string>());
-    CHECK(required == schema_names);
+    std::set<std::string> top_names;
+    for (auto it = top.begin(); it != top.end(); ++it) top_names.insert(it.key());
+    CHECK(required == top_names);
+    // nlohmann's json object sorts its keys: read the order from the file's text instead.
+    std::ifstream in(GAUGE_SCHEMA_PATH);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const json consumed = consumedProperties(schema);
+    std::vector<std::pair<size_t, std::string>> by_position;
+    for (auto it = consumed.begin(); it != consumed.end(); ++it) {
+        const size_t at = text.find("\"" + it.key() + "\": {");
+        REQUIRE(at != std::string::npos);
+        by_position.emplace_back(at, it.key());
+    }
+    std::sort(by_position.begin(), by_position.end());
+    REQUIRE(by_position.size() == gauge::kUsageFieldCount);
+    std::set<std::string> seen;
+    for (size_t i = 0; i < gauge::kUsageFieldCount; ++i) {
+        const gauge::UsageFieldInfo& f = gauge::kUsageFields[i];
+        const std::string name = f.name;
+        CAPTURE(name);
+        CHECK(static_cast<size_t>(f.id) == i);
+        CHECK(name == by_position[i].second);
+        // Optional exactly when the schema does not require it.
+        CHECK(f.optional == (required.count(name) == 0));
+        seen.insert(name);
+    }
+    CHECK(seen.size() == gauge::kUsageFieldCount);  // no duplicate names in the table
 }
 
 TEST_CASE("Schema: field types match") {
-    const json props = loadSchema().at("properties");
+    const json props = consumedProperties(loadSchema());
     for (size_t i = 0; i < gauge::kUsageFieldCount; ++i) {
         const gauge::UsageFieldInfo& f = gauge::kUsageFields[i];
         const std::string name = f.name;
@@ -109,7 +158,7 @@ TEST_CASE("Schema: field types match") {
 }
 
 TEST_CASE("Schema: decoder defaults equal every field's schema default") {
-    const json props = loadSchema().at("properties");
+    const json props = consumedProperties(loadSchema());
     const gauge::Usage d = gauge::usageDefaults();
     for (size_t i = 0; i < gauge::kUsageFieldCount; ++i) {
         const gauge::UsageFieldInfo& f = gauge::kUsageFields[i];

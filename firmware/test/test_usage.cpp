@@ -35,6 +35,7 @@ void feedGood(UsageDecoder& d) {
     d.setBool(UsageField::Idle, false);
     d.setBool(UsageField::Stale, true);
     d.setString(UsageField::Source, "jsonl", 5);
+    d.setNumber(UsageField::Attention, 3);
 }
 
 Usage decodeOne(UsageField f, double value, DecodeStatus* status = nullptr) {
@@ -74,6 +75,7 @@ TEST_CASE("Usage: a complete valid payload decodes exactly") {
     CHECK_FALSE(u.idle);
     CHECK(u.stale);
     CHECK(std::string(u.source) == "jsonl");
+    CHECK(u.attention == 3u);
     CHECK(d.report().present == gauge::kUsageFieldCount);
     CHECK(d.report().accepted == gauge::kUsageFieldCount);
     CHECK(d.report().defaulted == 0);
@@ -94,7 +96,48 @@ TEST_CASE("Usage: missing fields take the schema defaults") {
     CHECK_FALSE(u.has_reset);
     CHECK(u.last_model[0] == '\0');
     CHECK(u.source[0] == '\0');
+    CHECK(u.attention == 0u);
     CHECK(d.report().present == 1);
+}
+
+TEST_CASE("Usage: attention (optional) is a count of sessions: clamped, truncated, defaulted") {
+    // An older daemon sends none: 0.
+    CHECK(decodeOne(UsageField::Rate1m, 1).attention == 0u);
+    CHECK(decodeOne(UsageField::Attention, 2).attention == 2u);
+    CHECK(decodeOne(UsageField::Attention, -4).attention == 0u);
+    CHECK(decodeOne(UsageField::Attention, 1e300).attention == 999u);
+    CHECK(decodeOne(UsageField::Attention, 1.9).attention == 1u);
+    CHECK(decodeOne(UsageField::Attention, NAN).attention == 0u);
+    CHECK(decodeOne(UsageField::Attention, INFINITY).attention == 0u);
+    for (int wrong = 0; wrong < 4; ++wrong) {
+        CAPTURE(wrong);
+        UsageDecoder d;
+        d.begin();
+        feedGood(d);
+        if (wrong == 0) d.setNull(UsageField::Attention);
+        if (wrong == 1) d.setBool(UsageField::Attention, true);
+        if (wrong == 2) d.setString(UsageField::Attention, "3", 1);
+        if (wrong == 3) d.setWrongType(UsageField::Attention);
+        Usage u;
+        REQUIRE(d.finish(u) == DecodeStatus::Ok);
+        CHECK(u.attention == 0u);
+        CHECK(d.report().defaulted == 1);
+    }
+}
+
+TEST_CASE("Usage: an optional field alone does not make a payload") {
+    UsageDecoder d;
+    d.begin();
+    d.setNumber(UsageField::V, 1);
+    d.setNumber(UsageField::Attention, 1);
+    Usage u = gauge::usageDefaults();
+    u.sessions_active = 7;
+    CHECK(d.finish(u) == DecodeStatus::NoKnownFields);
+    CHECK(u.sessions_active == 7u);  // untouched
+    int optional = 0;
+    for (size_t i = 0; i < gauge::kUsageFieldCount; ++i) optional += gauge::kUsageFields[i].optional ? 1 : 0;
+    CHECK(optional >= 1);
+    CHECK_FALSE(gauge::kUsageFields[static_cast<size_t>(UsageField::V)].optional);
 }
 
 TEST_CASE("Usage: NaN and Inf become the default and are counted") {

@@ -132,11 +132,24 @@ function flipByte(src: Uint8Array, at: number): Uint8Array {
 
 describe('field table', () => {
   test('matches contract/usage.v1.schema.json property for property, in order, with the same types', async () => {
+    type Props = Record<string, { type: string | string[] }>;
     const schema = JSON.parse(readFileSync(join(repoRoot, 'contract', 'usage.v1.schema.json'), 'utf8')) as {
-      properties: Record<string, { type: string | string[] }>;
+      properties: Props;
+      allOf: Array<{ $ref: string }>;
+      $defs: Record<string, { properties: Props }>;
     };
     const core = await GaugeCore.load(module);
-    const fromSchema = Object.entries(schema.properties).map(([name, p]) => {
+    // The top-level properties, then each optional group ($defs, in allOf order) the core consumes: whole.
+    const known = new Set(core.fields.map((f) => f.name));
+    const props: Props = { ...schema.properties };
+    for (const { $ref } of schema.allOf) {
+      const group = schema.$defs[$ref.replace('#/$defs/', '')]?.properties ?? {};
+      const names = Object.keys(group);
+      const consumed = names.filter((n) => known.has(n));
+      expect(consumed.length === 0 || consumed.length === names.length, $ref).toBe(true);
+      if (consumed.length > 0) Object.assign(props, group);
+    }
+    const fromSchema = Object.entries(props).map(([name, p]) => {
       const types = Array.isArray(p.type) ? p.type : [p.type];
       const type = types.includes('null') ? `nullable_${types.find((t) => t !== 'null')}` : types[0];
       return { name, type };

@@ -239,6 +239,7 @@ FakeJson cruisingPayload() {
     j.boolean("idle", false);
     j.boolean("stale", false);
     j.str("source", "jsonl", 5);
+    j.num("attention", 1);
     return j;
 }
 
