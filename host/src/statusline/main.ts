@@ -1,73 +1,36 @@
 // `claude-gauge statusline`: Claude Code's statusLine command. Reads the status JSON on stdin, forwards the
 // official quota (rate_limits) to the daemon's POST /v1/statusline, and prints one compact line.
 // It runs on every status refresh, so it must be quick whatever the daemon does: it imports only Node
-// built-ins and quota.ts (no Fastify, no config loader), waits at most FORWARD_TIMEOUT_MS for the daemon,
-// and always prints a line and exits 0 (a failing command would blank Claude Code's status bar) except on
-// a bad flag, which is a setup error to show.
+// built-ins, daemon-client.ts and quota.ts (no Fastify, no config loader), waits at most FORWARD_TIMEOUT_MS
+// for the daemon, and always prints a line and exits 0 (a failing command would blank Claude Code's status
+// bar) except on a bad flag, which is a setup error to show.
 
-import { request } from 'node:http';
 import { parseArgs } from 'node:util';
+import {
+  type CommandIo,
+  DAEMON_FLAGS,
+  DAEMON_FLAGS_HELP,
+  type DaemonTarget,
+  daemonTarget,
+  type ForwardResult,
+  postJson,
+  readInput,
+} from '../daemon-client.js';
 import { parseQuotaReport, projectPace, type QuotaReport } from './quota.js';
 
-export const FORWARD_TIMEOUT_MS = 300;
-const STDIN_TIMEOUT_MS = 1000;
+export type StatuslineIo = CommandIo;
+
 const MAX_STDIN_BYTES = 256 * 1024;
 const MAX_NAME = 40;
 const WINDOW_5H_MS = 5 * 3_600_000;
 
-export interface StatuslineIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  env: NodeJS.ProcessEnv;
-  now?: () => number;
-}
-
-export type ForwardResult = 'sent' | 'down' | 'unauthorized' | 'refused' | 'skipped';
-
 const HELP = `claude-gauge statusline: Claude Code statusLine command (reads its JSON on stdin)
 
 Forwards the official 5 h / 7 d quota to the daemon (POST /v1/statusline) and prints one line.
-Install in ~/.claude/settings.json:
+Install in ~/.claude/settings.json (or let \`claude-gauge setup --write\` do it):
   "statusLine": { "type": "command", "command": "claude-gauge statusline" }
 
-Flags (env):
-  --url <url>      daemon base URL [http://<host>:<port>]
-  --host <h>       daemon host (CLAUDE_GAUGE_HOST) [127.0.0.1]
-  --port <n>       daemon port (CLAUDE_GAUGE_PORT) [8787]
-  --token <t>      bearer token (CLAUDE_GAUGE_TOKEN) [none]
-  --timeout-ms <n> how long to wait for the daemon [${FORWARD_TIMEOUT_MS}]
-`;
-
-/** Reads stdin up to a size and time bound; a TTY (run by hand) is not waited for. */
-export function readInput(stdin: StatuslineIo['stdin'], timeoutMs = STDIN_TIMEOUT_MS): Promise<string> {
-  if (stdin.isTTY) return Promise.resolve('');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      stdin.removeListener('data', onData);
-      stdin.removeListener('end', finish);
-      stdin.removeListener('error', finish);
-      stdin.pause?.();
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    };
-    const onData = (chunk: Buffer | string) => {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      chunks.push(b);
-      size += b.length;
-      if (size >= MAX_STDIN_BYTES) finish();
-    };
-    const timer = setTimeout(finish, timeoutMs);
-    stdin.on('data', onData);
-    stdin.once('end', finish);
-    stdin.once('error', finish);
-  });
-}
+${DAEMON_FLAGS_HELP}`;
 
 /** What the line shows, pulled defensively from Claude Code's status JSON. */
 export interface StatusInfo {
@@ -154,13 +117,8 @@ export function formatLine(info: StatusInfo | null, forward: ForwardResult, nowM
   return parts.join(' │ ');
 }
 
-/** POSTs the quota to the daemon; never takes longer than timeoutMs, never throws. */
-export function forward(
-  baseUrl: string,
-  token: string | null,
-  quota: QuotaReport,
-  timeoutMs = FORWARD_TIMEOUT_MS,
-): Promise<ForwardResult> {
+/** POSTs the quota to the daemon; never takes longer than the target's timeout, never throws. */
+export function forward(target: DaemonTarget, quota: QuotaReport): Promise<ForwardResult> {
   const win = (w: QuotaReport['fiveHour']) =>
     w
       ? {
@@ -169,77 +127,15 @@ export function forward(
           ...(w.resetsAtMs !== null ? { resets_at: Math.round(w.resetsAtMs / 1000) } : {}),
         }
       : undefined;
-  const body = JSON.stringify({
+  return postJson(target, '/v1/statusline', {
     rate_limits: { five_hour: win(quota.fiveHour), seven_day: win(quota.sevenDay) },
   });
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (r: ForwardResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(r);
-    };
-    let url: URL;
-    try {
-      url = new URL('/v1/statusline', baseUrl);
-    } catch {
-      settle('refused');
-      return;
-    }
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent: false,
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(body),
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        res.resume();
-        const code = res.statusCode ?? 0;
-        settle(code >= 200 && code < 300 ? 'sent' : code === 401 ? 'unauthorized' : 'refused');
-      },
-    );
-    // A hard deadline over the whole exchange (connect, send, answer): a hung daemon costs 300 ms at most.
-    const timer = setTimeout(() => {
-      settle('down');
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', () => settle('down'));
-    req.end(body);
-  });
-}
-
-function daemonUrl(values: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
-  if (typeof values.url === 'string') return values.url;
-  let host = (typeof values.host === 'string' ? values.host : env.CLAUDE_GAUGE_HOST) || '127.0.0.1';
-  // A daemon bound to every interface is reached on loopback.
-  if (host === '0.0.0.0') host = '127.0.0.1';
-  if (host === '::') host = '::1';
-  const port = (typeof values.port === 'string' ? values.port : env.CLAUDE_GAUGE_PORT) || '8787';
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export async function statuslineMain(argv: string[], io: StatuslineIo): Promise<number> {
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        url: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        token: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    values = parseArgs({ args: argv, options: DAEMON_FLAGS, strict: true, allowPositionals: false }).values;
   } catch (err) {
     io.stderr(`claude-gauge statusline: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
     return 2;
@@ -248,15 +144,10 @@ export async function statuslineMain(argv: string[], io: StatuslineIo): Promise<
     io.stdout(HELP);
     return 0;
   }
-  const timeoutRaw = Number(values['timeout-ms'] ?? FORWARD_TIMEOUT_MS);
-  const timeoutMs =
-    Number.isFinite(timeoutRaw) && timeoutRaw > 0 ? Math.min(timeoutRaw, 5000) : FORWARD_TIMEOUT_MS;
-  const token = (typeof values.token === 'string' ? values.token : io.env.CLAUDE_GAUGE_TOKEN) || null;
   const now = io.now ?? Date.now;
-
-  const info = parseStatus(await readInput(io.stdin));
+  const info = parseStatus(await readInput(io.stdin, MAX_STDIN_BYTES));
   const result: ForwardResult = info?.quota
-    ? await forward(daemonUrl(values, io.env), token, info.quota, timeoutMs)
+    ? await forward(daemonTarget(values, io.env), info.quota)
     : 'skipped';
   io.stdout(`${formatLine(info, result, now())}\n`);
   return 0;

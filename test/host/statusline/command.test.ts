@@ -15,6 +15,7 @@ import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
 import { formatLine, parseStatus, shortDuration, statuslineMain } from '../../../host/src/statusline/main.js';
 import { tempDir, validatePayload } from '../helpers/fixtures.js';
+import { importGraph } from '../helpers/imports.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const RESET_S = Date.parse('2026-11-22T14:00:00Z') / 1000;
@@ -290,23 +291,10 @@ describe('statusline command without a daemon', () => {
 });
 
 describe('statusline entry stays light', () => {
-  it('imports only Node built-ins and quota.ts, transitively', () => {
+  it('imports only Node built-ins, daemon-client.ts and quota.ts, transitively', () => {
     const here = dirname(fileURLToPath(import.meta.url));
-    const start = resolve(here, '../../../host/src/statusline/main.ts');
-    const seen = new Set<string>();
-    const external = new Set<string>();
-    const visit = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)) {
-        const spec = m[1] ?? '';
-        if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
-        else external.add(spec);
-      }
-    };
-    visit(start);
-    expect([...seen].map((f) => f.split('/').pop()).sort()).toEqual(['main.ts', 'quota.ts']);
+    const { files, external } = importGraph(resolve(here, '../../../host/src/statusline/main.ts'));
+    expect(files).toEqual(['src/daemon-client.ts', 'statusline/main.ts', 'statusline/quota.ts']);
     for (const spec of external) expect(spec).toMatch(/^node:/);
   });
 });
@@ -316,7 +304,8 @@ const entry = join(root, 'dist', 'host', 'src', 'statusline', 'main.js');
 const distFresh =
   existsSync(entry) &&
   statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'statusline', 'main.ts')).mtimeMs &&
-  statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'statusline', 'quota.ts')).mtimeMs;
+  statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'statusline', 'quota.ts')).mtimeMs &&
+  statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'daemon-client.ts')).mtimeMs;
 
 describe.skipIf(!distFresh)('the real executable (needs a fresh `npm run build`)', () => {
   it('reads stdin, prints the line and exits 0 with the daemon down', async () => {

@@ -1,0 +1,147 @@
+// What the small commands Claude Code runs (`claude-gauge statusline`, `claude-gauge hook`) share: how they
+// find the daemon (--url, or --host/--port and CLAUDE_GAUGE_HOST/PORT; --token or CLAUDE_GAUGE_TOKEN), how
+// they read Claude Code's JSON on stdin, and one bounded POST. They run on every status refresh or hook
+// event, so this file imports Node built-ins only and nothing here may take longer than its deadline.
+
+import { request } from 'node:http';
+
+/** How long a command waits for the daemon by default (connect, send, answer). */
+export const FORWARD_TIMEOUT_MS = 300;
+const STDIN_TIMEOUT_MS = 1000;
+/** The longest --timeout-ms accepted. */
+const MAX_TIMEOUT_MS = 5000;
+
+export interface CommandIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+export type ForwardResult = 'sent' | 'down' | 'unauthorized' | 'refused' | 'skipped';
+
+/** The flags every such command takes (node:util parseArgs options). */
+export const DAEMON_FLAGS = {
+  url: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  token: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Their --help lines. */
+export const DAEMON_FLAGS_HELP = `Flags (env):
+  --url <url>      daemon base URL [http://<host>:<port>]
+  --host <h>       daemon host (CLAUDE_GAUGE_HOST) [127.0.0.1]
+  --port <n>       daemon port (CLAUDE_GAUGE_PORT) [8787]
+  --token <t>      bearer token (CLAUDE_GAUGE_TOKEN) [none]
+  --timeout-ms <n> how long to wait for the daemon [${FORWARD_TIMEOUT_MS}]
+`;
+
+export interface DaemonTarget {
+  baseUrl: string;
+  token: string | null;
+  timeoutMs: number;
+}
+
+/** The daemon to talk to, from the parsed DAEMON_FLAGS and the environment. */
+export function daemonTarget(values: Record<string, unknown>, env: NodeJS.ProcessEnv): DaemonTarget {
+  let baseUrl: string;
+  if (typeof values.url === 'string') baseUrl = values.url;
+  else {
+    let host = (typeof values.host === 'string' ? values.host : env.CLAUDE_GAUGE_HOST) || '127.0.0.1';
+    // A daemon bound to every interface is reached on loopback.
+    if (host === '0.0.0.0') host = '127.0.0.1';
+    if (host === '::') host = '::1';
+    const port = (typeof values.port === 'string' ? values.port : env.CLAUDE_GAUGE_PORT) || '8787';
+    baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+  const raw = Number(values['timeout-ms'] ?? FORWARD_TIMEOUT_MS);
+  const timeoutMs = Number.isFinite(raw) && raw > 0 ? Math.min(raw, MAX_TIMEOUT_MS) : FORWARD_TIMEOUT_MS;
+  const token = (typeof values.token === 'string' ? values.token : env.CLAUDE_GAUGE_TOKEN) || null;
+  return { baseUrl, token, timeoutMs };
+}
+
+/**
+ * Reads stdin up to `maxBytes` and a time bound, whichever comes first (the text read so far is returned);
+ * a TTY (run by hand) is not waited for.
+ */
+export function readInput(
+  stdin: CommandIo['stdin'],
+  maxBytes: number,
+  timeoutMs = STDIN_TIMEOUT_MS,
+): Promise<string> {
+  if (stdin.isTTY) return Promise.resolve('');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      stdin.removeListener('data', onData);
+      stdin.removeListener('end', finish);
+      stdin.removeListener('error', finish);
+      stdin.pause?.();
+      resolve(Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'));
+    };
+    const onData = (chunk: Buffer | string) => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(b);
+      size += b.length;
+      if (size >= maxBytes) finish();
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    stdin.on('data', onData);
+    stdin.once('end', finish);
+    stdin.once('error', finish);
+  });
+}
+
+/** POSTs a JSON body to the daemon; never takes longer than the target's timeout, never throws. */
+export function postJson(target: DaemonTarget, path: string, body: unknown): Promise<ForwardResult> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (r: ForwardResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    let url: URL;
+    try {
+      url = new URL(path, target.baseUrl);
+    } catch {
+      settle('refused');
+      return;
+    }
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(text),
+          ...(target.token ? { Authorization: `Bearer ${target.token}` } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        const code = res.statusCode ?? 0;
+        settle(code >= 200 && code < 300 ? 'sent' : code === 401 ? 'unauthorized' : 'refused');
+      },
+    );
+    // A hard deadline over the whole exchange (connect, send, answer): a hung daemon costs the timeout at most.
+    const timer = setTimeout(() => {
+      settle('down');
+      req.destroy();
+    }, target.timeoutMs);
+    req.on('error', () => settle('down'));
+    req.end(text);
+  });
+}
