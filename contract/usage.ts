@@ -54,7 +54,7 @@ export type UsagePayload = OfficialQuota &
      */
     hot: boolean;
     /**
-     * window_5h_pct above the warn fraction (default 0.8).
+     * window_5h_pct above the warn fraction (default 0.8), or the pace: pace_pct_at_reset above the pace warn fraction (default 1, on the official basis; docs/daemon.md).
      */
     warn: boolean;
     /**

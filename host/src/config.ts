@@ -36,6 +36,13 @@ export function groupThousands(n: number): string {
 }
 export const PLAN_NAMES = Object.keys(PLAN_CEILINGS) as PlanName[];
 
+/** When the pace may trip WARN (see the paceWarn option). */
+export const PACE_WARN_MODES = ['official', 'always', 'off'] as const;
+export type PaceWarnMode = (typeof PACE_WARN_MODES)[number];
+
+/** The WARN rule's defaults, defined once: DEFAULTS, --help and docs/daemon.md's defaults come from here. */
+const WARN_DEFAULTS = { warnFraction: 0.8, paceWarn: 'official' as PaceWarnMode, paceWarnFraction: 1 };
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -50,6 +57,8 @@ export interface Settings {
   ceiling: number;
   redline: number;
   warnFraction: number;
+  paceWarn: PaceWarnMode;
+  paceWarnFraction: number;
   stallMinutes: number;
   source: SourceSetting;
   prometheusUrl: string;
@@ -180,7 +189,27 @@ export const OPTIONS: readonly OptionSpec[] = [
     exclusiveMin: true,
     max: 10,
     help: 'WARN when window_5h_pct is above this fraction of the ceiling.',
-    defaultText: '0.8',
+    defaultText: String(WARN_DEFAULTS.warnFraction),
+  },
+  {
+    key: 'paceWarn',
+    flag: 'pace-warn',
+    env: 'CLAUDE_GAUGE_PACE_WARN',
+    kind: 'enum',
+    values: PACE_WARN_MODES,
+    help: "When the pace also trips WARN: official (while the fuel is the official figure, paced by its readings' slope), always (also on the estimate, paced by the last minute's tach), off.",
+    defaultText: WARN_DEFAULTS.paceWarn,
+  },
+  {
+    key: 'paceWarnFraction',
+    flag: 'pace-warn-fraction',
+    env: 'CLAUDE_GAUGE_PACE_WARN_FRACTION',
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 10,
+    help: 'WARN when pace_pct_at_reset (the fuel projected to its reset at the current rate) is above this fraction.',
+    defaultText: String(WARN_DEFAULTS.paceWarnFraction),
   },
   {
     key: 'stallMinutes',
@@ -316,7 +345,7 @@ export const DEFAULTS = {
   token: null,
   plan: 'pro' as PlanName,
   redline: 1_000_000,
-  warnFraction: 0.8,
+  ...WARN_DEFAULTS,
   stallMinutes: 5,
   source: 'jsonl' as SourceSetting,
   fallbackDemo: false,
@@ -614,6 +643,8 @@ export function resolveSettings(input: ResolveInput): Settings {
     ceiling,
     redline: pick('redline', DEFAULTS.redline),
     warnFraction: pick('warnFraction', DEFAULTS.warnFraction),
+    paceWarn: pick('paceWarn', DEFAULTS.paceWarn),
+    paceWarnFraction: pick('paceWarnFraction', DEFAULTS.paceWarnFraction),
     stallMinutes: pick('stallMinutes', DEFAULTS.stallMinutes),
     source: pick('source', DEFAULTS.source),
     fallbackDemo: pick('fallbackDemo', DEFAULTS.fallbackDemo),

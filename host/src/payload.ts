@@ -2,6 +2,7 @@
 // Sources are untrusted (NaN, negatives, huge strings); whatever they say, the payload validates.
 
 import type { UsagePayload } from '../../contract/usage.js';
+import { DEFAULTS, type PaceWarnMode } from './config.js';
 import type { SourceSnapshot } from './sources/source.js';
 import { isFresh, projectPace, type QuotaReading } from './statusline/quota.js';
 
@@ -11,6 +12,10 @@ export interface PayloadSettings {
   ceiling: number;
   warnFraction: number;
   stallMinutes: number;
+  /** When the pace (pace_pct_at_reset) may trip WARN; default DEFAULTS.paceWarn. */
+  paceWarn?: PaceWarnMode;
+  /** WARN when pace_pct_at_reset is above this fraction; default DEFAULTS.paceWarnFraction. */
+  paceWarnFraction?: number;
 }
 
 /** What the session-manifest tracker knows, reduced to what the payload needs. */
@@ -85,6 +90,8 @@ export interface BuildInput {
    * official 5 h figure replaces the token estimate in window_5h_pct / window_5h_reset_in_s.
    */
   quota?: OfficialQuotaInput;
+  /** Given: the payload carries `attention`, the live sessions waiting for the user. */
+  attention?: number;
 }
 
 const epochSeconds = (ms: number | null | undefined): number | null =>
@@ -98,6 +105,7 @@ export function buildPayload({
   stale,
   source,
   quota,
+  attention,
 }: BuildInput): UsagePayload {
   const snap = sanitizeSnapshot(snapshot);
   const ceiling = settings.ceiling > 0 ? settings.ceiling : 1;
@@ -137,6 +145,18 @@ export function buildPayload({
     stall = since > 0 && nowMs - since > settings.stallMinutes * 60_000;
   }
 
+  // The current rate: the official figure's own slope when it is the basis, else the tach over the ceiling.
+  const rate = official ? (quota?.ratePerMin ?? null) : snap.rate1m / ceiling;
+  const pace = projectPace(pct, resetInS, rate);
+  // WARN: the fuel past the warn fraction, or the pace projecting past its fraction by the reset. On the
+  // estimate basis the pace comes from the last minute's tach, so by default only the official one counts.
+  const paceMode = settings.paceWarn ?? DEFAULTS.paceWarn;
+  const paceFraction = settings.paceWarnFraction ?? DEFAULTS.paceWarnFraction;
+  const paceWarns =
+    (paceMode === 'always' || (paceMode === 'official' && official)) &&
+    pace.pctAtReset !== null &&
+    pace.pctAtReset > paceFraction;
+
   const payload: UsagePayload = {
     v: 1,
     ts: Math.max(0, Math.round(Number.isFinite(nowMs) ? nowMs : 0)),
@@ -150,27 +170,27 @@ export function buildPayload({
     last_model: snap.lastModel,
     sessions_active: active,
     hot: snap.rate1m > redline,
-    warn: pct > settings.warnFraction,
+    warn: pct > settings.warnFraction || paceWarns,
     stall,
     idle: active === 0,
     stale,
     source: source.slice(0, 32),
   };
-  if (quota === undefined) return payload;
-  // The current rate: the official figure's own slope when it is the basis, else the tach over the ceiling.
-  const rate = official ? quota.ratePerMin : snap.rate1m / ceiling;
-  const pace = projectPace(pct, resetInS, rate);
+  // The optional groups in the schema's order (allOf), so `usage --json` prints what GET /usage serialises.
   const frac = (x: number | undefined) => (x === undefined ? null : nonNegative(x));
   return {
     ...payload,
-    quota_5h_pct: frac(reading?.fiveHour?.usedFraction),
-    quota_5h_resets_at: epochSeconds(reading?.fiveHour?.resetsAtMs),
-    quota_7d_pct: frac(reading?.sevenDay?.usedFraction),
-    quota_7d_resets_at: epochSeconds(reading?.sevenDay?.resetsAtMs),
-    quota_observed_at: reading ? Math.max(0, Math.round(reading.atMs)) : null,
-    fuel_basis: official ? 'official' : 'estimate',
-    pace_pct_at_reset: pace.pctAtReset,
-    minutes_to_full: pace.minutesToFull,
+    ...(quota !== undefined && {
+      quota_5h_pct: frac(reading?.fiveHour?.usedFraction),
+      quota_5h_resets_at: epochSeconds(reading?.fiveHour?.resetsAtMs),
+      quota_7d_pct: frac(reading?.sevenDay?.usedFraction),
+      quota_7d_resets_at: epochSeconds(reading?.sevenDay?.resetsAtMs),
+      quota_observed_at: reading ? Math.max(0, Math.round(reading.atMs)) : null,
+      fuel_basis: official ? 'official' : 'estimate',
+      pace_pct_at_reset: pace.pctAtReset,
+      minutes_to_full: pace.minutesToFull,
+    }),
+    ...(attention !== undefined && { attention: Math.round(nonNegative(attention)) }),
   };
 }
 

@@ -115,6 +115,37 @@ describe('settings precedence', () => {
   });
 });
 
+describe('the WARN rule settings', () => {
+  it('defaults to the fuel threshold and the official pace past 100 %', () => {
+    const s = resolve();
+    expect([s.warnFraction, s.paceWarn, s.paceWarnFraction]).toEqual([0.8, 'official', 1]);
+    // --help and docs/daemon.md show the same defaults.
+    const shown = (key: string) => OPTIONS.find((o) => o.key === key)?.defaultText;
+    expect([shown('warnFraction'), shown('paceWarn'), shown('paceWarnFraction')]).toEqual([
+      '0.8',
+      'official',
+      '1',
+    ]);
+  });
+
+  it('takes each from a flag, the environment or a config file', () => {
+    userConfig({ paceWarn: 'off', paceWarnFraction: 0.9 });
+    expect(resolve()).toMatchObject({ paceWarn: 'off', paceWarnFraction: 0.9 });
+    expect(resolve({}, { CLAUDE_GAUGE_PACE_WARN: 'always' })).toMatchObject({ paceWarn: 'always' });
+    expect(
+      resolve({ paceWarnFraction: 1.5 }, { CLAUDE_GAUGE_PACE_WARN_FRACTION: '1.2' }).paceWarnFraction,
+    ).toBe(1.5);
+  });
+
+  it('refuses what it cannot use, naming the setting', () => {
+    expect(() => resolve({}, { CLAUDE_GAUGE_PACE_WARN: 'sometimes' })).toThrow(
+      /CLAUDE_GAUGE_PACE_WARN: expected one of official, always, off/,
+    );
+    expect(() => resolve({}, { CLAUDE_GAUGE_PACE_WARN_FRACTION: '0' })).toThrow(/must be > 0/);
+    expect(() => resolve({}, { CLAUDE_GAUGE_PACE_WARN_FRACTION: '11' })).toThrow(/must be <= 10/);
+  });
+});
+
 describe('settings validation', () => {
   const bad: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
     ['port out of range', { CLAUDE_GAUGE_PORT: '70000' }, /CLAUDE_GAUGE_PORT: must be <= 65535/],

@@ -103,3 +103,77 @@ describe('payload with the official quota', () => {
     expect(p.quota_7d_resets_at).toBeNull();
   });
 });
+
+describe('WARN from the pace', () => {
+  // 50 % used, 120 min to the reset: below the 0.8 warn fraction on its own.
+  const half: QuotaReading = {
+    atMs: NOW - 60_000,
+    fiveHour: { usedFraction: 0.5, resetsAtMs: RESET },
+    sevenDay: null,
+  };
+  const warnWith = (
+    quota: OfficialQuotaInput | undefined,
+    extra: { paceWarn?: 'official' | 'always' | 'off'; paceWarnFraction?: number } = {},
+    snapshot = SNAP,
+  ) => {
+    const p = buildPayload({
+      snapshot,
+      sessions: NO_SESSIONS,
+      settings: { ...settings, ...extra },
+      nowMs: NOW,
+      stale: false,
+      source: 'jsonl',
+      ...(quota ? { quota } : {}),
+    });
+    expect(validatePayload(p), JSON.stringify(validatePayload.errors)).toBe(true);
+    return p;
+  };
+
+  it('trips on the official pace projected past 100 % before the reset, below the fuel threshold', () => {
+    // 50 % + 0.5 %/min × 120 min = 110 % at the reset.
+    const p = warnWith({ reading: half, ratePerMin: 0.005 });
+    expect(p.window_5h_pct).toBe(0.5);
+    expect(p.pace_pct_at_reset).toBeCloseTo(1.1, 10);
+    expect(p.warn).toBe(true);
+    // 50 % + 0.3 %/min × 120 min = 86 %: no.
+    expect(warnWith({ reading: half, ratePerMin: 0.003 }).warn).toBe(false);
+    // Exactly 100 % is not past it.
+    expect(warnWith({ reading: half, ratePerMin: 0.5 / 120 }).pace_pct_at_reset).toBe(1);
+    expect(warnWith({ reading: half, ratePerMin: 0.5 / 120 }).warn).toBe(false);
+  });
+
+  it('follows paceWarnFraction and paceWarn off', () => {
+    const q = { reading: half, ratePerMin: 0.005 };
+    expect(warnWith(q, { paceWarnFraction: 1.2 }).warn).toBe(false);
+    expect(warnWith(q, { paceWarnFraction: 0.9 }).warn).toBe(true);
+    expect(warnWith(q, { paceWarn: 'off' }).warn).toBe(false);
+    // The fuel threshold works alone, whatever the pace rule says.
+    expect(warnWith({ reading, ratePerMin: 0 }, { paceWarn: 'off' }).warn).toBe(true);
+  });
+
+  it('leaves the estimate’s pace (the tach) out unless paceWarn is always', () => {
+    // 5 % of the ceiling, 5 %/min on the tach, 60 min to the block end: 305 % projected.
+    const burst = { ...SNAP, rate1m: 5000 };
+    const p = warnWith({ reading: null, ratePerMin: null }, {}, burst);
+    expect(p.fuel_basis).toBe('estimate');
+    expect(p.pace_pct_at_reset).toBeCloseTo(3.05, 10);
+    expect(p.warn).toBe(false);
+    expect(warnWith({ reading: null, ratePerMin: null }, { paceWarn: 'always' }, burst).warn).toBe(true);
+    // Without a quota store the pace still decides under always, never under official.
+    expect(warnWith(undefined, { paceWarn: 'always' }, burst).warn).toBe(true);
+    expect(warnWith(undefined, {}, burst).warn).toBe(false);
+  });
+
+  it('does not trip without a projection (no rate or no reset time)', () => {
+    expect(warnWith({ reading: half, ratePerMin: null }).pace_pct_at_reset).toBeNull();
+    expect(warnWith({ reading: half, ratePerMin: null }).warn).toBe(false);
+    const noReset: QuotaReading = { ...half, fiveHour: { usedFraction: 0.5, resetsAtMs: null } };
+    const p = warnWith(
+      { reading: noReset, ratePerMin: 0.5 },
+      { paceWarn: 'always' },
+      { ...SNAP, window5hResetInS: null },
+    );
+    expect(p.pace_pct_at_reset).toBeNull();
+    expect(p.warn).toBe(false);
+  });
+});
