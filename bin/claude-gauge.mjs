@@ -3,21 +3,37 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** `claude-gauge statusline` runs on every Claude Code status refresh: its small entry only, not the daemon. */
-async function runStatusline() {
-  const entry = new URL('../dist/host/src/statusline/main.js', import.meta.url);
+/**
+ * `claude-gauge statusline` and `claude-gauge hook` run on every Claude Code status refresh or hook event:
+ * their small entries only, not the daemon.
+ */
+const SMALL_ENTRIES = {
+  statusline: { file: '../dist/host/src/statusline/main.js', fn: 'statuslineMain' },
+  hook: { file: '../dist/host/src/hooks/main.js', fn: 'hookMain' },
+};
+
+async function runSmall(name) {
+  const { file, fn } = SMALL_ENTRIES[name];
+  const entry = new URL(file, import.meta.url);
   if (!existsSync(fileURLToPath(entry))) {
-    // Claude Code shows whatever is printed: say what is wrong there, and do not fail its status bar.
-    process.stdout.write('claude-gauge: not built (npm run build)\n');
+    // The status line shows what is printed: say what is wrong there. A hook's stdout could reach Claude's
+    // context, so it says it on stderr. Neither fails Claude Code.
+    if (name === 'statusline') process.stdout.write('claude-gauge: not built (npm run build)\n');
+    else process.stderr.write('claude-gauge: not built (npm run build)\n');
     return;
   }
-  const { statuslineMain } = await import(entry.href);
-  const code = await statuslineMain(process.argv.slice(3), {
-    stdin: process.stdin,
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    env: process.env,
-  });
+  let code = 0;
+  try {
+    code = await (await import(entry.href))[fn](process.argv.slice(3), {
+      stdin: process.stdin,
+      stdout: (s) => process.stdout.write(s),
+      stderr: (s) => process.stderr.write(s),
+      env: process.env,
+    });
+  } catch (err) {
+    // A fault here must not fail Claude Code's status bar or hook: say it, exit 0.
+    process.stderr.write(`claude-gauge ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
   // stdin may still be open (nothing was piped): do not wait for it.
   process.stdin.destroy();
   if (code !== 0) process.exitCode = code;
@@ -45,5 +61,5 @@ async function runCli() {
   }
 }
 
-if (process.argv[2] === 'statusline') await runStatusline();
+if (Object.hasOwn(SMALL_ENTRIES, process.argv[2] ?? '')) await runSmall(process.argv[2]);
 else await runCli();

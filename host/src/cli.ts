@@ -1,5 +1,7 @@
 // claude-gauge [serve|usage|doctor] [flags]. main() takes its I/O as arguments so tests run it in-process.
 
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { UsagePayload } from '../../contract/usage.js';
 import {
@@ -25,7 +27,7 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-const COMMANDS = ['serve', 'usage', 'doctor'] as const;
+const COMMANDS = ['serve', 'usage', 'doctor', 'setup'] as const;
 type Command = (typeof COMMANDS)[number];
 
 export function helpText(): string {
@@ -45,12 +47,17 @@ export function helpText(): string {
     '  usage    print the /usage payload once and exit (--json: exactly the /usage body)',
     '  doctor   check claude dirs, sessions, port, config; say what is wrong and how to fix it',
     "  statusline  Claude Code's statusLine command: forward the official quota, print a line (see statusline --help)",
+    "  hook     Claude Code's hook command: forward whether a session waits for you (see hook --help)",
+    "  setup    show the statusLine and hooks entries for Claude Code's settings.json; --write merges them in",
     '',
     'Flags:',
     ...rows.map(([a, b]) => `${a.padEnd(width)}${b}`),
     `${'  --no-<flag>'.padEnd(width)}turn off a true/false flag, e.g. --no-mdns`,
     `${'  --config <file>'.padEnd(width)}config file (JSON; keys as in docs/daemon.md) [~/.config/claude-gauge/config.json, ./claude-gauge.config.json; env CLAUDE_GAUGE_CONFIG]`,
     `${'  --json'.padEnd(width)}usage: print the JSON body only`,
+    `${'  --write'.padEnd(width)}setup: merge the entries into the settings file (after a timestamped backup)`,
+    `${'  --settings <file>'.padEnd(width)}setup: the settings file [settings.json of the first claude dir that has one, else ~/.claude]`,
+    `${'  --replace-statusline'.padEnd(width)}setup: replace another program's statusLine (Claude Code runs one)`,
     `${'  -h, --help'.padEnd(width)}this help`,
     `${'  -v, --version'.padEnd(width)}print the version`,
     '',
@@ -68,10 +75,14 @@ function parseFlags(argv: string[]): {
   json: boolean;
   help: boolean;
   version: boolean;
+  setup: { write: boolean; settingsFile?: string | undefined; replaceStatusline: boolean };
 } {
   const options: ParseOptions = {
     config: { type: 'string' },
     json: { type: 'boolean' },
+    write: { type: 'boolean' },
+    settings: { type: 'string' },
+    'replace-statusline': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   };
@@ -94,6 +105,9 @@ function parseFlags(argv: string[]): {
   if (rest.length > 0) throw new ConfigError(`unexpected argument "${rest[0]}" (see --help)`);
   if (first !== undefined && !(COMMANDS as readonly string[]).includes(first))
     throw new ConfigError(`unknown command "${first.slice(0, 40)}" (commands: ${COMMANDS.join(', ')})`);
+  const command = (first as Command | undefined) ?? 'serve';
+  for (const f of ['write', 'settings', 'replace-statusline'])
+    if (values[f] !== undefined && command !== 'setup') throw new ConfigError(`--${f} is a setup flag`);
   const flags: Layer = {};
   for (const o of OPTIONS) {
     const v = values[o.flag];
@@ -108,12 +122,17 @@ function parseFlags(argv: string[]): {
     }
   }
   return {
-    command: (first as Command | undefined) ?? 'serve',
+    command,
     flags,
     config: typeof values.config === 'string' ? values.config : undefined,
     json: values.json === true,
     help: values.help === true,
     version: values.version === true,
+    setup: {
+      write: values.write === true,
+      settingsFile: typeof values.settings === 'string' ? values.settings : undefined,
+      replaceStatusline: values['replace-statusline'] === true,
+    },
   };
 }
 
@@ -167,6 +186,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const { statuslineMain } = await import('./statusline/main.js');
     return statuslineMain(argv.slice(1), { ...io, stdin: io.stdin ?? process.stdin });
   }
+  if (argv[0] === 'hook') {
+    const { hookMain } = await import('./hooks/main.js');
+    return hookMain(argv.slice(1), { ...io, stdin: io.stdin ?? process.stdin });
+  }
   let parsed: ReturnType<typeof parseFlags> | undefined;
   let settings: Settings;
   try {
@@ -214,9 +237,27 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // Each command imports what it needs only: `usage` must not pay for the server's modules.
     if (parsed.command === 'doctor') {
       const { formatChecks, runDoctor } = await import('./doctor.js');
-      const results = await runDoctor(settings);
+      const results = await runDoctor(settings, io.home);
       io.stdout(formatChecks(results));
       return results.some((r) => r.level === 'fail') ? 1 : 0;
+    }
+    if (parsed.command === 'setup') {
+      const { runSetup } = await import('./setup.js');
+      const root = findRepoRoot();
+      const home = io.home ?? homedir();
+      const file = parsed.setup.settingsFile;
+      return runSetup(
+        settings,
+        {
+          settingsFile: file ? resolve(io.cwd ?? process.cwd(), file.replace(/^~(?=$|\/)/, home)) : undefined,
+          write: parsed.setup.write,
+          replaceStatusline: parsed.setup.replaceStatusline,
+          launcher: root ? join(root, 'bin', 'claude-gauge.mjs') : 'claude-gauge',
+          env: io.env,
+          home,
+        },
+        io.stdout,
+      );
     }
     if (parsed.command === 'usage') {
       if (settings.source === 'otlp')

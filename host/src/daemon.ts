@@ -5,6 +5,7 @@
 import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type Settings } from './config.js';
+import { AttentionStore } from './hooks/attention.js';
 import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
 import { UsageService } from './service.js';
 import { SessionTracker } from './sessions.js';
@@ -102,6 +103,8 @@ export async function openService(
     sessions,
     // Official quota from `claude-gauge statusline` (POST /v1/statusline); nothing until one arrives.
     quota: new QuotaStore(clock),
+    // Sessions waiting for the user, from `claude-gauge hook` (POST /v1/hook); none until one reports.
+    attention: new AttentionStore(clock),
     settings,
     clock,
     deadlineMs: settings.deadlineMs,

@@ -4,9 +4,12 @@
 import { EventEmitter } from 'node:events';
 import { constants, existsSync, type FSWatcher, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isLoopbackHost, type Settings } from './config.js';
+import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
 import { SessionTracker } from './sessions.js';
+import { inspectSettings, readSettings, SettingsError, settingsFileFor } from './setup.js';
 import { CcusageRunError, resolveCcusageCommand } from './sources/ccusage/run.js';
 import { implementedSources } from './sources/factory.js';
 import { DirWatcher, type WatchFn } from './sources/jsonl/dirwatch.js';
@@ -138,6 +141,126 @@ export function ccusageCheck(source: string, resolve: () => string[] = resolveCc
   }
 }
 
+/** Whether Claude Code's settings run claude-gauge statusline and hook, read as `setup` reads them. */
+export function claudeSettingsChecks(file: string): CheckResult[] {
+  const fix = 'claude-gauge setup --write (it shows the entries first without --write)';
+  let read: ReturnType<typeof readSettings>;
+  try {
+    read = readSettings(file);
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    return [
+      {
+        level: 'warn',
+        what: `Claude Code settings: ${err.message}`,
+        fix: 'fix the file by hand (Claude Code cannot read it either), then claude-gauge setup --write',
+      },
+    ];
+  }
+  if (!read.exists)
+    return [
+      {
+        level: 'warn',
+        what: `no Claude Code settings at ${file}: neither the official quota (statusLine) nor the ATTN lamp (hooks) reach the daemon`,
+        fix,
+      },
+    ];
+  const got = inspectSettings(read.json);
+  const out: CheckResult[] = [];
+  if (got.statusLine === 'ours')
+    out.push({ level: 'ok', what: `statusLine runs claude-gauge statusline (${file})` });
+  else
+    out.push({
+      level: 'warn',
+      what:
+        got.statusLine === 'missing'
+          ? `no statusLine in ${file}: the fuel stays an estimate (the official quota never arrives)`
+          : `the statusLine in ${file} runs another program: the official quota does not reach the daemon`,
+      fix: got.statusLine === 'missing' ? fix : 'claude-gauge setup --write --replace-statusline',
+    });
+  if (got.missing.length === 0)
+    out.push({
+      level: 'ok',
+      what: `hooks run claude-gauge hook on all ${INSTALLED_HOOK_EVENTS.length} events`,
+    });
+  else
+    out.push({
+      level: 'warn',
+      what: `claude-gauge hook is not installed for ${got.missing.join(', ')}: the ATTN lamp ${got.hooked.length === 0 ? 'never lights' : 'misses some waits or stays lit'}`,
+      fix,
+    });
+  return out;
+}
+
+export interface ReportTimes {
+  statuslineMs: number | null;
+  hookMs: number | null;
+}
+
+/** When the daemon at host:port last heard from the statusline and the hook (its /metrics, with the token). */
+export async function lastReports(
+  host: string,
+  port: number,
+  token: string | null,
+  timeoutMs = 1500,
+): Promise<ReportTimes | { error: string }> {
+  const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/metrics`;
+  try {
+    const res = await fetch(url, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) return { error: `HTTP ${res.status}` };
+    const text = await res.text();
+    const at = (command: string): number | null => {
+      const m = new RegExp(
+        `^claude_gauge_last_report_timestamp_seconds\\{command="${command}"\\} ([0-9.e+]+)$`,
+        'm',
+      ).exec(text);
+      return m?.[1] ? Math.round(Number(m[1]) * 1000) : null;
+    };
+    return { statuslineMs: at('statusline'), hookMs: at('hook') };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** "12 s ago", "3 min ago", "5 h ago", "2 days ago". */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} days ago`;
+}
+
+export function reportChecks(r: ReportTimes | { error: string }, nowMs: number): CheckResult[] {
+  if ('error' in r)
+    return [
+      {
+        level: 'warn',
+        what: `cannot ask the running daemon when the statusline and hook last reported (${r.error})`,
+        fix: "give doctor the daemon's --token (or CLAUDE_GAUGE_TOKEN)",
+      },
+    ];
+  const line = (name: string, at: number | null, never: string): CheckResult =>
+    at === null
+      ? {
+          level: 'info',
+          what: `the running daemon has not heard from claude-gauge ${name} since it started${never}`,
+        }
+      : { level: 'ok', what: `the running daemon last heard from claude-gauge ${name} ${ago(nowMs - at)}` };
+  return [
+    line(
+      'statusline',
+      r.statuslineMs,
+      ' (it forwards once Claude Code gives it rate_limits: Pro/Max plans, after the first response)',
+    ),
+    line('hook', r.hookMs, ' (it reports on the next prompt, tool call or end of a turn)'),
+  ];
+}
+
 async function readable(dir: string): Promise<boolean> {
   try {
     await fsp.access(dir, constants.R_OK | constants.X_OK);
@@ -147,7 +270,7 @@ async function readable(dir: string): Promise<boolean> {
   }
 }
 
-export async function runDoctor(settings: Settings): Promise<CheckResult[]> {
+export async function runDoctor(settings: Settings, home: string = homedir()): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
 
   out.push(
@@ -252,6 +375,10 @@ export async function runDoctor(settings: Settings): Promise<CheckResult[]> {
       what: `port ${settings.port} on ${settings.host} is not available (${port.code})`,
       fix: `stop whatever uses it (another claude-gauge?) or pass --port <n>${port.code === 'EACCES' ? ' above 1023' : ''}`,
     });
+
+  out.push(...claudeSettingsChecks(settingsFileFor(settings.claudeDirs, home)));
+  if (running)
+    out.push(...reportChecks(await lastReports(settings.host, settings.port, settings.token), Date.now()));
 
   if (!isLoopbackHost(settings.host)) {
     out.push(

@@ -9,7 +9,13 @@ import type { SessionCounts } from './sessions.js';
 
 export interface UsageMetrics {
   registry: Registry;
-  update(p: UsagePayload, sessions: SessionCounts, sourceStats?: unknown): void;
+  update(p: UsagePayload, sessions: SessionCounts, sourceStats?: unknown, reports?: ReportTimes): void;
+}
+
+/** When `claude-gauge statusline` and `claude-gauge hook` last reported (epoch ms), or null. */
+export interface ReportTimes {
+  statuslineMs: number | null;
+  hookMs: number | null;
 }
 
 /** Flattens a source's stats object ({a: 1, skipped: {b: 2}}) to [["a", 1], ["skipped_b", 2]]; numbers only. */
@@ -58,6 +64,15 @@ export function createMetrics(): UsageMetrics {
     'model',
   ]);
   const ts = g('claude_gauge_payload_timestamp_seconds', 'When the payload was computed (epoch seconds).');
+  const attention = g(
+    'claude_gauge_attention_sessions',
+    'Live sessions waiting for the user (from the hooks; absent: no hook store).',
+  );
+  const reported = g(
+    'claude_gauge_last_report_timestamp_seconds',
+    'When claude-gauge statusline / hook last reported to this daemon (epoch seconds; absent: never).',
+    ['command'],
+  );
 
   const ccActive = g(
     'cc_sessions_active',
@@ -89,7 +104,7 @@ export function createMetrics(): UsageMetrics {
 
   return {
     registry,
-    update(p, s, stats) {
+    update(p, s, stats, reports) {
       rate.set(p.rate_1m);
       redline.set(p.rate_redline);
       windowTokens.set(p.window_5h_tokens);
@@ -103,6 +118,11 @@ export function createMetrics(): UsageMetrics {
       model.reset();
       if (p.last_model) model.set({ model: p.last_model }, 1);
       ts.set(p.ts / 1000);
+      attention.reset();
+      if (p.attention !== undefined) attention.set(p.attention);
+      reported.reset();
+      if (reports?.statuslineMs != null) reported.set({ command: 'statusline' }, reports.statuslineMs / 1000);
+      if (reports?.hookMs != null) reported.set({ command: 'hook' }, reports.hookMs / 1000);
 
       ccActive.set(s.active);
       ccStale.set(s.stale);

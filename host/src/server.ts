@@ -2,6 +2,7 @@
 // everything that carries usage data inside it.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { hookRoutes } from './hooks/route.js';
 import { bearerAuth, corsHook } from './http.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -79,6 +80,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     // POST /v1/statusline (official quota) when the service keeps one; the OTLP receiver when the source
     // is fed by it (--source otlp).
     if (opts.service.quota) await api.register(statuslineRoutes, { quota: opts.service.quota });
+    // POST /v1/hook (sessions waiting for the user) when the service keeps them.
+    if (opts.service.attention) await api.register(hookRoutes, { attention: opts.service.attention });
     const sink = otlpSinkOf(opts.service.source);
     if (sink) await api.register(otlpReceiverRoutes, { sink });
   });

@@ -4,6 +4,7 @@
 // pile up requests.
 
 import type { UsagePayload } from '../../contract/usage.js';
+import type { AttentionStore } from './hooks/attention.js';
 import { buildPayload, contentKey, NO_SESSIONS, type PayloadSettings, sanitizeSnapshot } from './payload.js';
 import type { SessionCounts, SessionTracker } from './sessions.js';
 import type { SourceSnapshot, UsageSource } from './sources/source.js';
@@ -19,6 +20,8 @@ export interface UsageServiceOptions {
   sessions?: SessionTracker | null;
   /** The official quota forwarded by `claude-gauge statusline`; the payload then carries the quota fields. */
   quota?: QuotaStore | null;
+  /** Sessions waiting for the user, from `claude-gauge hook`; the payload then carries `attention`. */
+  attention?: AttentionStore | null;
   settings: PayloadSettings;
   clock?: () => number;
   /** How long a payload waits for the source before falling back to the last good snapshot. */
@@ -55,6 +58,7 @@ export class UsageService {
   readonly source: UsageSource;
   private readonly sessions: SessionTracker | null;
   readonly quota: QuotaStore | null;
+  readonly attention: AttentionStore | null;
   private readonly settings: PayloadSettings;
   private readonly clock: () => number;
   private readonly deadlineMs: number;
@@ -83,6 +87,7 @@ export class UsageService {
     this.source = opts.source;
     this.sessions = opts.sessions ?? null;
     this.quota = opts.quota ?? null;
+    this.attention = opts.attention ?? null;
     this.settings = opts.settings;
     this.clock = opts.clock ?? Date.now;
     this.deadlineMs = opts.deadlineMs ?? 800;
@@ -102,6 +107,7 @@ export class UsageService {
     this.unsubscribers.push(this.source.subscribe(() => this.changed()));
     if (this.sessions) this.unsubscribers.push(this.sessions.subscribe(() => this.changed()));
     if (this.quota) this.unsubscribers.push(this.quota.subscribe(() => this.changed()));
+    if (this.attention) this.unsubscribers.push(this.attention.subscribe(() => this.changed()));
     const sourceStart = (async () => this.source.start())();
     this.sourceReady = false;
     sourceStart.then(
@@ -155,6 +161,30 @@ export class UsageService {
     return this.sessions?.counts() ?? EMPTY_COUNTS;
   }
 
+  /**
+   * Live sessions waiting for the user: the hook reports, less the sessions whose manifest says their
+   * process is gone (a crash sends no SessionEnd).
+   */
+  private attentionCount(nowMs: number): number {
+    if (!this.attention) return 0;
+    const live = new Set<string>();
+    const gone = new Set<string>();
+    for (const s of this.sessions?.list() ?? []) {
+      if (!s.manifest.sessionId) continue;
+      if (s.state === 'live') live.add(s.manifest.sessionId);
+      else if (s.state === 'stale') gone.add(s.manifest.sessionId);
+    }
+    return this.attention.count(nowMs, (id) => gone.has(id) && !live.has(id));
+  }
+
+  /** When `claude-gauge statusline` and `claude-gauge hook` last reported (epoch ms), or null. */
+  reportTimes(): { statuslineMs: number | null; hookMs: number | null } {
+    return {
+      statuslineMs: this.quota?.current()?.atMs ?? null,
+      hookMs: this.attention?.lastReportMs ?? null,
+    };
+  }
+
   /** The payload as of the service's clock. Never rejects; resolves within the deadline. */
   async payload(): Promise<UsagePayload> {
     return (await this.evaluate()).payload;
@@ -182,6 +212,7 @@ export class UsageService {
       ...(this.quota
         ? { quota: { reading: this.quota.current(), ratePerMin: this.quota.fiveHourRatePerMin(nowMs) } }
         : {}),
+      ...(this.attention ? { attention: this.attentionCount(nowMs) } : {}),
     });
     return { payload, behind: !stale && changes < this.changes };
   }

@@ -8,15 +8,21 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../host/src/config.js';
+import { startDaemon } from '../../host/src/daemon.js';
 import {
+  ago,
   ccusageCheck,
+  claudeSettingsChecks,
   countTranscripts,
   directoriesToWatch,
   inotifyWatchLimit,
+  lastReports,
   prometheusCheck,
+  reportChecks,
   runDoctor,
   watchLimitCheck,
 } from '../../host/src/doctor.js';
+import { INSTALLED_HOOK_EVENTS } from '../../host/src/hooks/attention.js';
 import { CcusageRunError } from '../../host/src/sources/ccusage/run.js';
 import { TRANSCRIPT_DIR_DEPTH } from '../../host/src/sources/jsonl/engine.js';
 import { tempDir } from './helpers/fixtures.js';
@@ -144,5 +150,129 @@ describe('doctor: what the chosen source needs', () => {
     expect(taken).toContainEqual(
       expect.objectContaining({ level: 'fail', what: expect.stringMatching(/not available \(EADDRINUSE\)/) }),
     );
+  });
+});
+
+describe('doctor: Claude Code settings and what reported', () => {
+  const file = () => join(dir, 'settings.json');
+  const ours = (cmd: string) => ({ type: 'command', command: `/r/bin/claude-gauge.mjs ${cmd}`, async: true });
+  const allHooks = Object.fromEntries(INSTALLED_HOOK_EVENTS.map((e) => [e, [{ hooks: [ours('hook')] }]]));
+
+  it('says when there is no settings file, or one it cannot read, and how to fix it', () => {
+    expect(claudeSettingsChecks(file())).toEqual([
+      {
+        level: 'warn',
+        what: `no Claude Code settings at ${file()}: neither the official quota (statusLine) nor the ATTN lamp (hooks) reach the daemon`,
+        fix: 'claude-gauge setup --write (it shows the entries first without --write)',
+      },
+    ]);
+    writeFileSync(file(), '{"hooks": ');
+    const [bad] = claudeSettingsChecks(file());
+    expect(bad?.level).toBe('warn');
+    expect(bad?.what).toMatch(/^Claude Code settings: .*settings\.json is not valid JSON \(/);
+    expect(bad?.fix).toMatch(/fix the file by hand/);
+  });
+
+  it('reports the statusLine and the hooks: installed, missing, partial, another program', () => {
+    writeFileSync(file(), JSON.stringify({ statusLine: ours('statusline'), hooks: allHooks }));
+    expect(claudeSettingsChecks(file())).toEqual([
+      { level: 'ok', what: `statusLine runs claude-gauge statusline (${file()})` },
+      { level: 'ok', what: `hooks run claude-gauge hook on all ${INSTALLED_HOOK_EVENTS.length} events` },
+    ]);
+    writeFileSync(file(), JSON.stringify({ model: 'opus' }));
+    expect(claudeSettingsChecks(file()).map((c) => [c.level, c.what])).toEqual([
+      ['warn', `no statusLine in ${file()}: the fuel stays an estimate (the official quota never arrives)`],
+      [
+        'warn',
+        `claude-gauge hook is not installed for ${INSTALLED_HOOK_EVENTS.join(', ')}: the ATTN lamp never lights`,
+      ],
+    ]);
+    const { Stop: _stop, ...someHooks } = allHooks;
+    writeFileSync(
+      file(),
+      JSON.stringify({ statusLine: { type: 'command', command: 'ccstatusline' }, hooks: someHooks }),
+    );
+    const partial = claudeSettingsChecks(file());
+    expect(partial[0]).toMatchObject({
+      level: 'warn',
+      fix: 'claude-gauge setup --write --replace-statusline',
+    });
+    expect(partial[0]?.what).toMatch(/runs another program: the official quota does not reach the daemon/);
+    expect(partial[1]?.what).toBe(
+      'claude-gauge hook is not installed for Stop: the ATTN lamp misses some waits or stays lit',
+    );
+  });
+
+  it('says when the running daemon last heard from the statusline and the hook', async () => {
+    const token = 'doctor-token-123';
+    const settings = resolveSettings({
+      flags: { source: 'demo', port: 0, ui: 'none', mdns: false, token, claudeDirs: [dir] },
+      env: {},
+      home: join(dir, 'home'),
+      cwd: dir,
+    });
+    const daemon = await startDaemon(settings);
+    try {
+      const port = Number(new URL(daemon.url).port);
+      expect(await lastReports('127.0.0.1', port, token)).toEqual({ statuslineMs: null, hookMs: null });
+      const t0 = Date.now();
+      const post = (path: string, body: unknown) =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await post('/v1/hook', { hook_event_name: 'Stop', session_id: 'abc-1' })).status).toBe(204);
+      const got = await lastReports('127.0.0.1', port, token);
+      expect(got).toMatchObject({ statuslineMs: null });
+      const hookMs = (got as { hookMs: number }).hookMs;
+      expect(hookMs).toBeGreaterThanOrEqual(t0 - 1);
+      expect(hookMs).toBeLessThanOrEqual(Date.now() + 1);
+      expect(
+        (await post('/v1/statusline', { rate_limits: { five_hour: { used_percentage: 10 } } })).status,
+      ).toBe(204);
+      const both = (await lastReports('127.0.0.1', port, token)) as { statuslineMs: number; hookMs: number };
+      expect(both.statuslineMs).toBeGreaterThanOrEqual(hookMs);
+      expect(reportChecks(both, both.statuslineMs + 3 * 60_000)).toEqual([
+        { level: 'ok', what: 'the running daemon last heard from claude-gauge statusline 3 min ago' },
+        {
+          level: 'ok',
+          what: expect.stringMatching(/^the running daemon last heard from claude-gauge hook 3 min ago$/),
+        },
+      ]);
+      // Without the token the daemon does not say.
+      const refused = await lastReports('127.0.0.1', port, null);
+      expect(refused).toEqual({ error: 'HTTP 401' });
+      expect(reportChecks(refused, Date.now())[0]).toMatchObject({
+        level: 'warn',
+        fix: expect.stringMatching(/--token/),
+      });
+      // And through runDoctor, as the CLI runs it, against the daemon on that port.
+      const lines = await runDoctor({ ...settings, port }, join(dir, 'home'));
+      expect(lines).toContainEqual({
+        level: 'ok',
+        what: expect.stringMatching(/last heard from claude-gauge hook \d+ s ago$/),
+      });
+      expect(lines).toContainEqual({
+        level: 'ok',
+        what: expect.stringMatching(/last heard from claude-gauge statusline \d+ s ago$/),
+      });
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('says "not since it started" for a command that never reported', () => {
+    const lines = reportChecks({ statuslineMs: null, hookMs: 1000 }, 1000 + 90 * 60_000);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      what: expect.stringMatching(/has not heard from claude-gauge statusline since it started \(/),
+    });
+    expect(lines[1]).toEqual({
+      level: 'ok',
+      what: 'the running daemon last heard from claude-gauge hook 1 h ago',
+    });
+    expect(ago(59_000)).toBe('59 s ago');
+    expect(ago(3 * 86_400_000)).toBe('3 days ago');
   });
 });

@@ -15,7 +15,7 @@ export const metricsRoutes: FastifyPluginAsync<{ service: UsageService }> = asyn
       metrics = null; // a failed load is retried by the next scrape
       throw err;
     });
-    m.update(await service.payload(), service.sessionCounts(), service.sourceStats());
+    m.update(await service.payload(), service.sessionCounts(), service.sourceStats(), service.reportTimes());
     reply.header('Content-Type', m.registry.contentType).header('Cache-Control', 'no-cache');
     return m.registry.metrics();
   });
