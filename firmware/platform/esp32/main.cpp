@@ -2,55 +2,47 @@
 // (needles, lamps, texts, when to poll, NO SIGNAL); this file only moves bytes between it and the hardware:
 //
 //   loop(): millis() -> Device::tick/update -> FrameRenderer (TFT sprites) + LEDs + serial state line
-//           PollClient (own FreeRTOS task): GET /usage -> ArduinoJson -> UsageDecoder -> Device
+//           PollClient (own FreeRTOS task): GET /usage under one deadline -> ArduinoJson -> UsageDecoder
+//           wifi_link: the station, kept up by the WifiSupervisor's policy
 //
-// docs/firmware.md covers configuration, flashing, OTA, wiring, the serial protocol and what was (not)
-// compiled on the development machine.
+// docs/firmware.md covers configuration, the setup gesture, flashing, OTA, wiring, the serial protocol and
+// what was (not) compiled on the development machine.
 #include <Arduino.h>
 #include <ArduinoOTA.h>
 #include <ESPmDNS.h>
-#include <Preferences.h>
 #include <TFT_eSPI.h>
 #include <WiFi.h>
-#include <WiFiManager.h>
 #include <esp_arduino_version.h>
+#include <esp_attr.h>
+#include <esp_heap_caps.h>
+#include <esp_system.h>
 #include <esp_task_wdt.h>
+#include <esp_timer.h>
+#include <freertos/FreeRTOS.h>
+#include <freertos/task.h>
 
 #include "board_config.h"
+#include "boot_setup.h"
+#include "console.h"
+#include "console_lines.h"
 #include "device.h"
+#include "http_request.h"
 #include "led_output.h"
 #include "poll_bridge.h"
 #include "poll_task.h"
 #include "render_plan.h"
 #include "serial_commands.h"
+#include "settings.h"
 #include "state_line.h"
 #include "tft_canvas.h"
+#include "timers.h"
+#include "wifi_link.h"
 
 // One platform version, on purpose: Arduino-ESP32 3.x (ESP-IDF 5) changed esp_task_wdt_init() (it takes a
 // config struct and fails when the TWDT already runs), replaced ledcSetup()/ledcAttachPin() with
 // ledcAttach(), and renamed MDNS.IP() to MDNS.address(). platformio.ini pins espressif32 6.9.0 = 2.0.17.
 #if !defined(ESP_ARDUINO_VERSION_MAJOR) || ESP_ARDUINO_VERSION_MAJOR != 2
 #error "claude-gauge's ESP32 glue targets Arduino-ESP32 2.x; use the platform pinned in platformio.ini"
-#endif
-
-// Gitignored; copy firmware/include/secrets.sample.h to firmware/include/secrets.h.
-#if __has_include("secrets.h")
-#include "secrets.h"
-#endif
-#ifndef GAUGE_WIFI_SSID
-#define GAUGE_WIFI_SSID ""
-#endif
-#ifndef GAUGE_WIFI_PASSWORD
-#define GAUGE_WIFI_PASSWORD ""
-#endif
-#ifndef GAUGE_DAEMON_URL
-#define GAUGE_DAEMON_URL ""
-#endif
-#ifndef GAUGE_DAEMON_TOKEN
-#define GAUGE_DAEMON_TOKEN ""
-#endif
-#ifndef GAUGE_OTA_PASSWORD
-#define GAUGE_OTA_PASSWORD ""
 #endif
 
 using namespace gauge;
@@ -66,23 +58,50 @@ Device g_device;
 PollClient g_poll;
 LineReader g_serial_in;
 StateLineGate g_state_gate;
-
-char g_url[160];      // configured daemon URL (secrets.h, else the portal's, else empty = mDNS)
-char g_token[96];     // configured bearer token (same order)
+DaemonSettings g_settings;
 PollBridge g_bridge;  // which poll-task result the core is waiting for
 PollOutcome g_last_logged = PollOutcome::Count;
 bool g_net_started = false;
 bool g_ota_running = false;
 uint32_t g_last_rgb = 0xFFFFFFFFu;
 uint8_t g_last_mask = 0xFFu;
+Pacer g_ota_pacer(kOtaPollMs);
+Pacer g_health_pacer(kHealthReportMs);
+const char* g_reset_reason = "unknown";
 
-void copyStr(char* dst, size_t cap, const char* src) {
-    size_t n = strnlen(src, cap - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
+// The serial `setup` command leaves kSetupRequestMagic here and restarts (boot_setup.h). RTC slow memory,
+// not initialised by a software restart.
+RTC_NOINIT_ATTR uint32_t g_setup_request;
+
+const char* resetReasonName(esp_reset_reason_t r) {
+    switch (r) {
+        case ESP_RST_POWERON:
+            return "poweron";  // also the EN/RST button on the ESP32
+        case ESP_RST_EXT:
+            return "external";
+        case ESP_RST_SW:
+            return "software";
+        case ESP_RST_PANIC:
+            return "panic";
+        case ESP_RST_INT_WDT:
+            return "int_wdt";
+        case ESP_RST_TASK_WDT:
+            return "task_wdt";
+        case ESP_RST_WDT:
+            return "wdt";
+        case ESP_RST_DEEPSLEEP:
+            return "deepsleep";
+        case ESP_RST_BROWNOUT:
+            return "brownout";  // the supply sagged: see docs/firmware.md (USB supply, backlight, WiFi
+                                // bursts)
+        case ESP_RST_SDIO:
+            return "sdio";
+        default:
+            return "unknown";
+    }
 }
 
-// ---- Screen messages before the cluster runs (portal, OTA)
+// ---- Screen messages before the cluster runs (splash, portal, OTA)
 void showMessage(const char* line1, const char* line2) {
     g_tft.fillScreen(TFT_BLACK);
     g_tft.setTextFont(1);
@@ -95,92 +114,33 @@ void showMessage(const char* line1, const char* line2) {
     g_renderer.invalidate();  // the cluster must be redrawn in full afterwards
 }
 
-// ---- Configuration: secrets.h first, then what the captive portal stored in NVS
-void loadConfig() {
-    Preferences prefs;
-    prefs.begin("gauge", false);  // read-write: creates the namespace on first boot (read-only logs an error)
-    const String url = prefs.getString("url", "");
-    const String token = prefs.getString("token", "");
-    prefs.end();
-    copyStr(g_url, sizeof g_url, GAUGE_DAEMON_URL[0] ? GAUGE_DAEMON_URL : url.c_str());
-    copyStr(g_token, sizeof g_token, GAUGE_DAEMON_TOKEN[0] ? GAUGE_DAEMON_TOKEN : token.c_str());
-}
-
-void saveConfig(const char* url, const char* token) {
-    Preferences prefs;
-    prefs.begin("gauge", false);
-    prefs.putString("url", url);
-    prefs.putString("token", token);
-    prefs.end();
-}
-
-// WiFiManager (tzapu, 2.0.17): autoConnect() joins the saved network or, failing that, opens the access point
-// kPortalApName with a captive portal until configured or kPortalTimeoutS passes. The portal also asks for
-// the daemon URL and token (WiFiManagerParameter), saved in NVS.
-void runWifiManager(bool force_portal) {
-    WiFiManager wm;
-    WiFiManagerParameter url_param("daemon_url", "Daemon URL (empty: find it by mDNS)", g_url,
-                                   sizeof g_url - 1);
-    WiFiManagerParameter token_param("daemon_token", "Bearer token (optional)", g_token, sizeof g_token - 1);
-    wm.addParameter(&url_param);
-    wm.addParameter(&token_param);
-    wm.setConfigPortalTimeout(kPortalTimeoutS);
-    wm.setConnectTimeout(20);
-    wm.setHostname(kHostName);
-    char hint[80];
-    snprintf(hint, sizeof hint, "Join WiFi \"%s\" to set up", kPortalApName);
-    showMessage("WiFi setup", hint);
-    Serial.printf("# wifi: captive portal on \"%s\" if no saved network answers\n", kPortalApName);
-    const bool ok = force_portal ? wm.startConfigPortal(kPortalApName) : wm.autoConnect(kPortalApName);
-    if (!ok) {
-        Serial.println("# wifi: portal timed out; restarting");
-        delay(200);
-        ESP.restart();
+// ---- The setup gesture: BOOT (GPIO0) pressed during the window after the splash (boot_setup.h).
+bool setupGesture() {
+    pinMode(kSetupButtonPin, INPUT_PULLUP);
+    SetupGesture gesture;
+    gesture.begin(millis());
+    while (gesture.listening(millis())) {
+        gesture.sample(millis(), digitalRead(kSetupButtonPin) == LOW);
+        delay(10);
     }
-    // getValue() is what the user typed, or the default we passed in when the portal did not run.
-    const char* url = url_param.getValue();
-    if (url[0] && !plausibleDaemonUrl(url)) {
-        Serial.printf("# wifi: ignoring daemon URL \"%s\" (must be http://host[:port]/path)\n", url);
-        url = "";
-    }
-    if (!GAUGE_DAEMON_URL[0] && strcmp(url, g_url) != 0) copyStr(g_url, sizeof g_url, url);
-    if (!GAUGE_DAEMON_TOKEN[0] && strcmp(token_param.getValue(), g_token) != 0)
-        copyStr(g_token, sizeof g_token, token_param.getValue());
-    saveConfig(GAUGE_DAEMON_URL[0] ? "" : g_url, GAUGE_DAEMON_TOKEN[0] ? "" : g_token);
-}
-
-void connectWifi() {
-    WiFi.setHostname(kHostName);  // before mode(): arduino-esp32 2.x applies it when the station starts
-    WiFi.mode(WIFI_STA);
-    pinMode(kPortalButtonPin, INPUT_PULLUP);
-    const bool button = digitalRead(kPortalButtonPin) == LOW;
-    if (GAUGE_WIFI_SSID[0] && !button) {
-        // Credentials compiled in: start joining and move on at once, so the self-test sweep runs while WiFi
-        // connects; the cluster shows NO SIGNAL until the network and the daemon answer, and WiFi keeps
-        // reconnecting by itself. startNetworkServices() (from loop) logs the address once joined.
-        WiFi.setAutoReconnect(true);
-        WiFi.begin(GAUGE_WIFI_SSID, GAUGE_WIFI_PASSWORD);
-        Serial.printf("# wifi: joining \"%s\"\n", GAUGE_WIFI_SSID);
-        return;
-    }
-    runWifiManager(button);
+    return gesture.triggered();
 }
 
 // mDNS responder (our name, the OTA service) and ArduinoOTA, once the network is up. We start MDNS
-// ourselves (the PollClient queries it too) and tell ArduinoOTA not to, so MDNS.begin() runs once.
+// ourselves (the poll task queries it too) and tell ArduinoOTA not to, so MDNS.begin() runs once.
 void startNetworkServices() {
-    if (g_net_started || WiFi.status() != WL_CONNECTED) return;
+    if (g_net_started || !wifiConnected()) return;
     g_net_started = true;
-    const bool ota_auth = GAUGE_OTA_PASSWORD[0] != '\0';
+    const bool ota_auth = compiledOtaPassword()[0] != '\0';
     if (MDNS.begin(kHostName)) {
         MDNS.enableArduino(kOtaPort, ota_auth);  // announces _arduino._tcp for the IDE / espota
     } else {
-        Serial.println("# mdns: responder failed to start (daemon discovery will not work)");
+        consolef("mdns: responder failed to start (daemon discovery will not work)");
     }
     ArduinoOTA.setHostname(kHostName);
     ArduinoOTA.setPort(kOtaPort);
     ArduinoOTA.setMdnsEnabled(false);
-    if (ota_auth) ArduinoOTA.setPassword(GAUGE_OTA_PASSWORD);
+    if (ota_auth) ArduinoOTA.setPassword(compiledOtaPassword());
     ArduinoOTA.onStart([] {
         g_ota_running = true;
         esp_task_wdt_reset();
@@ -189,14 +149,14 @@ void startNetworkServices() {
     // handle() runs the whole upload inside loop(); feed the watchdog from its progress callback.
     ArduinoOTA.onProgress([](unsigned int, unsigned int) { esp_task_wdt_reset(); });
     ArduinoOTA.onError([](ota_error_t e) {
-        Serial.printf("# ota: error %d\n", static_cast<int>(e));
+        consolef("ota: error %d", static_cast<int>(e));
         g_ota_running = false;
         g_renderer.invalidate();
     });
-    ArduinoOTA.onEnd([] { Serial.println("# ota: done, rebooting"); });
+    ArduinoOTA.onEnd([] { consolef("ota: done, rebooting"); });
     ArduinoOTA.begin();
-    Serial.printf("# net: %s ip=%s ota=%s.local:%u\n", kHostName, WiFi.localIP().toString().c_str(),
-                  kHostName, kOtaPort);
+    consolef("net: %s ip=%s ota=%s.local:%u", kHostName, WiFi.localIP().toString().c_str(), kHostName,
+             kOtaPort);
 }
 
 // ---- LEDs
@@ -236,36 +196,53 @@ void driveLeds(const Frame& f) {
     }
 }
 
-// ---- Serial
-// One write per line, so a log line from the poll task can never land inside a state line.
-void writeLine(const char* text) {
-    char buf[kStateLineMax + 8];
-    const int n = snprintf(buf, sizeof buf, "%s\r\n", text);
-    if (n > 0)
-        Serial.write(reinterpret_cast<const uint8_t*>(buf),
-                     static_cast<size_t>(n < (int)sizeof buf ? n : sizeof buf - 1));
+// ---- Health: the figures a bench board logs over days
+HealthStats health() {
+    HealthStats h;
+    h.uptime_s = static_cast<uint32_t>(esp_timer_get_time() / 1000000LL);
+    h.heap_free = static_cast<uint32_t>(heap_caps_get_free_size(MALLOC_CAP_8BIT));
+    h.heap_min = static_cast<uint32_t>(heap_caps_get_minimum_free_size(MALLOC_CAP_8BIT));
+    h.heap_largest = static_cast<uint32_t>(heap_caps_get_largest_free_block(MALLOC_CAP_8BIT));
+    h.poll_stack_free = g_poll.stackFreeBytes();
+    // ESP-IDF FreeRTOS counts stack in bytes; nullptr = the calling task (Arduino's loopTask).
+    h.loop_stack_free = static_cast<uint32_t>(uxTaskGetStackHighWaterMark(nullptr));
+    h.wifi_drops = wifiSupervisor().drops();
+    h.wifi_attempts = wifiSupervisor().attempts();
+    return h;
 }
 
+void printHeap() {
+    char line[kConsoleLineMax + 1];
+    formatHeapLine(line, sizeof line, health());
+    consoleWrite(line);
+}
+
+// ---- Serial
 void printState(uint32_t now, bool force) {
     char line[kStateLineMax];
     formatStateLine(g_device.frame(), line, sizeof line);
     if (force || g_state_gate.shouldPrint(line, now, kStateLineHeartbeatMs, kStateLineMinGapMs))
-        writeLine(line);
+        consoleWrite(line);
 }
 
 void printInfo() {
-    char url[160];
+    char url[kMaxUrlBytes + 1];
     const char* source = "";
     g_poll.describe(url, sizeof url, &source);
+    consolef("info board=%s fw=%s reset=%s ip=%s rssi=%d url=%s source=%s", kBoardName, kFirmwareVersion,
+             g_reset_reason, WiFi.localIP().toString().c_str(), static_cast<int>(WiFi.RSSI()),
+             url[0] ? url : "-", source);
+    char fields[kConsoleLineMax];
+    formatHealthFields(fields, sizeof fields, health());
+    consolef("info %s", fields);
     const PollStats& s = g_device.poller().stats();
-    Serial.printf(
-        "# info board=%s fw=%s ip=%s rssi=%d url=%s source=%s heap=%u sprites=%uB sprite_failures=%d "
-        "requests=%u ok=%u failures=%u late=%u\n",
-        kBoardName, kFirmwareVersion, WiFi.localIP().toString().c_str(), static_cast<int>(WiFi.RSSI()),
-        url[0] ? url : "-", source, static_cast<unsigned>(ESP.getFreeHeap()),
+    consolef(
+        "info sprites=%uB sprite_failures=%d requests=%u ok=%u failures=%u late=%u busy=%u dropped=%u "
+        "log_dropped=%u",
         static_cast<unsigned>(g_sprites.bytesInUse()), g_sprites.failedCount(),
         static_cast<unsigned>(s.requests), static_cast<unsigned>(s.ok), static_cast<unsigned>(s.failures),
-        static_cast<unsigned>(s.late));
+        static_cast<unsigned>(s.late), static_cast<unsigned>(g_bridge.refused()),
+        static_cast<unsigned>(g_bridge.dropped()), consoleDroppedLogs());
 }
 
 void handleCommand(uint32_t now, char* line) {
@@ -279,21 +256,30 @@ void handleCommand(uint32_t now, char* line) {
         case CommandKind::Info:
             printInfo();
             break;
+        case CommandKind::Heap:
+            printHeap();
+            break;
         case CommandKind::Url:
             if (strcmp(c.arg, "-") == 0) {
                 g_poll.setUrlOverride("");
             } else if (plausibleDaemonUrl(c.arg)) {
                 g_poll.setUrlOverride(c.arg);
             } else {
-                writeLine("# error url must be http://host[:port]/path");
+                consolef("error url must be http://host[:port]/path, at most %u bytes",
+                         static_cast<unsigned>(kMaxUrlBytes));
                 return;
             }
             break;
         case CommandKind::Token:
-            if (strcmp(c.arg, "-") == 0)
+            if (strcmp(c.arg, "-") == 0) {
                 g_poll.setTokenOverride("", true);
-            else
+            } else if (validToken(c.arg)) {
                 g_poll.setTokenOverride(c.arg, false);
+            } else {
+                consolef("error token must be 1 to %u printable characters without spaces",
+                         static_cast<unsigned>(kMaxTokenBytes));
+                return;
+            }
             break;
         case CommandKind::Rediscover:
             g_poll.requestRediscovery();
@@ -303,24 +289,33 @@ void handleCommand(uint32_t now, char* line) {
             g_bridge.reset();  // the poller forgot any request in flight; its result will count as late
             g_state_gate.reset();
             break;
+        case CommandKind::Setup:
+            consolef("ok setup (restarting into the setup portal)");
+            Serial.flush();
+            g_setup_request = kSetupRequestMagic;
+            ESP.restart();
+            return;
         case CommandKind::Reboot:
-            writeLine("# ok reboot");
+            consolef("ok reboot");
             Serial.flush();
             ESP.restart();
             return;
         case CommandKind::Help:
-            writeLine(
-                "# commands: state | info | url <http://...>|- | token <t>|- | rediscover | selftest | "
-                "reboot | help");
+            consoleWrite(kHelpLine);
             break;
         case CommandKind::Unknown:
-            Serial.printf("# error unknown command \"%.40s\" (try help)\n", c.arg);
+            consolef("error unknown command \"%.40s\" (try help)", c.arg);
             return;
         case CommandKind::BadArg:
-            Serial.printf("# error %s\n", c.arg);
+            consolef("error %s", c.arg);
             return;
     }
-    Serial.printf("# ok %s\n", line);
+    consolef("ok %s", line);
+}
+
+// One byte from the serial port. Another protocol sharing the port (e.g. Improv) hooks in here.
+void serialByte(uint32_t now, char ch) {
+    if (g_serial_in.push(ch)) handleCommand(now, g_serial_in.line());
 }
 
 void handleSerial(uint32_t now) {
@@ -328,7 +323,7 @@ void handleSerial(uint32_t now) {
     for (int budget = 256; budget > 0 && Serial.available() > 0; --budget) {
         const int ch = Serial.read();
         if (ch < 0) break;
-        if (g_serial_in.push(static_cast<char>(ch))) handleCommand(now, g_serial_in.line());
+        serialByte(now, static_cast<char>(ch));
     }
 }
 
@@ -338,10 +333,23 @@ void applyResult(uint32_t now, const PollResult& r) {
     // Log each change of outcome, not every poll.
     if (r.outcome != g_last_logged) {
         g_last_logged = r.outcome;
-        Serial.printf("# poll: %s http=%d decode=%s json=%d in %u ms\n", pollOutcomeName(r.outcome),
-                      r.http_code, decodeStatusName(r.status), r.json_error,
-                      static_cast<unsigned>(r.elapsed_ms));
+        consolef("poll: %s at %s http=%d decode=%s json=%d errno=%d reused=%d in %u ms",
+                 pollOutcomeName(r.outcome), pollPhaseName(r.phase), r.http_status,
+                 decodeStatusName(r.status), r.json_error, r.sys_error, r.reused ? 1 : 0,
+                 static_cast<unsigned>(r.elapsed_ms));
     }
+}
+
+// The poll task's liveness (poll_task.h): a task that stopped for kPollTaskStallMs is a real hang; a slow
+// network never gets near it (a request lasts at most its budget).
+void checkPollTask(uint32_t now) {
+    if (!g_poll.running()) return;
+    const uint32_t beat = g_poll.heartbeatMs();
+    if (!heartbeatStale(now, beat, kPollTaskStallMs)) return;
+    consolef("watchdog: the poll task has been silent for %u ms; restarting",
+             static_cast<unsigned>(now - beat));
+    Serial.flush();
+    ESP.restart();
 }
 
 }  // namespace
@@ -349,39 +357,53 @@ void applyResult(uint32_t now, const PollResult& r) {
 void setup() {
     Serial.setTxBufferSize(kSerialTxBufferBytes);  // before begin(): state lines must not block the loop
     Serial.begin(kSerialBaud);
-    Serial.printf("# claude-gauge %s board=%s\n", kFirmwareVersion, kBoardName);
+    consoleBegin();  // from here on, only protocol lines leave the port
+
+    const esp_reset_reason_t reset = esp_reset_reason();
+    g_reset_reason = resetReasonName(reset);
+    const bool setup_asked = setupRequested(g_setup_request, reset == ESP_RST_SW);
+    g_setup_request = 0;
+    consolef("claude-gauge %s board=%s reset=%s", kFirmwareVersion, kBoardName, g_reset_reason);
 
     setupLeds();
-    // TFT_eSPI: init() (also switches the backlight on: TFT_BL / TFT_BACKLIGHT_ON), then landscape.
+    // TFT_eSPI: init() also switches the backlight on (TFT_BL / TFT_BACKLIGHT_ON) -- before WiFi starts, so
+    // the backlight's inrush and the radio's calibration and transmit bursts do not coincide.
     g_tft.init();
     g_tft.setRotation(kTftRotation);
     if (kTftInvert) g_tft.invertDisplay(true);
+    showMessage("claude-gauge", "hold BOOT now for WiFi setup");
+
+    loadSettings(g_settings);
+    const bool have_credentials = wifiStart();  // joins in the background while the window below runs
+    const bool gesture = setupGesture();
+    if (planBootWifi(have_credentials, setup_asked || gesture) == BootWifi::Portal)
+        wifiRunPortal(g_settings, &showMessage);
+    wifiBeginSupervision(millis());
+
     g_tft.fillScreen(TFT_BLACK);
     g_renderer.attach(&g_screen, &g_sprites);
 
-    loadConfig();
-    connectWifi();
-    startNetworkServices();
-
-    // Task watchdog, armed only now (the captive portal above may legitimately block for minutes) and before
-    // the poll task subscribes itself. ESP-IDF 4.4: esp_task_wdt_init(timeout_s, panic) initialises the TWDT,
-    // or reconfigures it when the Arduino core already started it.
+    // Task watchdog, armed only now (the setup portal above may legitimately block for minutes), for the
+    // loop only: it never blocks on the network. ESP-IDF 4.4: esp_task_wdt_init(timeout_s, panic)
+    // initialises the TWDT, or reconfigures it when the Arduino core already started it.
     esp_task_wdt_init(kWatchdogTimeoutS, true);
     esp_task_wdt_add(nullptr);
 
-    if (!g_poll.begin(g_url, g_token)) Serial.println("# poll: could not start the poll task");
-    Serial.printf("# daemon: %s\n", g_url[0] ? g_url : "(find by mDNS)");
+    if (!g_poll.begin(g_settings.url, g_settings.token)) consolef("poll: the poll task did not start");
+    consolef("daemon: %s", g_settings.url[0] ? g_settings.url : "(find by mDNS)");
 
     g_device.boot(millis());
 }
 
 void loop() {
     esp_task_wdt_reset();
-    startNetworkServices();  // no-op once started; covers WiFi that joined after setup()
-    if (g_net_started) ArduinoOTA.handle();
+    const uint32_t now = millis();
+    wifiTick(now);
+    startNetworkServices();  // no-op once started
+    if (g_net_started && g_ota_pacer.due(now)) ArduinoOTA.handle();
     if (g_ota_running) return;
 
-    const uint32_t now = millis();
+    checkPollTask(now);
     handleSerial(now);
 
     PollResult result;
@@ -399,6 +421,7 @@ void loop() {
     const RenderStats st = g_renderer.render(f);
     driveLeds(f);
     printState(now, false);
+    if (g_health_pacer.due(now)) printHeap();
     // Nothing to draw: give the CPU back for a tick instead of spinning.
     if (st.dials == 0 && st.texts == 0 && st.lamps == 0) delay(1);
 }

@@ -1,90 +1,316 @@
+// Arduino.h before anything that includes <lwip/sockets.h> (poll_task.h -> socket_transport.h): lwIP's
+// INADDR_NONE macro would otherwise break IPAddress.h's declaration of the same name.
+#include <Arduino.h>
+
 #include "poll_task.h"
 
-#include <ESPmDNS.h>
-#include <HTTPClient.h>
 #include <WiFi.h>
-#include <esp_task_wdt.h>
 #include <freertos/FreeRTOS.h>
 #include <freertos/queue.h>
 #include <freertos/semphr.h>
 #include <freertos/task.h>
+#include <lwip/def.h>
+#include <lwip/dns.h>
+#include <lwip/ip_addr.h>
+#include <lwip/tcpip.h>
+#include <mdns.h>
 
-#include "board_config.h"
-#include "http_outcome.h"
+#include "console.h"
 #include "json_usage.h"
 
 namespace gauge {
 namespace esp32 {
 
-// http_outcome.h restates HTTPClient's error numbers so it can be tested without Arduino; keep them equal
-// (arduino-esp32 2.0.x libraries/HTTPClient/src/HTTPClient.h).
-static_assert(httpc::kConnectionRefused == HTTPC_ERROR_CONNECTION_REFUSED, "HTTPClient error numbers");
-static_assert(httpc::kSendHeaderFailed == HTTPC_ERROR_SEND_HEADER_FAILED, "HTTPClient error numbers");
-static_assert(httpc::kSendPayloadFailed == HTTPC_ERROR_SEND_PAYLOAD_FAILED, "HTTPClient error numbers");
-static_assert(httpc::kNotConnected == HTTPC_ERROR_NOT_CONNECTED, "HTTPClient error numbers");
-static_assert(httpc::kConnectionLost == HTTPC_ERROR_CONNECTION_LOST, "HTTPClient error numbers");
-static_assert(httpc::kNoStream == HTTPC_ERROR_NO_STREAM, "HTTPClient error numbers");
-static_assert(httpc::kNoHttpServer == HTTPC_ERROR_NO_HTTP_SERVER, "HTTPClient error numbers");
-static_assert(httpc::kTooLessRam == HTTPC_ERROR_TOO_LESS_RAM, "HTTPClient error numbers");
-static_assert(httpc::kEncoding == HTTPC_ERROR_ENCODING, "HTTPClient error numbers");
-static_assert(httpc::kStreamWrite == HTTPC_ERROR_STREAM_WRITE, "HTTPClient error numbers");
-static_assert(httpc::kReadTimeout == HTTPC_ERROR_READ_TIMEOUT, "HTTPClient error numbers");
-
 namespace {
 
 struct Request {
     uint32_t id;
-    uint32_t timeout_ms;
+    uint32_t budget_ms;
 };
 
-// The task's stack: HTTPClient, WiFiClient and the JSON document live on the heap; 8 kB covers the rest.
+// The task's stack. The session, the body buffer, the result and the JSON document live elsewhere (static
+// storage and the heap); `info` and `# heap` report what is left at the worst moment (poll_stack_free).
 constexpr uint32_t kTaskStackBytes = 8192;
 // Core 0 runs the WiFi stack; the Arduino loop (drawing) runs on core 1.
 constexpr BaseType_t kTaskCore = 0;
 constexpr UBaseType_t kTaskPriority = 1;
-// The task wakes at least this often to feed the task watchdog while idle.
-constexpr TickType_t kIdleWaitTicks = pdMS_TO_TICKS(1000);
 
-// Body buffer: one body at a time, in the task only; +1 for the NUL readBody() appends.
+// Everything the task uses is static: begin() cannot run out of heap.
+StaticSemaphore_t g_mutex_buf;
+StaticQueue_t g_requests_buf;
+uint8_t g_requests_storage[sizeof(Request)];
+StaticQueue_t g_results_buf;
+uint8_t g_results_storage[sizeof(PollResult)];
+StaticTask_t g_task_buf;
+StackType_t g_task_stack[kTaskStackBytes];  // ESP-IDF: StackType_t is a byte, stack depth is in bytes
+
+// One body at a time, in the task only; +1 for the NUL the readers append.
 char g_body[kMaxBodyBytes + 1];
+PollClient* g_client = nullptr;  // for the heartbeat from inside the session's waits
 
 void copyStr(char* dst, size_t cap, const char* src) {
     if (cap == 0) return;
-    size_t n = src ? strnlen(src, cap - 1) : 0;
+    const size_t n = src ? strnlen(src, cap - 1) : 0;
     memcpy(dst, src ? src : "", n);
     dst[n] = '\0';
 }
 
-// readBody()'s Source over the HTTPClient's connection (WiFiClient: available(), read(buf, n), connected()).
-struct ClientSource {
-    WiFiClient* c;
-    int available() { return c->available(); }
-    int read(uint8_t* buf, size_t n) { return c->read(buf, n); }
-    bool connected() { return c->connected() != 0; }
+// ---- DNS without blocking: lwIP's asynchronous resolver, called in the tcpip thread (tcpip_try_callback),
+// polled from the poll task. WiFiGenericClass::hostByName() waited up to 16 s + 15 s for the same resolver.
+// A lookup that outlives a request keeps running in lwIP; the next request picks up its answer (lwIP also
+// caches answers for their TTL) instead of starting another one.
+enum class DnsState : uint8_t { Idle, Queued, Pending, Done, Failed };
+struct DnsSlot {
+    char host[kMaxUrlBytes + 1];  // written by the poll task only while state != Queued
+    DnsState state;
+    uint32_t ip;          // a.b.c.d as a << 24 | ...
+    uint32_t generation;  // ties an lwIP callback to the lookup that asked for it
 };
+DnsSlot g_dns = {{0}, DnsState::Idle, 0, 0};
+portMUX_TYPE g_dns_mux = portMUX_INITIALIZER_UNLOCKED;
+
+// lwIP dns_found_callback, in the tcpip thread.
+void dnsFound(const char*, const ip_addr_t* addr, void* arg) {
+    const uint32_t gen = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(arg));
+    portENTER_CRITICAL(&g_dns_mux);
+    if (gen == g_dns.generation && g_dns.state == DnsState::Pending) {
+        if (addr != nullptr && IP_IS_V4(addr)) {
+            g_dns.ip = lwip_ntohl(ip_2_ip4(addr)->addr);
+            g_dns.state = DnsState::Done;
+        } else {
+            g_dns.state = DnsState::Failed;
+        }
+    }
+    portEXIT_CRITICAL(&g_dns_mux);
+}
+
+// tcpip_callback_fn, in the tcpip thread.
+void dnsStart(void* arg) {
+    const uint32_t gen = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(arg));
+    ip_addr_t addr;
+    const err_t err = dns_gethostbyname(g_dns.host, &addr, &dnsFound, arg);
+    portENTER_CRITICAL(&g_dns_mux);
+    if (gen == g_dns.generation) {
+        if (err == ERR_OK && IP_IS_V4(&addr)) {
+            g_dns.ip = lwip_ntohl(ip_2_ip4(&addr)->addr);
+            g_dns.state = DnsState::Done;
+        } else if (err == ERR_INPROGRESS) {
+            g_dns.state = DnsState::Pending;
+        } else {
+            g_dns.state = DnsState::Failed;
+        }
+    }
+    portEXIT_CRITICAL(&g_dns_mux);
+}
+
+ResolveState resolveHost(const char* host, uint32_t* ip) {
+    portENTER_CRITICAL(&g_dns_mux);
+    const DnsState st = g_dns.state;
+    const bool same = strcmp(host, g_dns.host) == 0;
+    if (same && st == DnsState::Done) {
+        *ip = g_dns.ip;
+        g_dns.state = DnsState::Idle;  // used once: the next connection asks lwIP (and its cache) again
+        portEXIT_CRITICAL(&g_dns_mux);
+        return ResolveState::Done;
+    }
+    if (same && st == DnsState::Failed) {
+        g_dns.state = DnsState::Idle;
+        portEXIT_CRITICAL(&g_dns_mux);
+        return ResolveState::Failed;
+    }
+    if (st == DnsState::Queued || (same && st == DnsState::Pending)) {
+        portEXIT_CRITICAL(&g_dns_mux);
+        return ResolveState::Pending;
+    }
+    copyStr(g_dns.host, sizeof g_dns.host, host);
+    const uint32_t gen = ++g_dns.generation;
+    g_dns.state = DnsState::Queued;
+    portEXIT_CRITICAL(&g_dns_mux);
+    if (tcpip_try_callback(&dnsStart, reinterpret_cast<void*>(static_cast<uintptr_t>(gen))) != ERR_OK) {
+        portENTER_CRITICAL(&g_dns_mux);
+        if (gen == g_dns.generation) g_dns.state = DnsState::Idle;  // tcpip mailbox full: try next time
+        portEXIT_CRITICAL(&g_dns_mux);
+    }
+    return ResolveState::Pending;
+}
+
+// ---- mDNS without blocking: ESP-IDF 4.4's asynchronous queries (mdns.h). The queries run inside the mDNS
+// task for their own lifetime; the poll task only looks whether they finished.
+mdns_search_once_t* g_service_query = nullptr;
+mdns_search_once_t* g_host_query = nullptr;
+
+uint32_t firstIpv4(const mdns_ip_addr_t* a) {
+    for (; a != nullptr; a = a->next)
+        if (a->addr.type == ESP_IPADDR_TYPE_V4 && a->addr.u_addr.ip4.addr != 0)
+            return lwip_ntohl(a->addr.u_addr.ip4.addr);
+    return 0;
+}
+
+void txtValue(const mdns_result_t* r, const char* key, char* out, size_t cap) {
+    out[0] = '\0';
+    for (size_t i = 0; i < r->txt_count; ++i) {
+        if (r->txt[i].key == nullptr || strcmp(r->txt[i].key, key) != 0 || r->txt[i].value == nullptr)
+            continue;
+        size_t n = r->txt_value_len ? r->txt_value_len[i] : strlen(r->txt[i].value);
+        if (n >= cap) return;  // too long to be a path we would use
+        memcpy(out, r->txt[i].value, n);
+        out[n] = '\0';
+        return;
+    }
+}
+
+// The SessionNet the PollSession runs over: one socket, the resolver above, the mDNS queries, millis().
+struct LwipNet {
+    SocketTransport sock;
+
+    uint32_t now() { return millis(); }
+    bool linkUp() { return WiFi.status() == WL_CONNECTED; }
+    ResolveState resolve(const char* host, uint32_t* ip) { return resolveHost(host, ip); }
+    void pause(uint32_t ms) {
+        g_client->beat();
+        const TickType_t t = pdMS_TO_TICKS(ms);
+        vTaskDelay(t > 0 ? t : 1);
+        g_client->beat();
+    }
+    bool open(uint32_t ip, uint16_t port) { return sock.open(ip, port); }
+    ConnectState connectState() { return sock.connectState(); }
+    int send(const uint8_t* p, size_t n) { return sock.send(p, n); }
+    int recv(uint8_t* p, size_t n) { return sock.recv(p, n); }
+    void wait(WaitFor w, uint32_t ms) {
+        g_client->beat();
+        if (sock.isOpen())
+            sock.wait(w, ms);
+        else
+            pause(ms);
+        g_client->beat();
+    }
+    void close() { sock.close(); }
+    bool isOpen() const { return sock.isOpen(); }
+    int lastError() const { return sock.lastError(); }
+
+    bool mdnsServiceStart() {
+        if (g_service_query != nullptr) return true;  // one already runs
+        char service[40];
+        snprintf(service, sizeof service, "_%s", kDaemonService);
+        char proto[8];
+        snprintf(proto, sizeof proto, "_%s", kDaemonProto);
+        // mdns_query_async_new(name, service, proto, type, timeout ms, max results, notifier): NULL when mDNS
+        // is not running (MDNS.begin() failed) or out of memory.
+        g_service_query = mdns_query_async_new(nullptr, service, proto, MDNS_TYPE_PTR, kMdnsServiceQueryMs,
+                                               DaemonFinder::kMaxAnswers, nullptr);
+        return g_service_query != nullptr;
+    }
+    QueryState mdnsServicePoll(MdnsAnswer* out, size_t cap, size_t* n) {
+        *n = 0;
+        if (g_service_query == nullptr) return QueryState::Failed;
+        mdns_result_t* results = nullptr;
+        // Timeout 0: only looks whether the query has finished.
+        if (!mdns_query_async_get_results(g_service_query, 0, &results)) return QueryState::Running;
+        for (const mdns_result_t* r = results; r != nullptr && *n < cap; r = r->next) {
+            MdnsAnswer& a = out[(*n)++];
+            memset(&a, 0, sizeof a);
+            a.ip = firstIpv4(r->addr);
+            a.port = r->port;
+            copyStr(a.host, sizeof a.host, r->hostname);
+            txtValue(r, "path", a.path, sizeof a.path);
+            char auth[16];
+            txtValue(r, "auth", auth, sizeof auth);
+            a.bearer = strcmp(auth, "bearer") == 0;
+        }
+        mdns_query_results_free(results);
+        mdns_query_async_delete(g_service_query);
+        g_service_query = nullptr;
+        return QueryState::Done;
+    }
+    bool mdnsHostStart(const char* host) {
+        if (g_host_query != nullptr) return true;
+        g_host_query =
+            mdns_query_async_new(host, nullptr, nullptr, MDNS_TYPE_A, kMdnsHostQueryMs, 1, nullptr);
+        return g_host_query != nullptr;
+    }
+    QueryState mdnsHostPoll(uint32_t* ip) {
+        *ip = 0;
+        if (g_host_query == nullptr) return QueryState::Failed;
+        mdns_result_t* results = nullptr;
+        if (!mdns_query_async_get_results(g_host_query, 0, &results)) return QueryState::Running;
+        for (const mdns_result_t* r = results; r != nullptr && *ip == 0; r = r->next)
+            *ip = firstIpv4(r->addr);
+        mdns_query_results_free(results);
+        mdns_query_async_delete(g_host_query);
+        g_host_query = nullptr;
+        return QueryState::Done;
+    }
+};
+
+LwipNet g_net;
+PollSession<LwipNet> g_session(g_net);
+
+// ArduinoJson and the core's decoder, as the session's Decode.
+struct JsonDecode {
+    UsageDecoder decoder;
+    BodyDecode operator()(const char* body, size_t len, Usage& out) {
+        return decodeUsageBody(body, len, decoder, out);
+    }
+};
+JsonDecode g_decode;
+
+FinderEvent logFinder() {
+    const FinderEvent e = g_session.finder().takeEvent();
+    switch (e) {
+        case FinderEvent::None:
+        case FinderEvent::Started:
+            break;
+        case FinderEvent::Found:
+            // TXT auth=bearer: the daemon was started with --token; without one every poll is Unauthorized.
+            consolef("mdns: daemon at %s%s", g_session.finder().url(),
+                     g_session.finder().wantsToken()
+                         ? " (it requires a token: set GAUGE_DAEMON_TOKEN or use the portal)"
+                         : "");
+            break;
+        case FinderEvent::NotFound:
+            consolef("mdns: no _%s._%s service answered%s", kDaemonService, kDaemonProto,
+                     g_session.finder().url()[0] ? " (keeping the last address)" : "");
+            break;
+        case FinderEvent::NoAddress:
+            consolef("mdns: the daemon's host name did not resolve");
+            break;
+        case FinderEvent::StartFailed:
+            consolef("mdns: query refused (is the mDNS responder running?)");
+            break;
+    }
+    return e;
+}
+
+void taskEntry(void* self) {
+    static_cast<PollClient*>(self)->run();
+}
 
 }  // namespace
 
 bool PollClient::begin(const char* configured_url, const char* configured_token) {
+    if (started_) return false;
     copyStr(configured_url_, sizeof configured_url_, configured_url);
     copyStr(configured_token_, sizeof configured_token_, configured_token);
     override_url_[0] = '\0';
     override_token_[0] = '\0';
-    override_token_set_ = false;
-    override_no_token_ = false;
     discovered_url_[0] = '\0';
-    mutex_ = xSemaphoreCreateMutex();
-    requests_ = xQueueCreate(1, sizeof(Request));
-    results_ = xQueueCreate(1, sizeof(PollResult));
-    if (!mutex_ || !requests_ || !results_) return false;
-    // xTaskCreatePinnedToCore(fn, name, stack bytes (ESP-IDF counts bytes), arg, priority, handle, core)
-    return xTaskCreatePinnedToCore(&PollClient::taskEntry, "gauge-poll", kTaskStackBytes, this, kTaskPriority,
-                                   nullptr, kTaskCore) == pdPASS;
+    g_client = this;
+    heartbeat_ms_ = millis();
+    // Static creation: with non-null buffers these cannot fail.
+    mutex_ = xSemaphoreCreateMutexStatic(&g_mutex_buf);
+    requests_ = xQueueCreateStatic(1, sizeof(Request), g_requests_storage, &g_requests_buf);
+    results_ = xQueueCreateStatic(1, sizeof(PollResult), g_results_storage, &g_results_buf);
+    // xTaskCreateStaticPinnedToCore(fn, name, stack depth (bytes on ESP-IDF), arg, priority, stack, TCB,
+    // core)
+    task_ = xTaskCreateStaticPinnedToCore(&taskEntry, "gauge-poll", kTaskStackBytes, this, kTaskPriority,
+                                          g_task_stack, &g_task_buf, kTaskCore);
+    started_ = mutex_ != nullptr && requests_ != nullptr && results_ != nullptr && task_ != nullptr;
+    return started_;
 }
 
-uint32_t PollClient::requestPoll(uint32_t timeout_ms) {
-    if (busy_) return 0;
-    Request req{next_id_++, timeout_ms};
+uint32_t PollClient::requestPoll(uint32_t budget_ms) {
+    if (!started_ || busy_) return 0;
+    Request req{next_id_++, budget_ms};
     if (next_id_ == 0) next_id_ = 1;  // 0 means "not started"
     // Set busy before the task can see the request, so two calls in a row cannot both succeed.
     busy_ = true;
@@ -96,16 +322,19 @@ uint32_t PollClient::requestPoll(uint32_t timeout_ms) {
 }
 
 bool PollClient::takeResult(PollResult& out) {
+    if (!started_) return false;
     return xQueueReceive(static_cast<QueueHandle_t>(results_), &out, 0) == pdTRUE;
 }
 
 void PollClient::setUrlOverride(const char* url) {
+    if (!started_) return;
     xSemaphoreTake(static_cast<SemaphoreHandle_t>(mutex_), portMAX_DELAY);
     copyStr(override_url_, sizeof override_url_, url);
     xSemaphoreGive(static_cast<SemaphoreHandle_t>(mutex_));
 }
 
 void PollClient::setTokenOverride(const char* token, bool send_none) {
+    if (!started_) return;
     xSemaphoreTake(static_cast<SemaphoreHandle_t>(mutex_), portMAX_DELAY);
     copyStr(override_token_, sizeof override_token_, token);
     override_token_set_ = send_none || (token && token[0] != '\0');
@@ -114,6 +343,11 @@ void PollClient::setTokenOverride(const char* token, bool send_none) {
 }
 
 void PollClient::describe(char* url, size_t url_cap, const char** source) const {
+    if (!started_) {
+        copyStr(url, url_cap, configured_url_);
+        *source = configured_url_[0] ? "config" : "mdns";
+        return;
+    }
     xSemaphoreTake(static_cast<SemaphoreHandle_t>(mutex_), portMAX_DELAY);
     if (override_url_[0]) {
         copyStr(url, url_cap, override_url_);
@@ -128,24 +362,37 @@ void PollClient::describe(char* url, size_t url_cap, const char** source) const 
     xSemaphoreGive(static_cast<SemaphoreHandle_t>(mutex_));
 }
 
-void PollClient::taskEntry(void* self) {
-    static_cast<PollClient*>(self)->run();
+uint32_t PollClient::stackFreeBytes() const {
+    if (!started_) return 0;
+    // ESP-IDF FreeRTOS: StackType_t is uint8_t, so the high-water mark is in bytes.
+    return static_cast<uint32_t>(uxTaskGetStackHighWaterMark(static_cast<TaskHandle_t>(task_)));
+}
+
+void PollClient::noteFinder() {
+    if (logFinder() != FinderEvent::Found) return;
+    xSemaphoreTake(static_cast<SemaphoreHandle_t>(mutex_), portMAX_DELAY);
+    copyStr(discovered_url_, sizeof discovered_url_, g_session.finder().url());
+    xSemaphoreGive(static_cast<SemaphoreHandle_t>(mutex_));
+}
+
+void PollClient::beat() {
+    heartbeat_ms_ = millis();
 }
 
 void PollClient::run() {
-    // Watch this task too: every request is bounded (connect/response timeouts, body deadline, 3 s mDNS
-    // query), so silence for kWatchdogTimeoutS means the network stack is wedged and a reboot is the cure.
-    esp_task_wdt_add(nullptr);
     static PollResult result;  // ~300 bytes: keep it off the task stack
     for (;;) {
-        esp_task_wdt_reset();
+        beat();
         Request req;
-        if (xQueueReceive(static_cast<QueueHandle_t>(requests_), &req, kIdleWaitTicks) != pdTRUE) continue;
-        const uint32_t t0 = millis();
+        if (xQueueReceive(static_cast<QueueHandle_t>(requests_), &req, pdMS_TO_TICKS(kPollIdleBeatMs)) !=
+            pdTRUE) {
+            g_session.idle();  // discovery keeps going between requests
+            noteFinder();
+            continue;
+        }
         memset(&result, 0, sizeof result);
         result.id = req.id;
-        handle(req.id, req.timeout_ms, result);
-        result.elapsed_ms = millis() - t0;
+        handle(req.id, req.budget_ms, result);
         // Not busy before the result is visible: the main loop may start the next request as soon as it has
         // read this one, and must not find the task still marked busy. (A request started in between, after
         // the core gave up on this one, simply queues behind it; the main loop tells results apart by id.)
@@ -155,144 +402,41 @@ void PollClient::run() {
     }
 }
 
-bool PollClient::discover() {
-    // ESPmDNS (arduino-esp32 2.0.x): queryService() blocks up to 3 s and returns the number of answers;
-    // IP(i)/port(i)/txt(i, key) read them. It prefixes the underscores itself (_claude-gauge._tcp).
-    const int n = MDNS.queryService(kDaemonService, kDaemonProto);
-    for (int i = 0; i < n; ++i) {
-        IPAddress ip = MDNS.IP(i);
-        const uint16_t port = MDNS.port(i);
-        if (port == 0) continue;
-        // An answer without an A record: resolve its host name (queryHost, 2 s at most).
-        if (ip == IPAddress(0, 0, 0, 0)) {
-            const String host = MDNS.hostname(i);
-            if (host.length() > 0) ip = MDNS.queryHost(host.c_str(), 2000);
-            if (ip == IPAddress(0, 0, 0, 0)) continue;
-        }
-        // The daemon's TXT record says where the payload is (host/src/mdns.ts: path=/usage).
-        String path = MDNS.txt(i, "path");
-        if (path.length() == 0 || path[0] != '/' || path.length() > 64) path = kDaemonPath;
-        char url[160];
-        snprintf(url, sizeof url, "http://%u.%u.%u.%u:%u%s", ip[0], ip[1], ip[2], ip[3], port, path.c_str());
-        xSemaphoreTake(static_cast<SemaphoreHandle_t>(mutex_), portMAX_DELAY);
-        copyStr(discovered_url_, sizeof discovered_url_, url);
-        xSemaphoreGive(static_cast<SemaphoreHandle_t>(mutex_));
-        // TXT auth=bearer: the daemon was started with --token; without one every poll would be Unauthorized.
-        const bool wants_token = MDNS.txt(i, "auth") == String("bearer");
-        Serial.printf("# mdns: daemon at %s%s\n", url,
-                      wants_token ? " (it requires a token: set GAUGE_DAEMON_TOKEN or use the portal)" : "");
-        return true;
-    }
-    Serial.printf("# mdns: no _%s._%s service answered\n", kDaemonService, kDaemonProto);
-    return false;
-}
-
-bool PollClient::resolveUrl(char* url, size_t cap) {
-    const char* source = "";
-    describe(url, cap, &source);
-    if (strcmp(source, "mdns") != 0) return url[0] != '\0';
-    // Found by mDNS: look it up once at boot, then only when the core asks (wantsRediscovery() after a run of
-    // network failures) -- never on every poll. Until then a missing URL fails fast as ConnectFailed, which
-    // is what makes the core ask again. A lookup that finds nothing keeps the last known URL (the daemon may
-    // only be restarting).
-    if (rediscover_ || !lookup_done_) {
-        rediscover_ = false;
-        lookup_done_ = true;
-        if (discover()) describe(url, cap, &source);
-    }
-    return url[0] != '\0';
-}
-
-void PollClient::handle(uint32_t, uint32_t timeout_ms, PollResult& r) {
-    r.status = DecodeStatus::NotStarted;
-    if (WiFi.status() != WL_CONNECTED) {
-        r.outcome = PollOutcome::ConnectFailed;
-        return;
-    }
-    char url[160];
-    if (!resolveUrl(url, sizeof url)) {
-        r.outcome = PollOutcome::ConnectFailed;
-        return;
-    }
-    // Each phase is bounded (mDNS <= 5 s above, the request below by its timeouts plus any DNS lookup of a
-    // host name), but not necessarily their sum within the watchdog period: feed it between them.
-    esp_task_wdt_reset();
-    char token[96];
+void PollClient::handle(uint32_t, uint32_t budget_ms, PollResult& r) {
+    char url[kMaxUrlBytes + 1];
+    char token[kMaxTokenBytes + 1];
+    bool from_mdns = false;
     xSemaphoreTake(static_cast<SemaphoreHandle_t>(mutex_), portMAX_DELAY);
+    if (override_url_[0])
+        copyStr(url, sizeof url, override_url_);
+    else
+        copyStr(url, sizeof url, configured_url_);
+    from_mdns = url[0] == '\0';
     if (override_token_set_)
         copyStr(token, sizeof token, override_no_token_ ? "" : override_token_);
     else
         copyStr(token, sizeof token, configured_token_);
     xSemaphoreGive(static_cast<SemaphoreHandle_t>(mutex_));
 
-    // One connection reused across polls (keep-alive): the WiFiClient must outlive the HTTPClient's use of
-    // it (HTTPClient.h: "you need to ensure the client object lives the entire time of the HTTPClient").
-    static WiFiClient client;
-    static HTTPClient http;
-    static char connected_url[160] = "";
-    const uint32_t t0 = millis();
-    // HTTPClient reuses whatever connection is open, whatever host begin() was given: a new URL (serial
-    // override, rediscovery) must not go down the old daemon's socket.
-    if (strcmp(connected_url, url) != 0) {
-        client.stop();
-        copyStr(connected_url, sizeof connected_url, url);
-    }
-    if (!http.begin(client, url)) {  // only fails on a URL it cannot parse
-        r.outcome = PollOutcome::ConnectFailed;
-        return;
-    }
-    http.setReuse(true);                                       // "Connection: keep-alive"
-    http.setConnectTimeout(static_cast<int32_t>(timeout_ms));  // TCP connect, ms
-    http.setTimeout(static_cast<uint16_t>(timeout_ms > 65535 ? 65535 : timeout_ms));  // response, ms
-    http.setUserAgent("claude-gauge-esp32");
-    http.addHeader("Accept", "application/json");
-    if (token[0]) http.addHeader("Authorization", String("Bearer ") + token);
-    static bool collecting = false;
-    if (!collecting) {  // the key list persists across requests; setting it again would reallocate it
-        static const char* keys[] = {"Transfer-Encoding"};
-        http.collectHeaders(keys, 1);
-        collecting = true;
-    }
+    // Found by mDNS: looked up once at boot, then only when asked (the core's wantsRediscovery() after a run
+    // of network failures, or `rediscover`) -- never on every poll.
+    static bool first = true;
+    if (from_mdns && (first || rediscover_)) g_session.finder().want();
+    if (from_mdns) first = false;
+    rediscover_ = false;
 
-    r.http_code = http.GET();
-    const HttpVerdict verdict = classifyHttpResult(r.http_code);
-    bool drop_connection = !verdict.read_body;  // an error body left unread would corrupt the next response
-    if (!verdict.read_body) {
-        r.outcome = verdict.outcome;
-    } else {
-        WiFiClient* stream = http.getStreamPtr();
-        const uint32_t spent = millis() - t0;
-        const uint32_t left = spent < timeout_ms ? timeout_ms - spent : 0;
-        const String te = http.header("Transfer-Encoding");
-        size_t len = 0;
-        BodyStatus body = BodyStatus::Truncated;  // no stream: the connection is already gone
-        if (stream) {
-            ClientSource src{stream};
-            auto clock = [] { return static_cast<uint32_t>(millis()); };
-            auto idle = [] { vTaskDelay(1); };
-            // HTTPClient lets only "chunked" (and, in some 2.0.x releases, "identity") through; any other
-            // Transfer-Encoding already failed GET() with HTTPC_ERROR_ENCODING.
-            if (isChunked(te.c_str()))
-                body = readChunkedBody(src, g_body, sizeof g_body, left, clock, idle, &len);
-            else if (te.length() == 0 || te.equalsIgnoreCase("identity"))
-                body = readBody(src, g_body, sizeof g_body, static_cast<long>(http.getSize()), left, clock,
-                                idle, &len);
-            else
-                body = BodyStatus::Malformed;
-        }
-        if (body == BodyStatus::Complete) {
-            static UsageDecoder decoder;
-            const BodyDecode d = decodeUsageBody(g_body, len, decoder, r.usage);
-            r.outcome = d.outcome;
-            r.status = d.status;
-            r.json_error = d.json_error;
-        } else {
-            r.outcome = bodyFailureOutcome(body);
-            drop_connection = true;
-        }
-    }
-    if (drop_connection) client.stop();
-    http.end();  // keeps the connection open for reuse unless it was stopped above or the server closed it
+    static JsonDecode& decode = g_decode;
+    PollReport report;
+    g_session.run(url, token, budget_ms, g_body, sizeof g_body, decode, r.usage, &report);
+    noteFinder();
+    r.outcome = report.outcome;
+    r.phase = report.phase;
+    r.status = report.status;
+    r.http_status = report.http_status;
+    r.json_error = report.json_error;
+    r.sys_error = report.sys_error;
+    r.elapsed_ms = report.elapsed_ms;
+    r.reused = report.reused;
 }
 
 }  // namespace esp32

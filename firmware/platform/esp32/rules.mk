@@ -1,7 +1,8 @@
 # ESP32 platform: the app itself is built by PlatformIO (platformio.ini at the repo root) and cannot be built
 # on a machine without the Xtensa toolchain. What CAN be checked natively is the Arduino-free half of the
-# glue (render_plan.h, usage_feed.h, http_outcome.h, poll_bridge.h, led_output.h, serial_commands.h) against
-# the real core:
+# glue (render_plan.h, usage_feed.h, http_outcome.h, http_request.h, poll_session.h, daemon_finder.h,
+# socket_transport.h -- over real loopback sockets --, wifi_supervisor.h, boot_setup.h, console_lines.h,
+# timers.h, poll_bridge.h, led_output.h, serial_commands.h) against the real core:
 #
 #   make -C firmware esp32-glue     build and run firmware/platform/esp32/test/*.cpp (doctest)
 #
@@ -28,7 +29,7 @@ $(ESP32_GLUE_DIR)/test/%.o: $(ESP32_DIR)/test/%.cpp
 	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -MMD -MP $(CORE_INC) -I$(ESP32_DIR) -c $< -o $@
 
 $(ESP32_GLUE_BIN): $(ESP32_GLUE_CORE_OBJS) $(ESP32_GLUE_TEST_OBJS)
-	$(HOST_CXX_ESP32) -fsanitize=address,undefined $^ -o $@
+	$(HOST_CXX_ESP32) -fsanitize=address,undefined -pthread $^ -o $@
 
 esp32-glue: $(ESP32_GLUE_BIN)
 	$(ESP32_GLUE_BIN)

@@ -2,23 +2,33 @@
 // Header only and Arduino-free; the native glue test drives it byte by byte.
 //
 // Output. Every line the HIL runner parses starts with "GAUGE " (gauge::formatStateLine, grammar in
-// state_line.h); it is printed whenever it changes and at least every kStateLineHeartbeatMs. Everything else
-// the app prints starts with "# " so a parser can skip it.
+// state_line.h); it is printed whenever it changes and at least every kStateLineHeartbeatMs. Every other line
+// the app prints starts with "# " -- its own messages and, routed through console_lines.h, the log text of
+// ESP-IDF and the libraries -- so a parser can skip it. (The ESP32's ROM prints its boot banner before the
+// app starts; nothing in the app can change that.)
 //
 // Input: one command per line (CR, LF or CRLF), at most kMaxCommandLine bytes; longer lines are dropped
 // whole. Commands (case-sensitive, arguments separated by one or more spaces):
+//
 //   state              print the state line now
-//   info               print "# info ..." (board, firmware, IP, daemon URL, heap, poll stats)
-//   url <http://...>   poll this daemon URL from now on (not persisted; "url -" returns to the configured
-//   one) token <t>          send "Authorization: Bearer <t>" from now on ("token -" sends none; not
-//   persisted) rediscover         resolve the daemon by mDNS again now selftest           run the boot
-//   self-test sweep again reboot             restart the ESP32 help               list the commands
+//   info               print "# info ..." (board, firmware, reset reason, IP, daemon URL, health, poll stats)
+//   heap               print the "# heap ..." line now
+//   url <http://...>   poll this daemon URL from now on (not persisted); "url -" returns to the configured
+//   one token <t>          send "Authorization: Bearer <t>" from now on ("token -" sends none; not persisted)
+//   rediscover         resolve the daemon by mDNS again now
+//   selftest           run the boot self-test sweep again
+//   setup              restart into the WiFi setup portal
+//   reboot             restart the ESP32
+//   help               list the commands
+//
 // Each command answers "# ok <command>" or "# error <reason>".
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "http_request.h"
 
 namespace gauge {
 namespace esp32 {
@@ -29,10 +39,12 @@ enum class CommandKind : uint8_t {
     None,
     State,
     Info,
+    Heap,
     Url,
     Token,
     Rediscover,
     SelfTest,
+    Setup,
     Reboot,
     Help,
     Unknown,
@@ -99,14 +111,11 @@ inline Command parseCommand(char* line) {
         bool needs_arg;
     };
     static const Name kNames[] = {
-        {"state", CommandKind::State, false},
-        {"info", CommandKind::Info, false},
-        {"url", CommandKind::Url, true},
-        {"token", CommandKind::Token, true},
-        {"rediscover", CommandKind::Rediscover, false},
-        {"selftest", CommandKind::SelfTest, false},
-        {"reboot", CommandKind::Reboot, false},
-        {"help", CommandKind::Help, false},
+        {"state", CommandKind::State, false},       {"info", CommandKind::Info, false},
+        {"heap", CommandKind::Heap, false},         {"url", CommandKind::Url, true},
+        {"token", CommandKind::Token, true},        {"rediscover", CommandKind::Rediscover, false},
+        {"selftest", CommandKind::SelfTest, false}, {"setup", CommandKind::Setup, false},
+        {"reboot", CommandKind::Reboot, false},     {"help", CommandKind::Help, false},
     };
     for (const Name& k : kNames) {
         if (strcmp(line, k.name) != 0) continue;
@@ -117,16 +126,17 @@ inline Command parseCommand(char* line) {
     return Command{CommandKind::Unknown, line};
 }
 
-// A daemon URL the HTTP client can use: http:// only (the daemon serves plain HTTP on the LAN), a host, and
-// no spaces or control bytes. "-" is accepted by the caller separately (back to the configured URL).
+// A daemon URL the device can poll (http_request.h's parser: http only, a host, at most kMaxUrlBytes, no
+// spaces or control bytes). "-" is accepted by the caller separately (back to the configured URL).
 inline bool plausibleDaemonUrl(const char* url) {
-    if (strncmp(url, "http://", 7) != 0) return false;
-    const char* host = url + 7;
-    if (*host == '\0' || *host == '/' || *host == ':') return false;
-    for (const char* p = url; *p; ++p)
-        if (static_cast<unsigned char>(*p) <= 0x20 || static_cast<unsigned char>(*p) == 0x7F) return false;
-    return strlen(url) < 160;
+    DaemonUrl u;
+    return parseDaemonUrl(url, &u);
 }
+
+// The help line, one place for the command list.
+constexpr const char* kHelpLine =
+    "# commands: state | info | heap | url <http://...>|- | token <t>|- | rediscover | selftest | setup | "
+    "reboot | help";
 
 // Decides when the state line goes out: when its text (ignoring the leading "GAUGE t=<ms>" field, which
 // changes every frame) differs from the last one printed -- but not more often than every min_gap_ms, so a

@@ -666,26 +666,19 @@ TEST_CASE("Feed + device: a decoded payload turns the state line LIVE with the m
 }
 
 // ---- HTTP results
-TEST_CASE("HTTP: status codes and HTTPClient errors map onto the core's outcomes") {
-    CHECK(classifyHttpResult(200).read_body);
-    CHECK(classifyHttpResult(204).read_body);
-    CHECK(classifyHttpResult(401).outcome == PollOutcome::Unauthorized);
-    CHECK(classifyHttpResult(403).outcome == PollOutcome::Unauthorized);
-    CHECK(classifyHttpResult(404).outcome == PollOutcome::HttpError);
-    CHECK(classifyHttpResult(500).outcome == PollOutcome::HttpError);
-    CHECK(classifyHttpResult(302).outcome == PollOutcome::HttpError);
-    CHECK(classifyHttpResult(101).outcome == PollOutcome::HttpError);
-    CHECK(classifyHttpResult(httpc::kConnectionRefused).outcome == PollOutcome::ConnectFailed);
-    CHECK(classifyHttpResult(httpc::kConnectionLost).outcome == PollOutcome::ConnectFailed);
-    CHECK(classifyHttpResult(httpc::kSendHeaderFailed).outcome == PollOutcome::ConnectFailed);
-    CHECK(classifyHttpResult(httpc::kReadTimeout).outcome == PollOutcome::Timeout);
-    CHECK(classifyHttpResult(httpc::kNoHttpServer).outcome == PollOutcome::BadBody);
-    CHECK(classifyHttpResult(httpc::kEncoding).outcome == PollOutcome::BadBody);
-    CHECK(classifyHttpResult(httpc::kTooLessRam).outcome == PollOutcome::HttpError);
-    CHECK(classifyHttpResult(-99).outcome == PollOutcome::HttpError);
-    for (int code = -11; code <= 599; ++code) {
-        const HttpVerdict v = classifyHttpResult(code);
-        CHECK((v.read_body || v.outcome != PollOutcome::Ok));  // only a 2xx can ever become Ok
+TEST_CASE("HTTP: response statuses map onto the core's outcomes") {
+    CHECK(statusHasPayload(200));
+    CHECK(statusHasPayload(204));  // 2xx: the body decides (a 204 has none: BadBody, see poll_session tests)
+    CHECK(statusOutcome(401) == PollOutcome::Unauthorized);
+    CHECK(statusOutcome(403) == PollOutcome::Unauthorized);
+    CHECK(statusOutcome(404) == PollOutcome::HttpError);
+    CHECK(statusOutcome(500) == PollOutcome::HttpError);
+    CHECK(statusOutcome(302) == PollOutcome::HttpError);
+    CHECK(statusOutcome(304) == PollOutcome::HttpError);
+    CHECK(statusOutcome(101) == PollOutcome::HttpError);
+    for (int code = 100; code <= 599; ++code) {
+        CHECK(statusHasPayload(code) == (code >= 200 && code < 300));
+        if (!statusHasPayload(code)) CHECK(statusOutcome(code) != PollOutcome::Ok);  // only a 2xx can be Ok
     }
 }
 

@@ -1,0 +1,32 @@
+// The WiFi station of the ESP32 app: started at boot without waiting (the cluster runs, on NO SIGNAL, while
+// it joins), the setup portal only when there are no credentials or setup was asked for (boot_setup.h), and
+// kept up for weeks by the WifiSupervisor's policy (wifi_supervisor.h), which this file only carries out.
+#pragma once
+
+#include <stdint.h>
+
+#include "settings.h"
+#include "wifi_supervisor.h"
+
+namespace gauge {
+namespace esp32 {
+
+using ShowMessage = void (*)(const char* line1, const char* line2);
+
+// Station mode, host name, modem sleep off, the core's auto-reconnect off (the supervisor owns
+// reconnecting); starts joining when credentials exist (compiled in, or saved by an earlier portal).
+// Returns whether they do. Never waits for the network.
+bool wifiStart();
+// The WiFiManager setup portal on access point kPortalApName, shown on the screen only now that it really
+// opens. Blocks until the user saved a network or kPortalTimeoutS passed (then the board restarts). The
+// daemon URL and token typed there go into `settings` and NVS.
+void wifiRunPortal(DaemonSettings& settings, ShowMessage show);
+// After wifiStart() (or the portal): the supervisor's clock starts.
+void wifiBeginSupervision(uint32_t now);
+// Every loop: runs the supervisor and carries out its action.
+void wifiTick(uint32_t now);
+bool wifiConnected();
+const WifiSupervisor& wifiSupervisor();
+
+}  // namespace esp32
+}  // namespace gauge
