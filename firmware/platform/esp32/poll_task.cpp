@@ -73,7 +73,8 @@ portMUX_TYPE g_dns_mux = portMUX_INITIALIZER_UNLOCKED;
 void dnsFound(const char*, const ip_addr_t* addr, void* arg) {
     const uint32_t gen = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(arg));
     portENTER_CRITICAL(&g_dns_mux);
-    if (gen == g_dns.generation && g_dns.state == DnsState::Pending) {
+    // Queued too: should lwIP ever call back before dns_gethostbyname() returned, the answer still counts.
+    if (gen == g_dns.generation && (g_dns.state == DnsState::Pending || g_dns.state == DnsState::Queued)) {
         if (addr != nullptr && IP_IS_V4(addr)) {
             g_dns.ip = lwip_ntohl(ip_2_ip4(addr)->addr);
             g_dns.state = DnsState::Done;
@@ -90,12 +91,12 @@ void dnsStart(void* arg) {
     ip_addr_t addr;
     const err_t err = dns_gethostbyname(g_dns.host, &addr, &dnsFound, arg);
     portENTER_CRITICAL(&g_dns_mux);
-    if (gen == g_dns.generation) {
+    if (gen == g_dns.generation && g_dns.state == DnsState::Queued) {
         if (err == ERR_OK && IP_IS_V4(&addr)) {
-            g_dns.ip = lwip_ntohl(ip_2_ip4(&addr)->addr);
+            g_dns.ip = lwip_ntohl(ip_2_ip4(&addr)->addr);  // a literal, a local name or lwIP's cache
             g_dns.state = DnsState::Done;
         } else if (err == ERR_INPROGRESS) {
-            g_dns.state = DnsState::Pending;
+            g_dns.state = DnsState::Pending;  // dnsFound() follows
         } else {
             g_dns.state = DnsState::Failed;
         }
@@ -425,9 +426,8 @@ void PollClient::handle(uint32_t, uint32_t budget_ms, PollResult& r) {
     if (from_mdns) first = false;
     rediscover_ = false;
 
-    static JsonDecode& decode = g_decode;
     PollReport report;
-    g_session.run(url, token, budget_ms, g_body, sizeof g_body, decode, r.usage, &report);
+    g_session.run(url, token, budget_ms, g_body, sizeof g_body, g_decode, r.usage, &report);
     noteFinder();
     r.outcome = report.outcome;
     r.phase = report.phase;
