@@ -17,17 +17,16 @@ namespace {
 
 StaticSemaphore_t g_log_mutex_buf;
 SemaphoreHandle_t g_log_mutex = nullptr;
-char g_log_text[512];  // one esp_log message, formatted (guarded by g_log_mutex)
+char g_log_text[512];                 // one esp_log message, formatted (guarded by g_log_mutex)
+char g_log_line[kConsoleLineBuffer];  // one "# log" line of it (guarded by g_log_mutex)
 volatile unsigned g_dropped = 0;
 
-void writeRaw(const char* line, size_t len) {
-    char buf[kConsoleLineMax + 3];
-    if (len > kConsoleLineMax) len = kConsoleLineMax;
-    memcpy(buf, line, len);
+// `buf` holds a line of `len` characters and has room for two more: the CRLF goes in place, and the whole
+// line leaves in one HardwareSerial::write(buf, n) -> uartWriteBuf(): one uart_write_bytes() under the
+// UART mutex, so a line from another task lands before or after this one, never inside it.
+void writeLine(char* buf, size_t len) {
     buf[len] = '\r';
     buf[len + 1] = '\n';
-    // HardwareSerial::write(buf, n) -> uartWriteBuf(): one uart_write_bytes() under the UART mutex, so a
-    // line from another task lands before or after this one, never inside it.
     Serial.write(reinterpret_cast<const uint8_t*>(buf), len + 2);
 }
 
@@ -46,7 +45,7 @@ int logVprintf(const char* fmt, va_list ap) {
     if (n > 0) {
         const size_t len =
             static_cast<size_t>(n) < sizeof g_log_text ? static_cast<size_t>(n) : sizeof g_log_text - 1;
-        forEachLogLine(g_log_text, len, [](const char* line, size_t l) { writeRaw(line, l); });
+        forEachLogLine(g_log_text, len, g_log_line, [](char* line, size_t l) { writeLine(line, l); });
     }
     xSemaphoreGive(g_log_mutex);
     return n;
@@ -65,21 +64,25 @@ void consoleBegin() {
 }
 
 void consoleWrite(const char* line) {
-    writeRaw(line, strnlen(line, kConsoleLineMax));
+    char buf[kConsoleLineBuffer];
+    const size_t len = strnlen(line, kConsoleLineMax);
+    memcpy(buf, line, len);
+    writeLine(buf, len);
 }
 
 void consolef(const char* fmt, ...) {
-    char buf[kConsoleLineMax + 1];
+    char buf[kConsoleLineBuffer];
     buf[0] = '#';
     buf[1] = ' ';
     va_list ap;
     va_start(ap, fmt);
-    const int n = vsnprintf(buf + 2, sizeof buf - 2, fmt, ap);
+    // At most kConsoleLineMax - 2 characters after "# ", leaving room for the CRLF.
+    const int n = vsnprintf(buf + 2, kConsoleLineMax - 1, fmt, ap);
     va_end(ap);
     if (n < 0) return;
-    const size_t len =
-        2 + (static_cast<size_t>(n) < sizeof buf - 2 ? static_cast<size_t>(n) : sizeof buf - 3);
-    writeRaw(buf, len);
+    const size_t text =
+        static_cast<size_t>(n) < kConsoleLineMax - 2 ? static_cast<size_t>(n) : kConsoleLineMax - 2;
+    writeLine(buf, 2 + text);
 }
 
 unsigned consoleDroppedLogs() {

@@ -18,13 +18,17 @@ namespace esp32 {
 constexpr size_t kConsoleLineMax = 200;
 static_assert(kConsoleLineMax >= kStateLineMax, "a state line must fit a console line");
 
+// Room a line buffer needs: the line and its CRLF.
+constexpr size_t kConsoleLineBuffer = kConsoleLineMax + 3;
+
 // Turns arbitrary log text -- several lines, ANSI colour codes, control or non-ASCII bytes, no final
 // newline -- into protocol lines: each non-empty line becomes "# log <text>" (cut at kConsoleLineMax),
-// handed to emit(const char* line, size_t len) without line ending.
+// built in the caller's buffer `line` (kConsoleLineBuffer bytes, so no stack is needed: the ESP-IDF tasks
+// that log have small ones) and handed to emit(char* line, size_t len) without line ending; emit may
+// write the CRLF into line[len], line[len + 1].
 template <typename Emit>
-void forEachLogLine(const char* text, size_t n, Emit emit) {
+void forEachLogLine(const char* text, size_t n, char (&line)[kConsoleLineBuffer], Emit emit) {
     static const char kPrefix[] = "# log ";
-    char line[kConsoleLineMax + 1];
     size_t len = 0;
     size_t content = 0;  // characters after the prefix
     auto flush = [&]() {

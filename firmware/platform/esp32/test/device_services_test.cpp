@@ -277,10 +277,13 @@ TEST_CASE("Timers: the pacer, the liveness rule and the retry backoff") {
 // ---- Console
 TEST_CASE("Console: any log text becomes protocol lines starting with \"# \"") {
     std::vector<std::string> lines;
+    char buf[kConsoleLineBuffer];
     auto collect = [&](const char* text) {
         lines.clear();
-        forEachLogLine(text, strlen(text),
-                       [&](const char* l, size_t n) { lines.push_back(std::string(l, n)); });
+        forEachLogLine(text, strlen(text), buf, [&](char* l, size_t n) {
+            CHECK(l[n] == '\0');
+            lines.push_back(std::string(l, n));
+        });
     };
     // What ESP-IDF's esp_log writes (format "E (%u) %s: ..." plus newline), with colour codes when enabled.
     collect("E (12345) wifi:connect failed\n");
@@ -298,8 +301,10 @@ TEST_CASE("Console: any log text becomes protocol lines starting with \"# \"") {
     std::string junk;
     for (int i = 0; i < 3000; ++i) junk += static_cast<char>((i * 37) & 0xFF);
     lines.clear();
-    forEachLogLine(junk.data(), junk.size(),
-                   [&](const char* l, size_t n) { lines.push_back(std::string(l, n)); });
+    forEachLogLine(junk.data(), junk.size(), buf, [&](char* l, size_t n) {
+        CHECK(n + 2 < sizeof buf);  // room for the CRLF the glue writes in place
+        lines.push_back(std::string(l, n));
+    });
     CHECK_FALSE(lines.empty());
     for (const std::string& l : lines) {
         CHECK(l.rfind("# ", 0) == 0);
