@@ -1,6 +1,7 @@
 #include "settings.h"
 
 #include <Preferences.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "console.h"
@@ -54,11 +55,6 @@ bool tokenOk(const char* token) {
     return token[0] == '\0' || validToken(token);
 }
 
-void copyStr(char* dst, size_t cap, const char* src) {
-    const size_t n = strnlen(src, cap - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
 
 }  // namespace
 
@@ -76,8 +72,8 @@ void loadSettings(DaemonSettings& s) {
     }
     s.url_compiled = GAUGE_DAEMON_URL[0] != '\0';
     s.token_compiled = GAUGE_DAEMON_TOKEN[0] != '\0';
-    copyStr(s.url, sizeof s.url, s.url_compiled ? GAUGE_DAEMON_URL : url);
-    copyStr(s.token, sizeof s.token, s.token_compiled ? GAUGE_DAEMON_TOKEN : token);
+    snprintf(s.url, sizeof s.url, "%s", s.url_compiled ? GAUGE_DAEMON_URL : url);
+    snprintf(s.token, sizeof s.token, "%s", s.token_compiled ? GAUGE_DAEMON_TOKEN : token);
     if (!urlOk(s.url)) {
         consolef(
             "settings: ignoring daemon URL \"%.60s\" (must be http://host[:port]/path, at most %u bytes)",
