@@ -55,7 +55,6 @@ bool tokenOk(const char* token) {
     return token[0] == '\0' || validToken(token);
 }
 
-
 }  // namespace
 
 void loadSettings(DaemonSettings& s) {
