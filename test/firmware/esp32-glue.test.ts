@@ -280,7 +280,7 @@ describe('ESP32 glue sources', () => {
     const core =
       /^(Arduino|WiFi|ESPmDNS|ArduinoOTA|Preferences|mdns|esp_(task_wdt|arduino_version|log|heap_caps|system|timer|attr|wifi))\.h$|^(freertos|lwip)\//;
     const libs = /^(TFT_eSPI|ArduinoJson|WiFiManager)\.h$/;
-    const cStd = /^(stddef|stdint|stdio|stdlib|string|math|errno|stdarg|unistd)\.h$/;
+    const cStd = /^(stddef|stdint|stdio|stdlib|string|math|errno|stdarg|unistd)\.h$|^new$/;
     // socket_transport.h's non-ESP branch: the host's BSD sockets (the native tests run it on loopback).
     const posixSockets = /^(arpa\/inet|fcntl|netinet\/in|netinet\/tcp|sys\/select|sys\/socket)\.h$/;
     for (const f of sources)

@@ -21,6 +21,8 @@
 #include <freertos/FreeRTOS.h>
 #include <freertos/task.h>
 
+#include <new>
+
 #include "board_config.h"
 #include "boot_setup.h"
 #include "console.h"
@@ -52,8 +54,13 @@ namespace {
 
 TFT_eSPI g_tft;
 ScreenCanvas g_screen(g_tft);
-SpriteProvider g_sprites(g_tft);
 FrameRenderer g_renderer;
+// The dial sprites. A SpriteProvider never retries a sprite the heap refused once (that dial would be drawn
+// straight on the screen, flickering, for the whole uptime); its only way back is a new provider. So it
+// lives in this buffer and is rebuilt on a backoff while any sprite is missing (retrySprites()).
+alignas(SpriteProvider) unsigned char g_sprites_mem[sizeof(SpriteProvider)];
+SpriteProvider* g_sprites = nullptr;
+RetryBackoff g_sprite_retry(kSpriteRetryBaseMs, kSpriteRetryMaxMs);
 Device g_device;
 PollClient g_poll;
 LineReader g_serial_in;
@@ -99,6 +106,23 @@ const char* resetReasonName(esp_reset_reason_t r) {
         default:
             return "unknown";
     }
+}
+
+void makeSprites() {
+    g_sprites = new (g_sprites_mem) SpriteProvider(g_tft);
+    g_renderer.attach(&g_screen, g_sprites);  // also invalidates: everything is drawn again
+}
+
+// After each render: a missing sprite schedules a retry (5 s, 10 s, ... at most a minute apart); when it is
+// due the provider is destroyed -- TFT_eSprite's destructor frees every sprite -- and built again, and the
+// next render asks for all four sprites anew, in the same order, from a heap that may have recovered.
+void retrySprites(uint32_t now) {
+    const int failed = g_sprites->failedCount();
+    if (!rebuildDue(g_sprite_retry, now, failed > 0)) return;
+    consolef("sprites: %d dial(s) without a sprite (heap_largest=%u); trying again", failed,
+             static_cast<unsigned>(heap_caps_get_largest_free_block(MALLOC_CAP_8BIT)));
+    g_sprites->~SpriteProvider();
+    makeSprites();
 }
 
 // ---- Screen messages before the cluster runs (splash, portal, OTA)
@@ -229,9 +253,10 @@ void printInfo() {
     char url[kMaxUrlBytes + 1];
     const char* source = "";
     g_poll.describe(url, sizeof url, &source);
-    consolef("info board=%s fw=%s reset=%s ip=%s rssi=%d url=%s source=%s", kBoardName, kFirmwareVersion,
-             g_reset_reason, WiFi.localIP().toString().c_str(), static_cast<int>(WiFi.RSSI()),
-             url[0] ? url : "-", source);
+    consolef("info board=%s fw=%s reset=%s ip=%s rssi=%d", kBoardName, kFirmwareVersion, g_reset_reason,
+             WiFi.localIP().toString().c_str(), static_cast<int>(WiFi.RSSI()));
+    // A line of its own: the longest URL (kMaxUrlBytes) fits it whole.
+    consolef("info source=%s url=%s", source, url[0] ? url : "-");
     char fields[kConsoleLineMax];
     formatHealthFields(fields, sizeof fields, health());
     consolef("info %s", fields);
@@ -239,7 +264,7 @@ void printInfo() {
     consolef(
         "info sprites=%uB sprite_failures=%d requests=%u ok=%u failures=%u late=%u busy=%u dropped=%u "
         "log_dropped=%u",
-        static_cast<unsigned>(g_sprites.bytesInUse()), g_sprites.failedCount(),
+        static_cast<unsigned>(g_sprites->bytesInUse()), g_sprites->failedCount(),
         static_cast<unsigned>(s.requests), static_cast<unsigned>(s.ok), static_cast<unsigned>(s.failures),
         static_cast<unsigned>(s.late), static_cast<unsigned>(g_bridge.refused()),
         static_cast<unsigned>(g_bridge.dropped()), consoleDroppedLogs());
@@ -381,7 +406,7 @@ void setup() {
     wifiBeginSupervision(millis());
 
     g_tft.fillScreen(TFT_BLACK);
-    g_renderer.attach(&g_screen, &g_sprites);
+    makeSprites();
 
     // Task watchdog, armed only now (the setup portal above may legitimately block for minutes), for the
     // loop only: it never blocks on the network. ESP-IDF 4.4: esp_task_wdt_init(timeout_s, panic)
@@ -419,6 +444,7 @@ void loop() {
     g_device.update(now);
     const Frame& f = g_device.frame();
     const RenderStats st = g_renderer.render(f);
+    retrySprites(now);
     driveLeds(f);
     printState(now, false);
     if (g_health_pacer.due(now)) printHeap();

@@ -86,5 +86,22 @@ class RetryBackoff {
     uint32_t next_;
 };
 
+// For a resource that can only be retried by rebuilding it (the dial sprites: main.cpp), called after each
+// use with whether some of it is missing: true when a rebuild is due -- first 5 s after it went missing,
+// then on the backoff -- and never while nothing is missing.
+inline bool rebuildDue(RetryBackoff& r, uint32_t now, bool missing) {
+    if (!missing) {
+        r.succeeded();
+        return false;
+    }
+    if (r.failures() == 0) {
+        r.failed(now);  // just noticed: the first try after the base delay
+        return false;
+    }
+    if (!r.mayTry(now)) return false;
+    r.failed(now);  // the next try, should this one fail too
+    return true;
+}
+
 }  // namespace esp32
 }  // namespace gauge

@@ -274,6 +274,27 @@ TEST_CASE("Timers: the pacer, the liveness rule and the retry backoff") {
     CHECK(r.mayTry(1));
 }
 
+TEST_CASE("Timers: a missing sprite is rebuilt after 5 s, then on the backoff, never every frame") {
+    RetryBackoff r(kSpriteRetryBaseMs, kSpriteRetryMaxMs);
+    std::vector<uint32_t> rebuilds;
+    // The heap refuses a sprite from t = 0 and recovers at t = 200 s; frames every 20 ms.
+    for (uint32_t t = 0; t < 300000; t += 20) {
+        const bool missing = t < 200000 || rebuilds.empty() || rebuilds.back() < 200000;
+        if (rebuildDue(r, t, missing)) rebuilds.push_back(t);
+    }
+    REQUIRE(rebuilds.size() >= 5);
+    CHECK(rebuilds[0] == 5000);
+    CHECK(rebuilds[1] == 15000);       // +10 s
+    CHECK(rebuilds[2] == 35000);       // +20 s
+    CHECK(rebuilds[3] == 75000);       // +40 s
+    CHECK(rebuilds[4] == 135000);      // +60 s, the cap
+    CHECK(rebuilds.back() >= 200000);  // the first try after the heap recovered ...
+    const size_t n = rebuilds.size();
+    for (uint32_t t = 300000; t < 400000; t += 20) CHECK_FALSE(rebuildDue(r, t, false));  // ... sticks
+    CHECK(rebuilds.size() == n);
+    CHECK(r.failures() == 0);
+}
+
 // ---- Console
 TEST_CASE("Console: any log text becomes protocol lines starting with \"# \"") {
     std::vector<std::string> lines;
