@@ -99,8 +99,7 @@ const char* resetReasonName(esp_reset_reason_t r) {
         case ESP_RST_DEEPSLEEP:
             return "deepsleep";
         case ESP_RST_BROWNOUT:
-            return "brownout";  // the supply sagged: see docs/firmware.md (USB supply, backlight, WiFi
-                                // bursts)
+            return "brownout";  // the supply sagged (docs/firmware.md: backlight and WiFi bursts)
         case ESP_RST_SDIO:
             return "sdio";
         default:
@@ -396,13 +395,16 @@ void setup() {
     g_tft.init();
     g_tft.setRotation(kTftRotation);
     if (kTftInvert) g_tft.invertDisplay(true);
-    showMessage("claude-gauge", "hold BOOT now for WiFi setup");
+    g_tft.fillScreen(TFT_BLACK);
 
     loadSettings(g_settings);
     const bool have_credentials = wifiStart();  // joins in the background while the window below runs
-    const bool gesture = setupGesture();
-    if (planBootWifi(have_credentials, setup_asked || gesture) == BootWifi::Portal)
-        wifiRunPortal(g_settings, &showMessage);
+    bool asked = setup_asked;
+    if (have_credentials && !asked) {
+        showMessage("claude-gauge", "hold BOOT now for WiFi setup");
+        asked = setupGesture();
+    }
+    if (planBootWifi(have_credentials, asked) == BootWifi::Portal) wifiRunPortal(g_settings, &showMessage);
     wifiBeginSupervision(millis());
 
     g_tft.fillScreen(TFT_BLACK);
