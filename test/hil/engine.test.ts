@@ -32,15 +32,25 @@ const timing: FirmwareTiming = {
   selfTestMs: 1500,
 };
 
-const line = (lamps: string, tach = '-135.0') =>
-  `GAUGE t=1 phase=LIVE tach=${tach} fuel=120.0 temp=-120.0 boost=-120.0 lamps=${lamps} rgb=001000 model=opus-4.5 stale=0 over=0`;
+/** A state line body (everything after t=). */
+const pic = (lamps: string, tach = '-135.0', phase = 'LIVE') =>
+  `phase=${phase} tach=${tach} fuel=120.0 temp=-120.0 boost=-120.0 lamps=${lamps} rgb=001000 model=opus-4.5 stale=0 over=0`;
+const selfTest = pic('NOSIG,HOT,WARN,STALL,IDLE', '-135.0', 'SELFTEST');
 
-/** A target that shows fixed lines, set by the test. */
+/**
+ * A device with its own clock (ms since its start): it boots into a self-test line, then shows what it was
+ * given, reporting the current picture every 10 ms like a device's heartbeat. `lagMs` delays every report
+ * (a busy browser); `show` changes the picture now, on the device's clock.
+ */
 class FakeTarget extends LineTarget {
   started: StartContext | null = null;
+  private origin = 0;
+  private current = '';
+  private timers: NodeJS.Timeout[] = [];
   constructor(
     readonly name: TargetName,
     private readonly lines: string[],
+    private readonly options: { lagMs?: number; script?: [number, string][] } = {},
   ) {
     super();
   }
@@ -48,19 +58,40 @@ class FakeTarget extends LineTarget {
   async start(ctx: StartContext) {
     this.resetObservations();
     this.started = ctx;
-    for (const l of this.lines) this.feedLine(l);
+    this.origin = performance.now();
+    this.show(selfTest);
+    for (const l of this.lines) this.show(l);
+    for (const [ms, body] of this.options.script ?? [])
+      this.timers.push(setTimeout(() => this.show(body), ms));
+    this.timers.push(setInterval(() => this.report(this.current), 10));
   }
-  async stop() {}
+  async stop() {
+    this.mute();
+  }
+  /** Stops reporting (a crashed device, an unplugged cable). */
+  mute() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
   async dispose() {}
-  show(l: string) {
-    this.feedLine(l);
+  now(): number {
+    return Math.floor(performance.now() - this.origin);
+  }
+  show(body: string) {
+    this.current = body;
+    this.report(body);
+  }
+  private report(body: string) {
+    const line = body.startsWith('GAUGE') ? body : `GAUGE t=${this.now()} ${body}`;
+    if (this.options.lagMs) this.timers.push(setTimeout(() => this.feedLine(line), this.options.lagMs));
+    else this.feedLine(line);
   }
 }
 
 describe('runScenario', () => {
   it('passes every target that shows the expectation, polling through the proxy', async () => {
-    const a = new FakeTarget('native', [line('HOT')]);
-    const b = new FakeTarget('wasm', [line('HOT')]);
+    const a = new FakeTarget('native', [pic('HOT')]);
+    const b = new FakeTarget('wasm', [pic('HOT')]);
     const scenario = defineScenario({
       name: 'agree',
       description: 'both show HOT',
@@ -70,7 +101,7 @@ describe('runScenario', () => {
         await s.expect('hot', { phase: 'LIVE', lamps: ['HOT'], model: 'opus-4.5' }, { timeoutMs: 1000 });
       },
     });
-    const r = await runScenario(scenario, [a, b], { repoRoot, timing });
+    const r = await runScenario(scenario, [a, b], { repoRoot, timing, reportLagMs: 3000 });
     expect(r.results.map((x) => [x.target, x.status])).toEqual([
       ['native', 'passed'],
       ['wasm', 'passed'],
@@ -81,8 +112,8 @@ describe('runScenario', () => {
   });
 
   it('fails a run where targets disagree on what was not asserted, with a side-by-side diff', async () => {
-    const a = new FakeTarget('native', [line('HOT')]);
-    const b = new FakeTarget('wasm', [line('WARN')]);
+    const a = new FakeTarget('native', [pic('HOT')]);
+    const b = new FakeTarget('wasm', [pic('WARN')]);
     const scenario = defineScenario({
       name: 'disagree',
       description: 'lamps differ',
@@ -90,7 +121,7 @@ describe('runScenario', () => {
         await s.expect('live', { phase: 'LIVE' }, { timeoutMs: 1000 });
       },
     });
-    const r = await runScenario(scenario, [a, b], { repoRoot, timing });
+    const r = await runScenario(scenario, [a, b], { repoRoot, timing, reportLagMs: 3000 });
     // Two targets, no majority: both are blamed.
     expect(r.results.map((x) => x.status)).toEqual(['failed', 'failed']);
     expect(r.results[0]?.error).toMatch(/targets disagree after "live" \(lamps\)/);
@@ -98,9 +129,9 @@ describe('runScenario', () => {
   });
 
   it('blames only the odd one out, and compares settled needles too', async () => {
-    const a = new FakeTarget('native', [line('HOT', '10.0')]);
-    const b = new FakeTarget('wasm', [line('HOT', '10.1')]);
-    const c = new FakeTarget('browser', [line('HOT', '40.0')]);
+    const a = new FakeTarget('native', [pic('HOT', '10.0')]);
+    const b = new FakeTarget('wasm', [pic('HOT', '10.1')]);
+    const c = new FakeTarget('browser', [pic('HOT', '40.0')]);
     const scenario = defineScenario({
       name: 'odd-one',
       description: 'browser needle differs',
@@ -118,34 +149,35 @@ describe('runScenario', () => {
   });
 
   it('fails only the target that never shows the expectation, and keeps going with the others', async () => {
-    const a = new FakeTarget('native', [line('-')]);
-    const b = new FakeTarget('wasm', [line('-')]);
+    const a = new FakeTarget('native', [pic('-')]);
+    const b = new FakeTarget('wasm', [pic('-')]);
     const scenario = defineScenario({
       name: 'one-fails',
       description: 'wasm never lights HOT',
       async run(s) {
-        setTimeout(() => a.show(line('HOT')), 50);
+        setTimeout(() => a.show(pic('HOT')), 50);
         await s.expect('hot', { lamps: ['HOT'] }, { timeoutMs: 500, compare: false });
         await s.expect('still hot', { lamps: ['HOT'] }, { timeoutMs: 500 });
       },
     });
-    const r = await runScenario(scenario, [a, b], { repoRoot, timing });
+    const r = await runScenario(scenario, [a, b], { repoRoot, timing, reportLagMs: 3000 });
     expect(r.results.map((x) => x.status)).toEqual(['passed', 'failed']);
     expect(r.results[1]?.error).toMatch(
-      /^hot: timed out after 500 ms waiting for lamps=HOT; last seen: lamps - ≠ HOT/,
+      /^hot: not shown within 500 ms of the device's clock \(t=\d+…\d+\) waiting for lamps=HOT; at t=\d+: lamps - ≠ HOT — LIVE /,
     );
     expect(r.assertions[1]?.perTarget.wasm).toBeUndefined(); // not asked again once failed
   });
 
   it('checks every state reported during expectThroughout', async () => {
-    const a = new FakeTarget('native', [line('WARN')]);
+    const a = new FakeTarget('native', [pic('WARN')]);
     let done = false;
     const scenario = defineScenario({
       name: 'throughout',
       description: 'a blip of HOT in between',
       async run(s) {
-        setTimeout(() => a.show(line('HOT')), 20);
-        setTimeout(() => a.show(line('WARN')), 40);
+        await s.expect('warn', { lamps: ['WARN'] }, { timeoutMs: 1000 });
+        setTimeout(() => a.show(pic('HOT')), 20);
+        setTimeout(() => a.show(pic('WARN')), 40);
         setTimeout(() => {
           done = true;
         }, 150);
@@ -154,11 +186,11 @@ describe('runScenario', () => {
     });
     const r = await runScenario(scenario, [a], { repoRoot, timing });
     expect(r.results[0]?.status).toBe('failed');
-    expect(r.results[0]?.error).toMatch(/warn only: lamps HOT ≠ WARN/);
+    expect(r.results[0]?.error).toMatch(/^warn only: at t=\d+ \(window t=\d+…\d+\): lamps HOT ≠ WARN \(state: LIVE /);
   });
 
   it('fails every target when a scenario step throws, and reports bad state lines', async () => {
-    const a = new FakeTarget('native', [line('-'), 'GAUGE t=2 phase=LIVE tach=oops']);
+    const a = new FakeTarget('native', [pic('-'), 'GAUGE t=2 phase=LIVE tach=oops']);
     const scenario = defineScenario({
       name: 'throws',
       description: 'a daemon-side wait fails',
@@ -175,9 +207,103 @@ describe('runScenario', () => {
     const ok = defineScenario({ name: 'bad-line', description: 'a torn state line', async run() {} });
     const r2 = await runScenario(
       ok,
-      [new FakeTarget('native', [line('-'), 'GAUGE t=2 phase=LIVE tach=oops'])],
+      [new FakeTarget('native', [pic('-'), 'GAUGE t=2 phase=LIVE tach=oops'])],
       { repoRoot, timing },
     );
     expect(r2.results[0]?.error).toMatch(/device output problems: (missing|bad) /);
+  });
+
+  it('judges each target on its own timeline: a slow reporter never makes a fast one miss a short state', async () => {
+    // A 300 ms self-test: needles reach full scale at 100 ms, LIVE at 300 ms. The browser reports
+    // everything 1.5 s late, so by the time it has shown the first assertion the others are long LIVE.
+    const full = pic('NOSIG,HOT,WARN,STALL,IDLE', '130.0', 'SELFTEST');
+    const script: [number, string][] = [
+      [100, full],
+      [200, selfTest],
+      [300, pic('IDLE')],
+    ];
+    const a = new FakeTarget('native', [], { script });
+    const b = new FakeTarget('wasm', [], { script });
+    const c = new FakeTarget('browser', [], { script, lagMs: 1500 });
+    const scenario = defineScenario({
+      name: 'sweep',
+      description: 'a short self-test, one slow reporter',
+      async run(s) {
+        const sweep = { timeoutMs: 1000, compare: false };
+        await s.expect(
+          'lamps',
+          { phase: 'SELFTEST', lamps: ['NOSIG', 'HOT', 'WARN', 'STALL', 'IDLE'] },
+          sweep,
+        );
+        await s.expect('full scale', { phase: 'SELFTEST', needles: { tach: { minFraction: 0.9 } } }, sweep);
+        await s.expect('live', { phase: 'LIVE', lamps: ['IDLE'] }, { timeoutMs: 1000 });
+      },
+    });
+    const r = await runScenario(scenario, [a, b, c], { repoRoot, timing, reportLagMs: 5000 });
+    expect(r.results.map((x) => [x.target, x.status, x.error])).toEqual([
+      ['native', 'passed', undefined],
+      ['wasm', 'passed', undefined],
+      ['browser', 'passed', undefined],
+    ]);
+    // Each verdict is at the device's own time: full scale 100 ms after boot, LIVE at 300 ms.
+    for (const name of ['native', 'wasm', 'browser'] as const) {
+      const [lamps, sweep, live] = r.assertions.map((x) => x.perTarget[name]);
+      expect(sweep?.ms).toBeGreaterThanOrEqual(90);
+      expect(sweep?.ms).toBeLessThan(190);
+      expect((live?.t ?? 0) - (lamps?.t ?? 0)).toBeGreaterThanOrEqual(290);
+    }
+  });
+
+  it('never looks before a target’s previous verdict or the last daemon-side step', async () => {
+    // Both show IDLE at boot and drop it at 200 ms; after the step only wasm lights it again.
+    const script: [number, string][] = [[200, pic('-')]];
+    const a = new FakeTarget('native', [pic('IDLE')], { script });
+    const b = new FakeTarget('wasm', [pic('IDLE')], { script });
+    const scenario = defineScenario({
+      name: 'cursor',
+      description: 'IDLE before the step does not count after it',
+      async run(s) {
+        await s.expect('no lamps', { lamps: [] }, { timeoutMs: 1000 });
+        s.proxy.setFault({ kind: 'pass' }); // a step
+        setTimeout(() => b.show(pic('IDLE')), 100);
+        await s.expect('IDLE after the step', { lamps: ['IDLE'] }, { timeoutMs: 400, compare: false });
+        // The state showing when the step happened counts: a "still" assertion passes at once.
+        await s.expect('still IDLE', { lamps: ['IDLE'] }, { timeoutMs: 400, compare: false });
+      },
+    });
+    const r = await runScenario(scenario, [a, b], { repoRoot, timing, reportLagMs: 3000 });
+    expect(r.results.map((x) => x.status)).toEqual(['failed', 'passed']);
+    expect(r.results[0]?.error).toMatch(/^IDLE after the step: not shown within 400 ms/);
+    expect(r.assertions[2]?.perTarget.wasm).toMatchObject({ ok: true, ms: 0 });
+  });
+
+  it('compares where each target came to rest, and looks again at the end of the window', async () => {
+    // wasm passes with WARN lit, which goes out 600 ms later: a poll in flight, not a disagreement.
+    const a = new FakeTarget('native', [pic('HOT')]);
+    const b = new FakeTarget('wasm', [pic('HOT,WARN')], { script: [[600, pic('HOT')]], lagMs: 700 });
+    const scenario = defineScenario({
+      name: 'settle',
+      description: 'a short difference resolves',
+      async run(s) {
+        await s.expect('hot', { lampsInclude: ['HOT'] }, { timeoutMs: 1000 });
+      },
+    });
+    const r = await runScenario(scenario, [a, b], { repoRoot, timing, reportLagMs: 3000 });
+    expect(r.results.map((x) => x.status)).toEqual(['passed', 'passed']);
+    expect(r.assertions[0]?.disagreement).toBeUndefined();
+  });
+
+  it('fails a device that stops reporting with how far its timeline got', async () => {
+    const a = new FakeTarget('native', [pic('-')]);
+    const scenario = defineScenario({
+      name: 'silent',
+      description: 'the device goes quiet',
+      async run(s) {
+        a.mute();
+        await s.expect('hot', { lamps: ['HOT'] }, { timeoutMs: 200 });
+      },
+    });
+    const r = await runScenario(scenario, [a], { repoRoot, timing, reportLagMs: 300 });
+    expect(r.results[0]?.error).toMatch(/^hot: the device reported nothing past t=\d+ for \d+ ms — LIVE /);
   });
 });

@@ -92,7 +92,7 @@ describe('serial target', () => {
     expect(board.commands).toEqual(['reboot', `url ${ctx.usageUrl}`, 'token -', 'selftest']);
     expect(board.url).toBe(ctx.usageUrl);
     await waitFor(() => target.state()?.phase === 'LIVE', { timeoutMs: 2000 });
-    expect(target.history().map((o) => o.state.phase)).toEqual(['SELFTEST', 'LIVE']);
+    expect(target.timeline().entries.map((e) => e.state.phase)).toEqual(['SELFTEST', 'LIVE']);
     expect(target.state()?.lamps).toEqual(['IDLE']);
     // Boot noise (the torn line before the reboot finished) is not held against the board.
     expect(target.problems()).toEqual([]);

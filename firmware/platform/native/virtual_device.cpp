@@ -4,6 +4,11 @@
 // lines the ESP32 prints on serial, on stdout: whenever the line changes (at most every 100 ms, like the
 // ESP32) and at least once per second. Diagnostics go to stderr, prefixed "# ".
 //
+// Frames are on a fixed step of the device's clock (every kFrameMs since boot), and the line gaps above
+// are measured on that clock too: when the host runs this process late (a busy machine), the frames it
+// missed are computed then, each at its own time, so the printed timeline (t=) is the same as on an idle
+// machine and a short state (the self-test's full-scale moment, a blink) is never skipped.
+//
 //   virtual-device --url http://127.0.0.1:8787/usage [--token T] [--once] [--duration-ms N]
 #include <errno.h>
 #include <signal.h>
@@ -25,7 +30,7 @@ namespace {
 // Same cap as the ESP32 (platform/esp32/board_config.h kMaxBodyBytes): a real payload is ~600 bytes, so a
 // bigger body is garbage and is refused as BadBody without being parsed.
 constexpr size_t kMaxBodyBytes = 8192;
-// How often the loop advances the picture; the core's physics are time-exact whatever the cadence.
+// The step between two frames on the device's clock; the core's physics are time-exact whatever the step.
 constexpr uint32_t kFrameMs = 20;
 // Like the ESP32: a changed line at most this often, an unchanged one at least this often.
 constexpr uint32_t kLineMinGapMs = 100;
@@ -300,13 +305,50 @@ int run(const Options& o) {
         bool printed_any = false;
         bool have_result = false;
         bool first_ok = false;
+        bool done = false;  // --once printed its line, or stdout closed
         gauge::PollOutcome last_logged = gauge::PollOutcome::Count;
         char line[gauge::kStateLineMax];
 
-        while (!g_stop) {
-            uint64_t now64 = monotonicMs();
-            uint32_t now = static_cast<uint32_t>(now64);
+        // One frame at device time t: advance the picture, print its line when due.
+        auto frame = [&](uint64_t t) {
+            device.update(static_cast<uint32_t>(t));
+            gauge::formatStateLine(device.frame(), line, sizeof line);
+            if (o.once) {
+                if (have_result && device.frame().phase != gauge::Phase::SelfTest) {
+                    printf("%s\n", line);
+                    exit_code = fflush(stdout) != 0 ? 1 : (first_ok ? 0 : 1);
+                    done = true;
+                }
+                return;
+            }
+            const std::string key = withoutTime(line);
+            const bool changed = key != last_printed;
+            if (!printed_any || (changed && t - last_print_ms >= kLineMinGapMs) ||
+                t - last_print_ms >= kLineHeartbeatMs) {
+                printf("%s\n", line);
+                if (fflush(stdout) != 0) done = true;  // stdout closed (e.g. piped into head): nobody listens
+                last_printed = key;
+                last_print_ms = t;
+                printed_any = true;
+            }
+        };
+        uint64_t frame_t = start;
+        frame(frame_t);
+        // Every frame due up to the clock's `now`, each at its own time; returns now for the call that
+        // follows (so every core call gets a time no earlier than the one before it).
+        auto catch_up = [&](uint64_t now64) {
+            while (!done && now64 - frame_t >= kFrameMs) {
+                frame_t += kFrameMs;
+                frame(frame_t);
+            }
+            return static_cast<uint32_t>(now64);
+        };
+
+        while (!g_stop && !done) {
+            const uint64_t now64 = monotonicMs();
             if (o.has_duration && now64 - start >= o.duration_ms) break;
+            uint32_t now = catch_up(now64);
+            if (done) break;
 
             if (device.tick(now) == gauge::PollAction::StartRequest) {
                 // The poller only asks again while a request is in flight when it already counted that one as
@@ -325,8 +367,7 @@ int run(const Options& o) {
             gauge::PollOutcome outcome = gauge::PollOutcome::Count;
             std::string detail;
             if (http.poll(kFrameMs, &outcome, &detail)) {
-                now64 = monotonicMs();
-                now = static_cast<uint32_t>(now64);
+                now = catch_up(monotonicMs());
                 if (outcome == gauge::PollOutcome::Ok) {
                     const gauge::native::BodyResult r = gauge::native::applyUsageBody(
                         device, decoder, now, http.body().data(), http.body().size());
@@ -355,30 +396,6 @@ int run(const Options& o) {
             if (device.wantsRediscovery()) {
                 fprintf(stderr, "# rediscovery requested; the URL is fixed (--url), so polling it again\n");
                 device.ackRediscovery();
-            }
-            device.update(now);
-            gauge::formatStateLine(device.frame(), line, sizeof line);
-
-            if (o.once) {
-                if (have_result && device.frame().phase != gauge::Phase::SelfTest) {
-                    printf("%s\n", line);
-                    if (fflush(stdout) != 0)
-                        exit_code = 1;
-                    else
-                        exit_code = first_ok ? 0 : 1;
-                    break;
-                }
-                continue;
-            }
-            const std::string key = withoutTime(line);
-            const bool changed = key != last_printed;
-            if (!printed_any || (changed && now64 - last_print_ms >= kLineMinGapMs) ||
-                now64 - last_print_ms >= kLineHeartbeatMs) {
-                printf("%s\n", line);
-                if (fflush(stdout) != 0) break;  // stdout closed (e.g. piped into head): nobody is listening
-                last_printed = key;
-                last_print_ms = now64;
-                printed_any = true;
             }
         }
         if (g_stop) fprintf(stderr, "# stopping on signal\n");

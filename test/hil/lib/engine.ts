@@ -1,21 +1,27 @@
 // Runs one scenario against several targets at once: one temp claude dir, one real daemon, one fault proxy,
-// every target polling that proxy. Steps run once; each assertion is awaited on every target in parallel,
-// then the targets are compared with each other.
+// every target polling that proxy. Steps run once, on the daemon's side. Every target records its state
+// lines from boot (lib/timeline.ts), and each assertion is judged on that target's own timeline, from the
+// later of its previous verdict and the last step, with the deadline on its own clock: a slow target is
+// waited for, never a reason for another to miss a short state. Then the targets' timelines are compared.
 import { randomUUID } from 'node:crypto';
 import type { Target, TargetName } from '../targets/target.js';
 import { ClaudeDir } from './claudeDir.js';
 import { blame, diffStates, sideBySide } from './compare.js';
 import { Daemon } from './daemon.js';
-import { describeExpectation, type Expectation, mismatches } from './expect.js';
+import { describeExpectation, type Expectation } from './expect.js';
 import { type FaultProxy, startFaultProxy } from './faultProxy.js';
 import type { FirmwareTiming } from './firmwareConfig.js';
 import type { ExpectOptions, Scenario, ScenarioContext } from './scenario.js';
-import { type DialName, dialNames, formatState, type GaugeState } from './stateLine.js';
-import { delay, waitFor } from './waitFor.js';
+import { dialNames, type GaugeState } from './stateLine.js';
+import { ExpectJudge, hostNow, judgeThroughout, restingAt, type Settled, settleAfter } from './timeline.js';
+import { waitFor } from './waitFor.js';
 
 export interface TargetOutcome {
   ok: boolean;
+  /** Device milliseconds from where the assertion started on this target to its verdict. */
   ms: number;
+  /** The verdict's device time (t= of the target's own clock). */
+  t?: number;
   state: GaugeState | null;
   error?: string;
 }
@@ -58,37 +64,57 @@ export interface EngineOptions {
   /** What the device polls, when it differs from the proxy's own URL (a LAN address for the serial target). */
   advertiseHost?: string;
   log?: (line: string) => void;
+  /** How long a device may go without reporting past what a verdict needs (default 15 s; tests shorten it). */
+  reportLagMs?: number;
 }
 
 /** Thrown inside a scenario when no target is left to assert on: the rest of the steps are skipped. */
 class NoTargetsLeft extends Error {}
 
 const defaultExpectTimeoutMs = 8000;
-/** How long targets may take to agree after all passed: one poll interval plus settling needles. */
+/** How long after its pass a target's picture may take to come to rest and agree: a poll plus settling. */
 const agreeWithinMs = 2500;
-/** A needle counts as settled when it moved less than this over the last settleWindowMs. */
-const settleDeg = 0.5;
-const settleWindowMs = 300;
+/**
+ * How long (host time) a device may take to report past the point a verdict needs, on top of the
+ * assertion's own deadline: a device silent for this long is broken. Generous, because a loaded machine
+ * delays reports (the browser's most); it never shortens or lengthens what the device is given.
+ */
+const defaultReportLagMs = 15_000;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The state the target showed at time `at` (the newest one received at or before it). */
-function stateAt(target: Target, at: number): GaugeState | null {
-  const h = target.history();
-  for (let i = h.length - 1; i >= 0; i--) {
-    const o = h[i];
-    if (o && o.at <= at) return o.state;
-  }
-  return null;
-}
+/** Calls to these methods are daemon-side steps: the next assertion looks for their effect after them. */
+const claudeSteps = [
+  'appendTurn',
+  'appendStreamedTurn',
+  'appendTornTurn',
+  'appendGarbage',
+  'startSession',
+  'deadSession',
+  'endSession',
+  'crashSession',
+  'endAllSessions',
+] as const satisfies readonly (keyof ClaudeDir)[];
+const daemonSteps = ['start', 'stop', 'kill', 'restart'] as const satisfies readonly (keyof Daemon)[];
+const proxySteps = ['setFault'] as const satisfies readonly (keyof FaultProxy)[];
 
-function settledDials(target: Target, now: number): DialName[] {
-  const cur = target.state();
-  const before = stateAt(target, now - settleWindowMs);
-  if (!cur || !before) return [];
-  return dialNames.filter((d) => Math.abs(cur[d] - before[d]) < settleDeg);
+/** `obj` with `methods` calling `onStep` first; everything else passes through untouched. */
+function stepping<T extends object>(obj: T, methods: readonly string[], onStep: () => void): T {
+  return new Proxy(obj, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      if (typeof prop === 'string' && methods.includes(prop))
+        return (...args: unknown[]) => {
+          onStep();
+          return fn.apply(target, args);
+        };
+      return fn.bind(target);
+    },
+  });
 }
 
 export async function runScenario(
@@ -98,6 +124,7 @@ export async function runScenario(
 ): Promise<ScenarioResult> {
   const t0 = Date.now();
   const log = options.log ?? (() => {});
+  const reportLagMs = options.reportLagMs ?? defaultReportLagMs;
   const failures = new Map<TargetName, string>();
   const captures = new Map<TargetName, Capture[]>(targets.map((t) => [t.name, []]));
   const assertions: AssertionRecord[] = [];
@@ -110,6 +137,20 @@ export async function runScenario(
   };
   const alive = () => targets.filter((t) => !failures.has(t.name));
 
+  // Per target, the device time of its last verdict: an assertion never looks at what came before it.
+  const cursor = new Map<TargetName, number>(targets.map((t) => [t.name, Number.NEGATIVE_INFINITY]));
+  // Host time of the newest daemon-side step.
+  let lastStep = Number.NEGATIVE_INFINITY;
+  const onStep = () => {
+    lastStep = hostNow();
+  };
+  /** Where an assertion starts on t's clock: after its previous verdict and after the last step. */
+  const startOn = (t: Target, step: number): number => {
+    const tl = t.timeline();
+    const boot = tl.entries[0]?.t ?? Number.NEGATIVE_INFINITY;
+    return Math.max(boot, cursor.get(t.name) ?? boot, tl.deviceTime(step));
+  };
+
   const claude = new ClaudeDir();
   const bindHost = options.bindHost ?? '127.0.0.1';
   const daemon = new Daemon({
@@ -119,6 +160,7 @@ export async function runScenario(
     ...scenario.daemon,
   });
   let proxy: FaultProxy | null = null;
+  let steppingProxy: FaultProxy | null = null;
 
   const capture = async (t: Target, label: string) => {
     if (!t.capture) return;
@@ -130,38 +172,69 @@ export async function runScenario(
     }
   };
 
-  const agreement = async (record: AssertionRecord) => {
-    const deadline = Date.now() + agreeWithinMs;
-    for (;;) {
-      const live = alive().filter((t) => t.state() !== null);
-      if (live.length < 2) return;
-      const now = Date.now();
-      const states = Object.fromEntries(live.map((t) => [t.name, t.state() as GaugeState]));
-      const settled = dialNames.filter((d) => live.every((t) => settledDials(t, now).includes(d)));
-      const diffs = diffStates(states, settled);
-      // Agreed on everything comparable; needles still moving get compared once they settle.
-      if (diffs.length === 0 && settled.length === dialNames.length) return;
-      if (Date.now() >= deadline) {
-        if (diffs.length === 0) return;
-        const table = sideBySide(states, diffs);
-        record.disagreement = table;
-        const fields = diffs.map((d) => d.field).join(', ');
-        for (const name of blame(states, diffs)) {
-          const t = targets.find((x) => x.name === name);
-          if (t) fail(t, `targets disagree after "${record.label}" (${fields}):\n${table}`);
-        }
-        return;
-      }
-      await delay(100);
+  /** Waits until `check` has an answer for t, or fails t when its device goes quiet. */
+  const onTimeline = async <R>(
+    t: Target,
+    label: string,
+    boundMs: number,
+    check: () => R | null,
+  ): Promise<R | null> => {
+    try {
+      return await waitFor(check, { timeoutMs: boundMs, what: 'the device' });
+    } catch {
+      const tl = t.timeline();
+      const quiet = tl.entries.length
+        ? `reported nothing past t=${tl.coveredUntil} for ${Math.round(hostNow() - tl.lastArrival)} ms`
+        : 'reported no state line since boot';
+      fail(t, `${label}: the device ${quiet} — ${t.describe()}`);
+      return null;
+    }
+  };
+
+  /**
+   * Cross-target agreement on timelines: each target's picture where it came to rest after its own pass
+   * (not at one instant, which a slow reporter has not reached yet). A difference there is looked at again
+   * at the end of each target's agreement window (a poll may have been in flight); one that lasts fails
+   * the odd target out.
+   */
+  const agreement = async (record: AssertionRecord, passedAt: Map<TargetName, number>) => {
+    const live = () => alive().filter((t) => passedAt.has(t.name));
+    if (live().length < 2) return;
+    const compareAt = async (pick: (t: Target, from: number) => Settled | null) => {
+      const got = new Map<TargetName, Settled>();
+      await Promise.all(
+        live().map(async (t) => {
+          const from = passedAt.get(t.name) as number;
+          const s = await onTimeline(t, `after "${record.label}"`, agreeWithinMs + reportLagMs, () =>
+            pick(t, from),
+          );
+          if (s) got.set(t.name, s);
+        }),
+      );
+      const names = live().filter((t) => got.has(t.name));
+      const states = Object.fromEntries(names.map((t) => [t.name, (got.get(t.name) as Settled).state]));
+      const still = dialNames.filter((d) => names.every((t) => got.get(t.name)?.dials.includes(d)));
+      return { states, diffs: diffStates(states, still) };
+    };
+    const first = await compareAt((t, from) => settleAfter(t.timeline(), from, agreeWithinMs));
+    if (first.diffs.length === 0) return;
+    const { states, diffs } = await compareAt((t, from) => restingAt(t.timeline(), from + agreeWithinMs));
+    if (diffs.length === 0) return;
+    const table = sideBySide(states, diffs);
+    record.disagreement = table;
+    const fields = diffs.map((d) => d.field).join(', ');
+    for (const name of blame(states, diffs)) {
+      const t = targets.find((x) => x.name === name);
+      if (t) fail(t, `targets disagree after "${record.label}" (${fields}):\n${table}`);
     }
   };
 
   const ctx: ScenarioContext = {
-    claude,
-    daemon,
+    claude: stepping(claude, claudeSteps, onStep),
+    daemon: stepping(daemon, daemonSteps, onStep),
     get proxy() {
-      if (!proxy) throw new Error('proxy not started');
-      return proxy;
+      if (!steppingProxy) throw new Error('proxy not started');
+      return steppingProxy;
     },
     sessionId: randomUUID(),
     timing: options.timing,
@@ -173,36 +246,39 @@ export async function runScenario(
       const record: AssertionRecord = { label, expectation: describeExpectation(exp), perTarget: {} };
       assertions.push(record);
       log(`  · ${label}: ${record.expectation}`);
+      const step = lastStep;
+      const passedAt = new Map<TargetName, number>();
       await Promise.all(
         current.map(async (t) => {
-          const started = Date.now();
-          try {
-            const state = await waitFor(
-              () => {
-                const s = t.state();
-                return s && mismatches(s, exp).length === 0 ? s : null;
-              },
-              {
-                timeoutMs,
-                what: record.expectation,
-                describe: () => `${mismatches(t.state(), exp).join(', ')} — ${t.describe()}`,
-              },
-            );
-            record.perTarget[t.name] = { ok: true, ms: Date.now() - started, state };
+          const tl = t.timeline();
+          // The start is fixed once the device has reported (its clock is known from then on).
+          const judged: { judge: ExpectJudge | null } = { judge: null };
+          const verdict = await onTimeline(t, label, timeoutMs + reportLagMs, () => {
+            if (!judged.judge && tl.entries.length > 0) {
+              const from = startOn(t, step);
+              judged.judge = new ExpectJudge(exp, from, from + timeoutMs);
+            }
+            const v = judged.judge?.poll(tl);
+            return v && v.status !== 'pending' ? v : null;
+          });
+          if (!verdict || !judged.judge) return;
+          const from = judged.judge.from;
+          if (verdict.status === 'pass') {
+            cursor.set(t.name, verdict.t);
+            passedAt.set(t.name, verdict.t);
+            record.perTarget[t.name] = { ok: true, ms: verdict.t - from, t: verdict.t, state: verdict.state };
             await capture(t, label);
-          } catch (err) {
-            record.perTarget[t.name] = {
-              ok: false,
-              ms: Date.now() - started,
-              state: t.state(),
-              error: errorText(err),
-            };
-            fail(t, `${label}: ${errorText(err)}`);
-            await capture(t, `${label} (failed)`);
+            return;
           }
+          const error =
+            `not shown within ${timeoutMs} ms of the device's clock (t=${from}…${verdict.t}) waiting for ` +
+            `${record.expectation}; at t=${verdict.t}: ${verdict.status === 'fail' ? verdict.reason : ''}`;
+          record.perTarget[t.name] = { ok: false, ms: timeoutMs, t: verdict.t, state: verdict.state, error };
+          fail(t, `${label}: ${error} — ${t.describe()}`);
+          await capture(t, `${label} (failed)`);
         }),
       );
-      if (opts.compare !== false) await agreement(record);
+      if (opts.compare !== false) await agreement(record, passedAt);
     },
     async expectThroughout(label, exp, until, opts = {}) {
       const current = alive();
@@ -215,42 +291,45 @@ export async function runScenario(
       };
       assertions.push(record);
       log(`  · ${label}: ${record.expectation}`);
-      const mark = Date.now();
-      const checked = new Map<TargetName, number>(current.map((t) => [t.name, mark]));
-      const check = () => {
-        for (const t of current) {
-          if (failures.has(t.name)) continue;
-          const from = checked.get(t.name) ?? mark;
-          const seen = t.history().filter((o) => o.at >= from);
-          const first = from === mark ? stateAt(t, mark) : null;
-          for (const s of first ? [first, ...seen.map((o) => o.state)] : seen.map((o) => o.state)) {
-            const miss = mismatches(s, exp);
-            if (miss.length > 0) {
-              const error = `${miss.join(', ')} (state: ${formatState(s)})`;
-              record.perTarget[t.name] = { ok: false, ms: Date.now() - mark, state: s, error };
-              fail(t, `${label}: ${error}`);
-              break;
+      const step = lastStep;
+      const froms = new Map<TargetName, number>();
+      for (const t of current) if (t.timeline().entries.length > 0) froms.set(t.name, startOn(t, step));
+      await waitFor(until, { timeoutMs, what: `${label} (the daemon-side condition)` });
+      const end = hostNow();
+      await Promise.all(
+        current.map(async (t) => {
+          const tl = t.timeline();
+          // The window is fixed once the device has reported (its clock is known from then on).
+          const window = { from: 0, to: 0, known: false };
+          const verdict = await onTimeline(t, label, reportLagMs, () => {
+            if (!window.known && tl.entries.length > 0) {
+              window.from = froms.get(t.name) ?? startOn(t, step);
+              window.to = Math.max(window.from, tl.deviceTime(end));
+              window.known = true;
             }
+            if (!window.known) return null;
+            const v = judgeThroughout(tl, exp, window.from, window.to);
+            return v.status === 'pending' ? null : v;
+          });
+          if (!verdict) return;
+          const { from, to } = window;
+          cursor.set(t.name, to);
+          if (verdict.status === 'pass') {
+            record.perTarget[t.name] = { ok: true, ms: to - from, t: to, state: verdict.state };
+            await capture(t, label);
+            return;
           }
-          checked.set(t.name, Date.now() + 1);
-        }
-      };
-      try {
-        await waitFor(
-          async () => {
-            check();
-            return await until();
-          },
-          { timeoutMs, what: `${label} (the daemon-side condition)` },
-        );
-      } finally {
-        check();
-      }
-      for (const t of current) {
-        if (!record.perTarget[t.name])
-          record.perTarget[t.name] = { ok: true, ms: Date.now() - mark, state: t.state() };
-        if (!failures.has(t.name)) await capture(t, label);
-      }
+          const error = `at t=${verdict.t} (window t=${from}…${to}): ${verdict.status === 'fail' ? verdict.reason : ''}`;
+          record.perTarget[t.name] = {
+            ok: false,
+            ms: verdict.t - from,
+            t: verdict.t,
+            state: verdict.state,
+            error,
+          };
+          fail(t, `${label}: ${error}`);
+        }),
+      );
     },
     async until(what, predicate, timeoutMs = 10_000) {
       await waitFor(predicate, { timeoutMs, what, describe: () => daemon.log() });
@@ -273,6 +352,7 @@ export async function runScenario(
   try {
     await daemon.start();
     proxy = await startFaultProxy({ upstream: () => daemon.url, host: bindHost });
+    steppingProxy = stepping(proxy, proxySteps, onStep);
     const port = proxy.port;
     const usageUrl = options.advertiseHost ? `http://${options.advertiseHost}:${port}/usage` : proxy.usageUrl;
     await Promise.all(

@@ -50,7 +50,9 @@ function trail(s: ScenarioResult, target: TargetName): string[] {
     const o = a.perTarget[target];
     if (!o) continue;
     const state = o.state ? formatState(o.state) : 'no state';
-    lines.push(`${o.ok ? 'ok  ' : 'FAIL'} ${a.label} [${a.expectation}] after ${o.ms} ms: ${state}`);
+    // ms and t are on the target's own clock (its state lines' t=).
+    const at = o.t === undefined ? '' : ` (t=${o.t})`;
+    lines.push(`${o.ok ? 'ok  ' : 'FAIL'} ${a.label} [${a.expectation}] after ${o.ms} ms${at}: ${state}`);
   }
   return lines;
 }

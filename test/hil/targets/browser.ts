@@ -2,7 +2,8 @@
 // the same wasm core and polls /usage itself; it is served same-origin by a small relay that serves
 // simulator/dist and forwards /usage to the scenario's fault proxy (the daemon serves the page the same
 // way in production, so no CORS path is involved). States come from the page's `window.gauge.state()`
-// test hook, sampled inside the page and handed over only when they change.
+// test hook, read in the page after every animation frame (so every frame the page drew is on the
+// timeline, with the core's own t=), and handed over in batches.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,21 +25,36 @@ function newestMtime(paths: string[]): number {
   return t;
 }
 
-// Runs in the page: samples the test hook every 25 ms and reports a changed state line.
+// Runs in the page from its first script on: reads the state line after every animation frame (and every
+// 100 ms, for a hidden page whose frames stop) and hands the changed ones over every 100 ms, or the current
+// one when nothing changed, so the runner knows how far the page's clock got.
 const samplerScript = `(() => {
   let last = '';
-  setInterval(() => {
+  let current = '';
+  let batch = [];
+  const sample = () => {
     const g = window.gauge;
     if (!g || typeof g.state !== 'function') return;
     let s;
     try { s = g.state(); } catch (e) { return; }
     const line = typeof s === 'string' ? s : s && (s.line || s.stateLine);
     if (typeof line !== 'string' || !line) return;
+    current = line;
     const key = line.replace(/^GAUGE t=\\d+ /, '');
     if (key === last) return;
     last = key;
-    window.__hilStateLine(line);
-  }, 25);
+    batch.push(line);
+  };
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (cb) => raf((ts) => {
+    try { cb(ts); } finally { sample(); }
+  });
+  setInterval(() => {
+    sample();
+    const lines = batch.length ? batch : current ? [current] : [];
+    batch = [];
+    if (lines.length) window.__hilStateLines(lines);
+  }, 100);
 })();`;
 
 export class BrowserTarget extends LineTarget {
@@ -104,8 +120,9 @@ export class BrowserTarget extends LineTarget {
     this.context = context;
     const page = await context.newPage();
     this.page = page;
-    await page.exposeFunction('__hilStateLine', (line: string) => {
-      if (this.page === page) this.feedLine(String(line));
+    await page.exposeFunction('__hilStateLines', (lines: unknown) => {
+      if (this.page !== page || !Array.isArray(lines)) return;
+      for (const line of lines) this.feedLine(String(line));
     });
     await page.addInitScript(samplerScript);
     page.on('pageerror', (err) => this.problem(`page error: ${err.message}`));

@@ -125,13 +125,15 @@ export class SerialTarget extends LineTarget {
     // state lines are the self-test), point it at this scenario's proxy, then run the self-test again so the
     // scenario starts from a fresh core that has only ever polled the proxy.
     await this.send('reboot');
-    await waitFor(() => this.history().some((o) => o.state.phase === 'SELFTEST') || null, {
+    // The timeline records from the first SELFTEST line, so any entry is the board having booted.
+    await waitFor(() => this.timeline().entries.length > 0 || null, {
       timeoutMs: this.bootTimeoutMs,
       what: 'the board to reboot into its self-test',
       describe: () => this.describe(),
     });
     await this.command(`url ${ctx.usageUrl}`);
     await this.command(`token ${ctx.token ? ctx.token : '-'}`);
+    // The scenario's timeline starts at this boot (its first SELFTEST line), on the board's millis().
     this.resetObservations();
     await this.command('selftest');
   }

@@ -1,6 +1,7 @@
 // One interface for every device the HIL suite can drive. A target polls the daemon itself (through the
-// fault proxy) and reports what it shows as state lines; the runner only ever reads `state()`.
+// fault proxy) and reports what it shows as state lines; the runner judges its timeline (lib/timeline.ts).
 import { formatState, type GaugeState, parseStateLine } from '../lib/stateLine.js';
+import { hostNow, Timeline } from '../lib/timeline.js';
 
 export const targetNames = ['native', 'wasm', 'browser', 'serial'] as const;
 export type TargetName = (typeof targetNames)[number];
@@ -11,12 +12,6 @@ export interface StartContext {
   token?: string;
   /** Scenario name, for logs and captures. */
   scenario: string;
-}
-
-export interface Observed {
-  /** When the runner received the state (Date.now()). */
-  at: number;
-  state: GaugeState;
 }
 
 export interface Target {
@@ -31,8 +26,8 @@ export interface Target {
   dispose(): Promise<void>;
   /** The newest state the device reported, or null before the first. */
   state(): GaugeState | null;
-  /** Every state since start() (bounded), oldest first, with arrival times. */
-  history(): readonly Observed[];
+  /** Every state since the device booted in start(), on its own clock (lib/timeline.ts). */
+  timeline(): Timeline;
   /** Raw output lines of the device (state lines and anything else it prints). */
   onLine(listener: (line: string) => void): () => void;
   /** Something went wrong that no assertion would notice (bad state lines, a crash). */
@@ -50,15 +45,17 @@ export class TargetUnavailable extends Error {
   override name = 'TargetUnavailable';
 }
 
-const maxHistory = 4000;
-
-/** State bookkeeping shared by the adapters: they only feed lines (or, for the wasm core, strings). */
+/**
+ * State bookkeeping shared by the adapters: they only feed lines (or, for the wasm core, strings). The
+ * timeline starts at the device's boot, the first SELFTEST line after start(): lines from before it (a
+ * board still running its previous picture while it takes the command) are not this scenario's.
+ */
 export abstract class LineTarget implements Target {
   abstract readonly name: TargetName;
-  private observed: Observed[] = [];
+  private line = new Timeline();
+  private booted = false;
   private listeners = new Set<(line: string) => void>();
   private issues: string[] = [];
-  private lastRaw = '';
   protected lastOther = '';
 
   abstract prepare(): Promise<void>;
@@ -66,11 +63,11 @@ export abstract class LineTarget implements Target {
   abstract stop(): Promise<void>;
   abstract dispose(): Promise<void>;
 
-  /** Forget everything from the previous scenario. */
+  /** Forget everything from the previous scenario; record again from the next boot. */
   protected resetObservations(): void {
-    this.observed = [];
+    this.line = new Timeline();
+    this.booted = false;
     this.issues = [];
-    this.lastRaw = '';
     this.lastOther = '';
   }
 
@@ -92,21 +89,20 @@ export abstract class LineTarget implements Target {
       if (line.trim()) this.lastOther = line.trim().slice(0, 200);
       return;
     }
-    // Consecutive lines that differ only in t describe the same picture: keep the first, so a quiet
-    // period shows up as "no new state since", which is what settle detection needs.
-    const key = state.raw.replace(/^GAUGE t=\d+ /, '');
-    if (key === this.lastRaw) return;
-    this.lastRaw = key;
-    this.observed.push({ at: Date.now(), state });
-    if (this.observed.length > maxHistory) this.observed.splice(0, this.observed.length - maxHistory);
+    if (!this.booted) {
+      if (state.phase !== 'SELFTEST') return;
+      this.booted = true;
+    }
+    const issue = this.line.record(state, hostNow());
+    if (issue) this.problem(issue);
   }
 
   state(): GaugeState | null {
-    return this.observed.at(-1)?.state ?? null;
+    return this.line.latest();
   }
 
-  history(): readonly Observed[] {
-    return this.observed;
+  timeline(): Timeline {
+    return this.line;
   }
 
   onLine(listener: (line: string) => void): () => void {
@@ -120,7 +116,7 @@ export abstract class LineTarget implements Target {
 
   describe(): string {
     const s = this.state();
-    const parts = [s ? formatState(s) : 'no state line yet'];
+    const parts = [s ? `${formatState(s)} (t=${s.t})` : 'no state line yet'];
     if (this.lastOther) parts.push(`last other output: ${this.lastOther}`);
     // A crashed device explains every timeout that follows it.
     if (this.issues.length) parts.push(`problem: ${this.issues.at(-1)}`);

@@ -1,14 +1,19 @@
 // The core compiled to wasm, run in Node with the device's own poll state machine and a fetch-based HAL:
-// every ~33 ms pollTick() -> (maybe) GET with the core's timeout -> pollResult()/applyPayloadJson(), then
-// update() and stateLine(). This is the ESP32's loop() with fetch in place of HTTPClient.
+// pollTick() -> (maybe) GET with the core's timeout -> pollResult()/applyPayloadJson(), and update() +
+// stateLine() once per frame. This is the ESP32's loop() with fetch in place of HTTPClient.
+//
+// Frames are on a fixed step of the core's clock (frameStepMs from boot), not wherever a timer happened
+// to fire: when Node runs the loop late (a busy machine), the frames it missed are computed then, each at
+// its own time, so the timeline has every frame and a short state (the self-test's full-scale moment, a
+// blink) is never skipped. Every core call gets a time no earlier than the one before it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GaugeCore, type PollOutcomeName } from '../../../firmware/platform/wasm/gaugeCore.js';
 import { LineTarget, type StartContext } from './target.js';
 
-/** ~30 Hz, like the ESP32's render loop. */
-export const loopIntervalMs = 33;
+/** ~30 Hz, like the ESP32's render loop: the step between two frames, in the core's milliseconds. */
+export const frameStepMs = 33;
 
 /** How a fetch that produced no body maps onto the core's poll outcomes (as the ESP32 glue does). */
 export function outcomeForError(err: unknown): PollOutcomeName {
@@ -51,8 +56,23 @@ export class WasmTarget extends LineTarget {
     const generation = ++this.generation;
     const origin = performance.now();
     // millis(): uint32 milliseconds since boot.
-    const now = () => Math.floor(performance.now() - origin) >>> 0;
-    core.boot(now());
+    const millis = () => Math.floor(performance.now() - origin) >>> 0;
+    let frameT = millis();
+    const frame = (t: number) => {
+      core.update(t);
+      this.feedLine(core.stateLine());
+    };
+    core.boot(frameT);
+    frame(frameT);
+    /** Computes every frame due up to `t` (the core's time now) and returns t, for the call that follows. */
+    const catchUp = (t: number): number => {
+      while (t - frameT >= frameStepMs) {
+        frameT += frameStepMs;
+        frame(frameT);
+      }
+      return t;
+    };
+    const now = () => catchUp(millis());
 
     const request = async () => {
       const ac = new AbortController();
@@ -84,15 +104,12 @@ export class WasmTarget extends LineTarget {
 
     const loop = () => {
       if (generation !== this.generation) return;
-      const t = now();
-      if (core.pollTick(t)) void request();
+      if (core.pollTick(now())) void request();
       // A fixed URL has nothing to re-resolve; acknowledge so the flag re-arms like on the ESP32.
       if (core.wantsRediscovery()) core.ackRediscovery();
-      core.update(t);
-      this.feedLine(core.stateLine());
     };
     loop();
-    this.timer = setInterval(loop, loopIntervalMs);
+    this.timer = setInterval(loop, frameStepMs);
   }
 
   async stop(): Promise<void> {
