@@ -186,7 +186,9 @@ describe('runScenario', () => {
     });
     const r = await runScenario(scenario, [a], { repoRoot, timing });
     expect(r.results[0]?.status).toBe('failed');
-    expect(r.results[0]?.error).toMatch(/^warn only: at t=\d+ \(window t=\d+…\d+\): lamps HOT ≠ WARN \(state: LIVE /);
+    expect(r.results[0]?.error).toMatch(
+      /^warn only: at t=\d+ \(window t=\d+…\d+\): lamps HOT ≠ WARN \(state: LIVE /,
+    );
   });
 
   it('fails every target when a scenario step throws, and reports bad state lines', async () => {
