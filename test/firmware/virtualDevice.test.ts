@@ -164,4 +164,40 @@ describe('virtual device', () => {
     expect(big.code).toBe(1);
     expect(big.stderr).toMatch(/# poll: bad_body - body larger than 8192 bytes/);
   });
+
+  test('frames are on a fixed step of the device clock: a process run late prints the same timeline', async () => {
+    // Until the first line after the self-test: the self-test lines depend on the device's clock only.
+    const selfTest = (stopMs: number) =>
+      new Promise<string[]>((resolve, reject) => {
+        const child = spawn(device, ['--url', 'http://127.0.0.1:9/usage'], {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        const lines: string[] = [];
+        let partial = '';
+        const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          const parts = (partial + d).split('\n');
+          partial = parts.pop() ?? '';
+          for (const line of parts) {
+            if (lines.length === 0 && stopMs > 0) {
+              // Stopped as a loaded host would leave it: no frame runs until it is continued.
+              child.kill('SIGSTOP');
+              setTimeout(() => child.kill('SIGCONT'), stopMs);
+            }
+            if (!line.includes('phase=SELFTEST')) child.kill('SIGTERM');
+            else lines.push(line);
+          }
+        });
+        child.on('error', reject);
+        child.on('close', () => {
+          clearTimeout(killer);
+          resolve(lines);
+        });
+      });
+    const [steady, late] = await Promise.all([selfTest(0), selfTest(700)]);
+    expect(steady[0]).toMatch(/^GAUGE t=0 phase=SELFTEST /);
+    expect(steady.length).toBeGreaterThan(10);
+    for (const line of steady) expect(Number(/ t=(\d+)/.exec(line)?.[1]) % 20).toBe(0);
+    expect(late).toEqual(steady);
+  });
 });
