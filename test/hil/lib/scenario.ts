@@ -10,11 +10,14 @@ import type { FaultProxy } from './faultProxy.js';
 import type { FirmwareTiming } from './firmwareConfig.js';
 
 export interface ExpectOptions {
-  /** Deadline for every target to show the expectation. Default 8000 ms. */
+  /**
+   * Deadline on each target's own clock, from its start point (the later of its previous verdict and the
+   * last daemon-side step). Default 8000 ms.
+   */
   timeoutMs?: number;
   /**
-   * Compare the targets with each other once they all pass (default true). Off for transient states
-   * (the self-test sweep) where targets legitimately differ by a few frames.
+   * Compare the targets' timelines once they all pass (default true). Off for transient states (the
+   * self-test sweep) where the picture after the pass is already the next one.
    */
   compare?: boolean;
 }
@@ -29,11 +32,16 @@ export interface ScenarioContext {
   readonly timing: FirmwareTiming;
   /** How many targets run this scenario (each polls the proxy once per poll interval). */
   readonly targetCount: number;
-  /** Every (still passing) target shows `exp` within the deadline; records an assertion point. */
+  /**
+   * Every (still passing) target shows `exp` within the deadline, judged on its own timeline: some state
+   * it showed, however briefly, from its start point on; records an assertion point. Calls to `claude`,
+   * `daemon` (start, stop, kill, restart) and `proxy.setFault` are the steps that move start points.
+   */
   expect(label: string, exp: Expectation, options?: ExpectOptions): Promise<void>;
   /**
-   * Every state each target reports from now until `until()` holds matches `exp` (e.g. "LIVE with the
-   * last good values while the proxy serves 3 garbage answers"). `until` is a daemon-side condition.
+   * Every state each target showed from its start point until `until()` held matches `exp` (e.g. "LIVE
+   * with the last good values while the proxy serves 3 garbage answers"). `until` is a daemon-side
+   * condition; its moment is placed on each target's clock.
    */
   expectThroughout(
     label: string,

@@ -1,7 +1,11 @@
 // Deadlines derived from the firmware's own constants (never hand-tuned sleeps).
 import type { FirmwareTiming } from '../lib/firmwareConfig.js';
 
-/** Slack for a state to reach the runner: the device's print cadence, the browser's sampling, a busy CPU. */
+/**
+ * Slack on the device's own clock: its print cadence (a changed line at most every 100 ms), a frame, and a
+ * busy host slowing the daemon's and the device's network work. How late a state reaches the runner does
+ * not count: assertions are judged on each target's timeline (lib/timeline.ts).
+ */
 export const reportSlackMs = 1500;
 
 /** NO SIGNAL must show within the firmware's bound (measured from the last good payload) plus slack. */
