@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from './lib/engine.js';
 import type { FirmwareTiming } from './lib/firmwareConfig.js';
 import { defineScenario } from './lib/scenario.js';
+import { delay } from './lib/waitFor.js';
 import { LineTarget, type StartContext, type TargetName } from './targets/target.js';
 
 // A stand-in for bin/claude-gauge.mjs: the engine only needs something that serves GET /usage on the port
@@ -163,7 +164,7 @@ describe('runScenario', () => {
     const r = await runScenario(scenario, [a, b], { repoRoot, timing, reportLagMs: 3000 });
     expect(r.results.map((x) => x.status)).toEqual(['passed', 'failed']);
     expect(r.results[1]?.error).toMatch(
-      /^hot: not shown within 500 ms of the device's clock \(t=\d+…\d+\) waiting for lamps=HOT; at t=\d+: lamps - ≠ HOT — LIVE /,
+      /^hot: not shown within 500 ms on the device's clock \(looked at t=\d+…\d+\) waiting for lamps=HOT; at t=\d+: lamps - ≠ HOT — LIVE /,
     );
     expect(r.assertions[1]?.perTarget.wasm).toBeUndefined(); // not asked again once failed
   });
@@ -277,6 +278,33 @@ describe('runScenario', () => {
     expect(r.results.map((x) => x.status)).toEqual(['failed', 'passed']);
     expect(r.results[0]?.error).toMatch(/^IDLE after the step: not shown within 400 ms/);
     expect(r.assertions[2]?.perTarget.wasm).toMatchObject({ ok: true, ms: 0 });
+  });
+
+  it('looks for a step’s effect from its start, and counts the deadline from its end', async () => {
+    const a = new FakeTarget('native', [pic('-')]);
+    const b = new FakeTarget('wasm', [pic('-')]);
+    const scenario = defineScenario({
+      name: 'long-step',
+      description: 'a step that takes 600 ms',
+      async run(s) {
+        await s.expect('dark', { lamps: [] }, { timeoutMs: 1000 });
+        // native lights HOT while the step (≥ 600 ms) is still running; wasm 300 ms after it is over, so
+        // more than 800 ms after it began.
+        await s.claude.appendTornTurn(s.sessionId, { input: 1, output: 1 }, async () => {
+          a.show(pic('HOT'));
+          await delay(600);
+        });
+        setTimeout(() => b.show(pic('HOT')), 300);
+        await s.expect('hot', { lamps: ['HOT'] }, { timeoutMs: 800 });
+      },
+    });
+    const r = await runScenario(scenario, [a, b], { repoRoot, timing, reportLagMs: 3000 });
+    expect(r.results.map((x) => [x.status, x.error])).toEqual([
+      ['passed', undefined],
+      ['passed', undefined],
+    ]);
+    expect(r.assertions[1]?.perTarget.native?.ms).toBeLessThan(600);
+    expect(r.assertions[1]?.perTarget.wasm?.ms).toBeGreaterThan(800);
   });
 
   it('compares where each target came to rest, and looks again at the end of the window', async () => {

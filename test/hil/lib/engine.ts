@@ -68,6 +68,11 @@ export interface EngineOptions {
   reportLagMs?: number;
 }
 
+interface Step {
+  began: number;
+  ended: number;
+}
+
 /** Thrown inside a scenario when no target is left to assert on: the rest of the steps are skipped. */
 class NoTargetsLeft extends Error {}
 
@@ -100,8 +105,11 @@ const claudeSteps = [
 const daemonSteps = ['start', 'stop', 'kill', 'restart'] as const satisfies readonly (keyof Daemon)[];
 const proxySteps = ['setFault'] as const satisfies readonly (keyof FaultProxy)[];
 
-/** `obj` with `methods` calling `onStep` first; everything else passes through untouched. */
-function stepping<T extends object>(obj: T, methods: readonly string[], onStep: () => void): T {
+/**
+ * `obj` with `methods` reporting each call as a step: `onStep()` when called, and the function it returns
+ * once the call is over (a promise settled); everything else passes through untouched.
+ */
+function stepping<T extends object>(obj: T, methods: readonly string[], onStep: () => () => void): T {
   return new Proxy(obj, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target) as unknown;
@@ -109,8 +117,16 @@ function stepping<T extends object>(obj: T, methods: readonly string[], onStep: 
       const fn = value as (...args: unknown[]) => unknown;
       if (typeof prop === 'string' && methods.includes(prop))
         return (...args: unknown[]) => {
-          onStep();
-          return fn.apply(target, args);
+          const done = onStep();
+          try {
+            const result = fn.apply(target, args);
+            if (result instanceof Promise) return result.finally(done);
+            done();
+            return result;
+          } catch (err) {
+            done();
+            throw err;
+          }
         };
       return fn.bind(target);
     },
@@ -140,15 +156,23 @@ export async function runScenario(
   // Per target, the device time of its last verdict: an assertion never looks at what came before it.
   const cursor = new Map<TargetName, number>(targets.map((t) => [t.name, Number.NEGATIVE_INFINITY]));
   // Host time of the newest daemon-side step.
-  let lastStep = Number.NEGATIVE_INFINITY;
+  // Host times of the newest daemon-side step: when it was called (its effect can start there: states are
+  // looked for from then on) and when it was over (deadlines count from then: a daemon that takes long
+  // to start up does not eat into the device's time).
+  let step: Step = { began: Number.NEGATIVE_INFINITY, ended: Number.NEGATIVE_INFINITY };
   const onStep = () => {
-    lastStep = hostNow();
+    const began = hostNow();
+    const current: Step = { began, ended: began };
+    step = current;
+    return () => {
+      current.ended = hostNow();
+    };
   };
   /** Where an assertion starts on t's clock: after its previous verdict and after the last step. */
-  const startOn = (t: Target, step: number): number => {
+  const startOn = (t: Target, at: number): number => {
     const tl = t.timeline();
     const boot = tl.entries[0]?.t ?? Number.NEGATIVE_INFINITY;
-    return Math.max(boot, cursor.get(t.name) ?? boot, tl.deviceTime(step));
+    return Math.max(boot, cursor.get(t.name) ?? boot, tl.deviceTime(at));
   };
 
   const claude = new ClaudeDir();
@@ -246,7 +270,7 @@ export async function runScenario(
       const record: AssertionRecord = { label, expectation: describeExpectation(exp), perTarget: {} };
       assertions.push(record);
       log(`  · ${label}: ${record.expectation}`);
-      const step = lastStep;
+      const last = step;
       const passedAt = new Map<TargetName, number>();
       await Promise.all(
         current.map(async (t) => {
@@ -255,8 +279,8 @@ export async function runScenario(
           const judged: { judge: ExpectJudge | null } = { judge: null };
           const verdict = await onTimeline(t, label, timeoutMs + reportLagMs, () => {
             if (!judged.judge && tl.entries.length > 0) {
-              const from = startOn(t, step);
-              judged.judge = new ExpectJudge(exp, from, from + timeoutMs);
+              const from = startOn(t, last.began);
+              judged.judge = new ExpectJudge(exp, from, startOn(t, last.ended) + timeoutMs);
             }
             const v = judged.judge?.poll(tl);
             return v && v.status !== 'pending' ? v : null;
@@ -271,7 +295,7 @@ export async function runScenario(
             return;
           }
           const error =
-            `not shown within ${timeoutMs} ms of the device's clock (t=${from}…${verdict.t}) waiting for ` +
+            `not shown within ${timeoutMs} ms on the device's clock (looked at t=${from}…${verdict.t}) waiting for ` +
             `${record.expectation}; at t=${verdict.t}: ${verdict.status === 'fail' ? verdict.reason : ''}`;
           record.perTarget[t.name] = { ok: false, ms: timeoutMs, t: verdict.t, state: verdict.state, error };
           fail(t, `${label}: ${error} — ${t.describe()}`);
@@ -291,9 +315,9 @@ export async function runScenario(
       };
       assertions.push(record);
       log(`  · ${label}: ${record.expectation}`);
-      const step = lastStep;
+      const last = step;
       const froms = new Map<TargetName, number>();
-      for (const t of current) if (t.timeline().entries.length > 0) froms.set(t.name, startOn(t, step));
+      for (const t of current) if (t.timeline().entries.length > 0) froms.set(t.name, startOn(t, last.began));
       await waitFor(until, { timeoutMs, what: `${label} (the daemon-side condition)` });
       const end = hostNow();
       await Promise.all(
@@ -303,7 +327,7 @@ export async function runScenario(
           const window = { from: 0, to: 0, known: false };
           const verdict = await onTimeline(t, label, reportLagMs, () => {
             if (!window.known && tl.entries.length > 0) {
-              window.from = froms.get(t.name) ?? startOn(t, step);
+              window.from = froms.get(t.name) ?? startOn(t, last.began);
               window.to = Math.max(window.from, tl.deviceTime(end));
               window.known = true;
             }

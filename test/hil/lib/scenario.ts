@@ -11,8 +11,8 @@ import type { FirmwareTiming } from './firmwareConfig.js';
 
 export interface ExpectOptions {
   /**
-   * Deadline on each target's own clock, from its start point (the later of its previous verdict and the
-   * last daemon-side step). Default 8000 ms.
+   * Deadline on each target's own clock, counted from the later of its previous verdict and the end of
+   * the last daemon-side step (states are looked for from that step's start). Default 8000 ms.
    */
   timeoutMs?: number;
   /**
