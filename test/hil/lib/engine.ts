@@ -155,7 +155,6 @@ export async function runScenario(
 
   // Per target, the device time of its last verdict: an assertion never looks at what came before it.
   const cursor = new Map<TargetName, number>(targets.map((t) => [t.name, Number.NEGATIVE_INFINITY]));
-  // Host time of the newest daemon-side step.
   // Host times of the newest daemon-side step: when it was called (its effect can start there: states are
   // looked for from then on) and when it was over (deadlines count from then: a daemon that takes long
   // to start up does not eat into the device's time).
