@@ -2,10 +2,11 @@
 // keys, their validation and docs/daemon.md, so the four can never drift apart.
 // Precedence: flags > env > config file(s) > defaults.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { SourceName } from './sources/source.js';
+import { readRegularFile } from './user-files.js';
 
 export const SOURCE_NAMES: readonly SourceName[] = [
   'jsonl',
@@ -485,13 +486,13 @@ export function fileLayer(json: unknown, file: string): Layer {
 export function readConfigFile(file: string): Layer {
   let text: string;
   try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new ConfigError(`${file}: not a regular file`);
-    if (st.size > 1_000_000) throw new ConfigError(`${file}: larger than 1 MB, not a config file`);
-    text = readFileSync(file, 'utf8');
+    // The safe open (a FIFO named config.json must not hang the CLI), 1 MB at most.
+    text = readRegularFile(file, 1_000_000).data.toString('utf8');
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFILE') throw new ConfigError(`${file}: not a regular file`);
+    if (code === 'EFBIG') throw new ConfigError(`${file}: larger than 1 MB, not a config file`);
+    throw new ConfigError(`${file}: cannot read (${code ?? String(err)})`);
   }
   let json: unknown;
   try {

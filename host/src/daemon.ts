@@ -5,6 +5,7 @@
 import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type Settings } from './config.js';
+import { Faults } from './faults.js';
 import { AttentionStore } from './hooks/attention.js';
 import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
 import { UsageService } from './service.js';
@@ -70,6 +71,8 @@ export async function openService(
         ? 'no Claude Code data dir found'
         : `no Claude Code transcripts under ${settings.claudeDirs.length} claude dir(s)`;
   }
+  // One registry for the whole daemon: every limit hit, read error and refusal is counted here (/healthz).
+  const faults = new Faults({ log });
   const context: SourceContext = {
     claudeDirs: settings.claudeDirs,
     clock,
@@ -80,6 +83,7 @@ export async function openService(
     prometheusLabels: settings.prometheusLabels,
     oneShot: opts.oneShot ?? false,
     log,
+    faults,
   };
   const chosen = await createSource(sourceName, context);
   // Serving with no transcripts yet: the demo plays until the first one appears, then gives way to it.
@@ -97,6 +101,7 @@ export async function openService(
     log,
     watch: !opts.oneShot,
     asOfMs: settings.now,
+    faults,
   });
   const service = new UsageService({
     source,
@@ -110,6 +115,7 @@ export async function openService(
     deadlineMs: settings.deadlineMs,
     ...(opts.startWaitMs !== undefined ? { startWaitMs: opts.startWaitMs } : {}),
     log,
+    faults,
   });
   await service.start();
   return { service, sessions, sourceName, fallbackReason };

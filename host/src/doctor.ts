@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isLoopbackHost, type Settings } from './config.js';
+import { FAULTS, type FaultId, type FaultSummary, Faults, isFaultId } from './faults.js';
 import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
 import { SessionTracker } from './sessions.js';
 import { inspectSettings, readSettings, SettingsError, settingsFileFor } from './setup.js';
@@ -15,6 +16,7 @@ import { implementedSources } from './sources/factory.js';
 import { DirWatcher, type WatchFn } from './sources/jsonl/dirwatch.js';
 import { Engine, TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/engine.js';
 import { instantQuery } from './sources/prometheus/client.js';
+import { closeQuietly, openRegularFile } from './user-files.js';
 
 export type CheckLevel = 'ok' | 'info' | 'warn' | 'fail';
 
@@ -24,9 +26,38 @@ export interface CheckResult {
   fix?: string;
 }
 
-/** The transcripts the daemon reads in a claude dir: its own listing (`Engine.discover`), not a second walk. */
-export async function countTranscripts(claudeDir: string): Promise<number> {
-  return (await new Engine({ claudeDirs: [claudeDir] }).discover()).length;
+/**
+ * The transcripts the daemon reads in a claude dir: its own listing (`Engine.discover`), not a second walk.
+ * With a fault registry, each is also opened the daemon's way (and closed), so an unreadable one, an
+ * unlistable directory or a FIFO named *.jsonl is counted there, as the daemon would count it.
+ */
+export async function countTranscripts(claudeDir: string, faults?: Faults): Promise<number> {
+  const found = await new Engine({ claudeDirs: [claudeDir], ...(faults ? { faults } : {}) }).discover();
+  if (faults) {
+    for (const f of found) {
+      try {
+        closeQuietly(openRegularFile(f.path).fd);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') faults.hit('transcript-unreadable', { file: f.path, code });
+      }
+    }
+  }
+  return found.length;
+}
+
+/** Doctor lines for faults: `read` ones fail (numbers are missing), the others warn. */
+export function faultChecks(summary: FaultSummary, where: string): CheckResult[] {
+  const out: CheckResult[] = [];
+  for (const [id, f] of Object.entries(summary) as Array<[FaultId, NonNullable<FaultSummary[FaultId]>]>) {
+    const spec = FAULTS[id];
+    out.push({
+      level: spec.kind === 'read' ? 'fail' : 'warn',
+      what: `${where}: ${spec.what} (${f.count} time${f.count === 1 ? '' : 's'}; ${id})`,
+      fix: spec.fix,
+    });
+  }
+  return out;
 }
 
 /**
@@ -92,18 +123,39 @@ export async function claudeGaugeAt(
   host: string,
   port: number,
   timeoutMs = 1500,
-): Promise<{ version: string; source: string } | null> {
+): Promise<{ version: string; source: string; faults: FaultSummary } | null> {
   const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/healthz`;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await res.json()) as { ok?: unknown; version?: unknown; source?: unknown };
+    const body = (await res.json()) as {
+      ok?: unknown;
+      version?: unknown;
+      source?: unknown;
+      faults?: unknown;
+    };
     if (res.ok && body.ok === true && typeof body.version === 'string' && typeof body.source === 'string')
-      return { version: body.version.slice(0, 40), source: body.source.slice(0, 20) };
+      return {
+        version: body.version.slice(0, 40),
+        source: body.source.slice(0, 20),
+        faults: faultsFrom(body.faults),
+      };
   } catch {
     // Refused, timed out, not HTTP or not JSON: something else holds the port.
   }
   return null;
+}
+
+/** The known faults of another daemon's /healthz (unknown ids and malformed entries are left out). */
+function faultsFrom(x: unknown): FaultSummary {
+  const out: FaultSummary = {};
+  if (typeof x !== 'object' || x === null) return out;
+  for (const [id, v] of Object.entries(x)) {
+    const count = (v as { count?: unknown } | null)?.count;
+    if (isFaultId(id) && typeof count === 'number' && Number.isFinite(count) && count > 0)
+      out[id] = { kind: FAULTS[id].kind, count, last_at: Number((v as { last_at?: unknown }).last_at) || 0 };
+  }
+  return out;
 }
 
 /** Whether Prometheus at `url` answers a query, checked with the prometheus source's own client. */
@@ -296,6 +348,8 @@ export async function runDoctor(settings: Settings, home: string = homedir()): P
   }
 
   let transcripts = 0;
+  // What the daemon would count as limits hit and read errors, found by doing what it does.
+  const faults = new Faults();
   if (settings.claudeDirs.length === 0) {
     out.push({
       level: settings.source === 'jsonl' ? 'fail' : 'warn',
@@ -326,9 +380,9 @@ export async function runDoctor(settings: Settings, home: string = homedir()): P
       });
       continue;
     }
-    const n = await countTranscripts(dir);
+    const n = await countTranscripts(dir, faults);
     transcripts += n;
-    const tracker = new SessionTracker({ claudeDirs: [dir], watch: false });
+    const tracker = new SessionTracker({ claudeDirs: [dir], watch: false, faults });
     await tracker.rescan();
     const c = tracker.counts();
     const parts = [
@@ -338,8 +392,10 @@ export async function runDoctor(settings: Settings, home: string = homedir()): P
     if (c.stale)
       parts.push(`${c.stale} stale manifest${c.stale === 1 ? '' : 's'} (crashed sessions, ignored)`);
     if (c.invalid) parts.push(`${c.invalid} unreadable manifest${c.invalid === 1 ? '' : 's'} (skipped)`);
+    if (c.skipped) parts.push(`${c.skipped} manifest${c.skipped === 1 ? '' : 's'} not read (scan budget)`);
     out.push({ level: 'ok', what: `claude dir ${dir}: ${parts.join(', ')}` });
   }
+  out.push(...faultChecks(faults.summary(), 'claude dirs'));
   if (settings.claudeDirs.length > 0 && transcripts === 0 && settings.source === 'jsonl') {
     out.push({
       level: 'warn',
@@ -357,13 +413,15 @@ export async function runDoctor(settings: Settings, home: string = homedir()): P
   const port = await portFree(settings.host, settings.port);
   const running = port.code === 'EADDRINUSE' ? await claudeGaugeAt(settings.host, settings.port) : null;
   if (port.free) out.push({ level: 'ok', what: `port ${settings.port} on ${settings.host} is free` });
-  else if (running)
+  else if (running) {
     out.push({
       level: 'info',
       what: `a claude-gauge daemon (${running.version}, source ${running.source}) already serves port ${settings.port} on ${settings.host}`,
       fix: 'nothing to do; pass --port <n> to run a second one',
     });
-  else if (port.code === 'EADDRNOTAVAIL')
+    // What that daemon counted while running (its /healthz), beside what this check found itself.
+    out.push(...faultChecks(running.faults, 'the running daemon'));
+  } else if (port.code === 'EADDRNOTAVAIL')
     out.push({
       level: 'fail',
       what: `${settings.host} is not an address of this machine`,

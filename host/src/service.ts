@@ -4,8 +4,10 @@
 // pile up requests.
 
 import type { UsagePayload } from '../../contract/usage.js';
+import { Faults } from './faults.js';
 import type { AttentionStore } from './hooks/attention.js';
 import { buildPayload, contentKey, NO_SESSIONS, type PayloadSettings, sanitizeSnapshot } from './payload.js';
+import { implausibleSnapshotFields } from './plausible.js';
 import type { SessionCounts, SessionTracker } from './sessions.js';
 import type { SourceSnapshot, UsageSource } from './sources/source.js';
 import type { QuotaStore } from './statusline/quota.js';
@@ -31,6 +33,8 @@ export interface UsageServiceOptions {
   /** How long start() waits for the source's cold start before serving (stale) anyway. */
   startWaitMs?: number;
   log?: ServiceLog;
+  /** The daemon's fault registry (limits hit, read errors, implausible values); one of its own by default. */
+  faults?: Faults;
 }
 
 const EMPTY_COUNTS: SessionCounts = {
@@ -42,6 +46,7 @@ const EMPTY_COUNTS: SessionCounts = {
   started: 0,
   byModel: new Map(),
   manifestsAvailable: true,
+  skipped: 0,
 };
 
 const NOTHING_YET: SourceSnapshot = sanitizeSnapshot({});
@@ -65,6 +70,7 @@ export class UsageService {
   private readonly tickMs: number;
   private readonly startWaitMs: number;
   private readonly log: ServiceLog | undefined;
+  readonly faults: Faults;
   private lastGood: SourceSnapshot | null = null;
   private inflight: { promise: Promise<SourceSnapshot>; startedAt: number; changes: number } | null = null;
   private readonly listeners = new Set<(p: UsagePayload) => void>();
@@ -94,6 +100,7 @@ export class UsageService {
     this.tickMs = opts.tickMs ?? 1000;
     this.startWaitMs = opts.startWaitMs ?? 30_000;
     this.log = opts.log;
+    this.faults = opts.faults ?? new Faults({ log: opts.log ?? null });
   }
 
   /**
@@ -290,7 +297,17 @@ export class UsageService {
     // A refresh that has hung far past its deadline is abandoned so a source that recovers is asked again.
     if (this.inflight && wallNow - this.inflight.startedAt > this.deadlineMs * 10) this.inflight = null;
     if (!this.inflight) {
-      const promise = (async () => this.source.snapshot(nowMs))();
+      const promise = (async () => {
+        const snap = await this.source.snapshot(nowMs);
+        // The last line of the plausibility bounds: whatever a source says (Prometheus, ccusage), numbers
+        // beyond them are not served; the last good values are, as stale.
+        const bad = implausibleSnapshotFields(sanitizeSnapshot(snap));
+        if (bad.length > 0) {
+          this.faults.hit('implausible-snapshot', { source: this.source.name, fields: bad.join(', ') });
+          throw new Error(`implausible snapshot from ${this.source.name}: ${bad.join(', ')}`);
+        }
+        return snap;
+      })();
       const entry = { promise, startedAt: wallNow, changes: this.changes };
       this.inflight = entry;
       promise.then(

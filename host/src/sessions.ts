@@ -6,11 +6,18 @@
 //                "pidDomain":"linux::pid:[4026531836]" = the PID namespace the pid belongs to.
 //   macOS:       "procStart":"Thu Jul  9 04:18:26 2026" = `ps -o lstart` (local time, 1 s resolution).
 //   Older:       no procStart at all ({sessionId, pid, cwd, startedAt}).
-// Anything else is tolerated: an unrecognised procStart cannot be checked, so the PID decides.
+// Without a checkable procStart (absent, or in a format not recognised) the process itself is asked: on
+// Linux /proc/<pid>/cmdline must name Claude Code and the process must not be younger than the session's
+// startedAt; elsewhere `ps` answers the same two questions. Only when neither can be read does the PID
+// decide alone.
+// Manifests are files anyone can write: they are opened the one safe way (user-files.ts), and a scan reads
+// a bounded number of them, bytes and milliseconds, live and newest first (see scanOnce).
 
 import { execFileSync } from 'node:child_process';
-import { type FSWatcher, promises as fsp, readFileSync, readlinkSync, statSync, watch } from 'node:fs';
+import { type FSWatcher, opendirSync, readFileSync, readlinkSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
+import { Faults } from './faults.js';
+import { readRegularFile, readRegularFileTail } from './user-files.js';
 
 export type ManifestState = 'live' | 'stale' | 'invalid';
 
@@ -47,10 +54,24 @@ export interface SessionCounts {
   byModel: Map<string, number>;
   /** Whether any claude dir has a sessions/ directory (Claude Code versions without manifests have none). */
   manifestsAvailable: boolean;
+  /** Manifests the last scan left unread (its budget ran out): the oldest, dead ones first. */
+  skipped: number;
 }
 
-const MAX_MANIFEST_BYTES = 64 * 1024;
-const MAX_MANIFESTS = 2000;
+/** A manifest is a few hundred bytes; a bigger file is not one (counted unreadable). */
+export const MAX_MANIFEST_BYTES = 64 * 1024;
+/** Names listed per sessions dir and scan; the rest of a bigger directory is not seen (counted skipped). */
+export const MAX_MANIFEST_NAMES = 10_000;
+/** Manifests read and checked per scan (all claude dirs): live (by the PID in the name) and newest first. */
+export const MAX_MANIFESTS = 2000;
+/** Bytes of manifests read per scan. */
+export const MAX_MANIFEST_SCAN_BYTES = 4 * 1024 * 1024;
+/** Milliseconds of reading and checking per scan (the event loop gets a turn every 10 ms of it). */
+export const MAX_MANIFEST_SCAN_MS = 250;
+/** Longest stretch of synchronous scan work before the event loop gets a turn. */
+const TURN_MS = 10;
+/** The tail of a live session's transcript read to find its model. */
+export const MODEL_TAIL_BYTES = 64 * 1024;
 /**
  * A parsed manifest is reused while its size, mtime and inode hold, but only once its mtime is this far in
  * the past: a rewrite within the file system's timestamp granularity (coarse kernel clock, 2 s on FAT)
@@ -129,6 +150,18 @@ export interface ProcHost {
   startMs(pid: number): number | null;
   /** This host's PID namespace as Claude Code names it ("linux::pid:[N]"), or null when unknown. */
   pidDomain(): string | null;
+  /** The process's command line (argv, or the whole `ps` args line as one item), or null when unknown. */
+  commandLine?(pid: number): string[] | null;
+}
+
+/**
+ * Whether a command line is Claude Code's: the native `claude` binary, `node …/bin/claude`, or node running
+ * `@anthropic-ai/claude-code` (its process title is `claude`). Only the program and its first argument are
+ * looked at, so a shell whose arguments mention claude does not pass.
+ */
+export function looksLikeClaudeCode(argv: readonly string[]): boolean {
+  const words = argv.length === 1 ? (argv[0] ?? '').trim().split(/\s+/) : argv;
+  return words.slice(0, 2).some((w) => /claude/i.test(w));
 }
 
 export function linuxProcHost(procRoot = '/proc'): ProcHost {
@@ -169,6 +202,18 @@ export function linuxProcHost(procRoot = '/proc'): ProcHost {
       }
       return domain;
     },
+    commandLine(pid) {
+      try {
+        // /proc files are the kernel's, not user files: a plain read cannot block.
+        const raw = readFileSync(join(procRoot, String(pid), 'cmdline'), 'utf8');
+        const argv = raw.split('\0');
+        if (argv[argv.length - 1] === '') argv.pop();
+        // Empty for kernel threads and zombies: nothing to go by.
+        return argv.length > 0 ? argv : null;
+      } catch {
+        return null;
+      }
+    },
   };
 }
 
@@ -194,12 +239,27 @@ export function psProcHost(): ProcHost {
       }
     },
     pidDomain: () => null,
+    commandLine(pid) {
+      try {
+        const out = execFileSync('ps', ['-o', 'args=', '-p', String(pid)], {
+          encoding: 'utf8',
+          timeout: 1000,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim();
+        return out ? [out] : null;
+      } catch {
+        return null;
+      }
+    },
   };
 }
 
 export function defaultProcHost(): ProcHost {
   return process.platform === 'linux' ? linuxProcHost() : psProcHost();
 }
+
+/** Start times from /proc (10 ms ticks, 1 s boot time) or `ps -o lstart` (1 s) are compared with this slack. */
+const START_SLACK_MS = 2000;
 
 /** Decides whether a manifest names a running process. */
 export function checkLiveness(m: Manifest, host: ProcHost): { live: boolean; reason: string | null } {
@@ -209,55 +269,66 @@ export function checkLiveness(m: Manifest, host: ProcHost): { live: boolean; rea
     return { live: false, reason: 'other-pid-namespace' };
   if (!host.alive(m.pid)) return { live: false, reason: 'pid-dead' };
   const ps = m.procStart?.trim();
-  if (!ps) return { live: true, reason: null };
-  if (/^\d+$/.test(ps)) {
+  if (ps && /^\d+$/.test(ps)) {
     const ticks = host.startTicks(m.pid);
-    // No /proc (macOS writing ticks would be odd): cannot check, the PID decides.
-    if (ticks === null) return { live: true, reason: null };
-    return ticks === ps ? { live: true, reason: null } : { live: false, reason: 'pid-reused' };
+    if (ticks !== null)
+      return ticks === ps ? { live: true, reason: null } : { live: false, reason: 'pid-reused' };
+  } else if (ps) {
+    const whenMs = Date.parse(ps.replace(/\s+/g, ' '));
+    const actual = Number.isFinite(whenMs) ? host.startMs(m.pid) : null;
+    // lstart has 1 s resolution and boot-time arithmetic rounds.
+    if (actual !== null)
+      return Math.abs(actual - whenMs) <= START_SLACK_MS
+        ? { live: true, reason: null }
+        : { live: false, reason: 'pid-reused' };
   }
-  const whenMs = Date.parse(ps.replace(/\s+/g, ' '));
-  if (Number.isFinite(whenMs)) {
-    const actual = host.startMs(m.pid);
-    if (actual === null) return { live: true, reason: null };
-    // lstart has 1 s resolution and boot-time arithmetic rounds: allow 2 s.
-    return Math.abs(actual - whenMs) <= 2000
-      ? { live: true, reason: null }
-      : { live: false, reason: 'pid-reused' };
-  }
-  return { live: true, reason: null };
+  return checkIdentity(m, host);
 }
 
 /**
- * Newest model in a transcript, read from its tail only (64 kB): cheap, and good enough for a label.
- * Returns "" when none is found.
+ * No procStart to compare (absent, unrecognised, or not checkable here): is the live PID Claude Code at all?
+ * A process younger than the session cannot be its process (the PID was reused); a process whose command
+ * line is not Claude Code's (pid 1, a shell) is not a session. Unknowable on this host: the PID decides.
  */
-export async function newestModelInTranscript(file: string): Promise<string> {
-  let fh: fsp.FileHandle | undefined;
-  try {
-    fh = await fsp.open(file, 'r');
-    const { size } = await fh.stat();
-    const len = Math.min(size, 64 * 1024);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n');
-    for (let i = lines.length - 1; i >= 0; i--) {
-      const line = lines[i];
-      if (!line?.includes('"model"')) continue;
-      try {
-        const d = JSON.parse(line) as { type?: unknown; message?: { model?: unknown } };
-        const model = d?.message?.model;
-        if (d?.type === 'assistant' && typeof model === 'string' && model && model !== '<synthetic>')
-          return model.slice(0, 128);
-      } catch {
-        // The first line of the tail is usually cut; skip anything that is not whole JSON.
-      }
+function checkIdentity(m: Manifest, host: ProcHost): { live: boolean; reason: string | null } {
+  if (m.startedAt !== null) {
+    const startedMs = host.startMs(m.pid);
+    if (startedMs !== null && startedMs > m.startedAt + START_SLACK_MS)
+      return { live: false, reason: 'pid-reused' };
+  }
+  const argv = host.commandLine?.(m.pid) ?? null;
+  if (argv !== null && !looksLikeClaudeCode(argv)) return { live: false, reason: 'not-claude-code' };
+  return { live: true, reason: null };
+}
+
+/** The newest non-synthetic model in transcript text (whole JSON lines only), or "". */
+export function newestModelIn(text: string): string {
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i];
+    if (!line?.includes('"model"')) continue;
+    try {
+      const d = JSON.parse(line) as { type?: unknown; message?: { model?: unknown } };
+      const model = d?.message?.model;
+      if (d?.type === 'assistant' && typeof model === 'string' && model && model !== '<synthetic>')
+        return model.slice(0, 128);
+    } catch {
+      // The first line of the tail is usually cut; skip anything that is not whole JSON.
     }
-    return '';
-  } catch {
-    return '';
-  } finally {
-    await fh?.close().catch(() => {});
+  }
+  return '';
+}
+
+/**
+ * Newest model in a transcript, read from its tail only (MODEL_TAIL_BYTES): cheap, and good enough for a
+ * label. "" when none is found or the file is gone; other failures (a FIFO, EACCES) are thrown.
+ */
+export function newestModelInTranscript(file: string): string {
+  try {
+    return newestModelIn(readRegularFileTail(file, MODEL_TAIL_BYTES).data.toString('utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
   }
 }
 
@@ -278,6 +349,33 @@ export interface SessionTrackerOptions {
    * left out. One that ended since cannot be known; what remains is exact for the sessions still running.
    */
   asOfMs?: number | null;
+  /** Where unreadable files, unlistable dirs and skipped manifests are counted (one of its own by default). */
+  faults?: Faults;
+  /** Scan budgets (tests make them small). */
+  budget?: Partial<ScanBudget>;
+}
+
+export interface ScanBudget {
+  names: number;
+  manifests: number;
+  bytes: number;
+  ms: number;
+}
+
+const DEFAULT_BUDGET: ScanBudget = {
+  names: MAX_MANIFEST_NAMES,
+  manifests: MAX_MANIFESTS,
+  bytes: MAX_MANIFEST_SCAN_BYTES,
+  ms: MAX_MANIFEST_SCAN_MS,
+};
+
+/** A manifest file found by the listing, before it is read. */
+interface Candidate {
+  claudeDir: string;
+  file: string;
+  /** The PID in the name (<pid>.json) is alive: read before any other. */
+  aliveByName: boolean;
+  mtimeMs: number;
 }
 
 /** Watches <claudeDir>/sessions of every dir and keeps the counts current. */
@@ -288,8 +386,11 @@ export class SessionTracker {
   private readonly useWatch: boolean;
   private readonly log: SessionTrackerOptions['log'];
   private readonly asOfMs: number | null;
+  readonly faults: Faults;
+  private readonly budget: ScanBudget;
   private sessions: SessionInfo[] = [];
   private invalid = 0;
+  private skipped = 0;
   private readonly seen = new Set<string>();
   private lastGoodManifests = new Map<string, Manifest>();
   private manifestCache = new Map<string, CachedManifest>();
@@ -312,6 +413,8 @@ export class SessionTracker {
     this.useWatch = opts.watch ?? true;
     this.log = opts.log;
     this.asOfMs = opts.asOfMs ?? null;
+    this.faults = opts.faults ?? new Faults({ log: opts.log ?? null });
+    this.budget = { ...DEFAULT_BUDGET, ...opts.budget };
   }
 
   async start(): Promise<void> {
@@ -373,6 +476,7 @@ export class SessionTracker {
       started: this.startedTotal,
       byModel,
       manifestsAvailable: this.sessionsDirFound,
+      skipped: this.skipped,
     };
   }
 
@@ -422,50 +526,98 @@ export class SessionTracker {
     this.debounce.unref();
   }
 
+  /**
+   * Lists every sessions dir (at most budget.names names each), stats the manifests, and reads them in
+   * order: those whose name's PID is alive first, then newest by mtime. Reading stops when the count, bytes
+   * or time budget is spent; what is left unread (old, dead manifests first) is counted as skipped and
+   * reported, never silently dropped, and never ahead of a live or newer one.
+   */
   private async scanOnce(): Promise<void> {
     const found: SessionInfo[] = [];
     const seenProcesses = new Set<string>();
     const goodNow = new Map<string, Manifest>();
     const cacheNow = new Map<string, CachedManifest>();
     let invalid = 0;
+    let skipped = 0;
     let dirFound = false;
+    let turn = performance.now();
+    const pause = async () => {
+      if (performance.now() - turn < TURN_MS) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      turn = performance.now();
+    };
+
+    const candidates: Candidate[] = [];
     for (const claudeDir of this.dirs) {
       const dir = join(claudeDir, 'sessions');
-      let names: string[];
-      try {
-        names = await fsp.readdir(dir);
-      } catch {
-        continue;
-      }
+      const listed = this.listManifests(dir);
+      if (listed === null) continue;
       dirFound = true;
-      for (const name of names) {
-        if (!name.endsWith('.json')) continue;
-        if (found.length + invalid >= MAX_MANIFESTS) break;
+      skipped += listed.more;
+      for (const name of listed.names) {
+        await pause();
         const file = join(dir, name);
-        let manifest = this.readManifest(file, cacheNow);
-        if (!manifest) {
-          // A manifest being rewritten can be read torn: one that parsed before keeps its last good
-          // content (its liveness is still checked), so a live session does not blink out.
-          const previous = this.lastGoodManifests.get(file);
-          if (!previous) {
-            invalid++;
-            continue;
-          }
-          manifest = previous;
-        }
-        goodNow.set(file, manifest);
-        // The same sessions dir reached through two claude dirs (a symlink) must not count twice.
-        const processKey = `${manifest.pid}\0${manifest.procStart ?? ''}\0${manifest.sessionId}`;
-        if (seenProcesses.has(processKey)) continue;
-        seenProcesses.add(processKey);
-        const { live, reason } = checkLiveness(manifest, this.host);
-        found.push({ manifest, claudeDir, state: live ? 'live' : 'stale', reason, model: '' });
+        // lstat-free: a symlinked manifest is followed by the safe open later; here only its mtime matters.
+        const st = statSync(file, { throwIfNoEntry: false });
+        if (!st) continue;
+        const namePid = /^(\d{1,7})\.json$/.exec(name)?.[1];
+        candidates.push({
+          claudeDir,
+          file,
+          aliveByName: namePid !== undefined && this.host.alive(Number(namePid)),
+          mtimeMs: st.mtimeMs,
+        });
       }
     }
+    candidates.sort((a, b) =>
+      a.aliveByName !== b.aliveByName ? (a.aliveByName ? -1 : 1) : b.mtimeMs - a.mtimeMs,
+    );
+
+    const started = performance.now();
+    let bytes = 0;
+    let considered = 0;
+    for (const c of candidates) {
+      if (
+        considered >= this.budget.manifests ||
+        bytes >= this.budget.bytes ||
+        performance.now() - started >= this.budget.ms
+      ) {
+        skipped += candidates.length - considered;
+        break;
+      }
+      considered++;
+      await pause();
+      const read = this.readManifest(c.file, cacheNow);
+      bytes += read.bytes;
+      let manifest = read.manifest;
+      if (!manifest) {
+        // A manifest being rewritten can be read torn: one that parsed before keeps its last good
+        // content (its liveness is still checked), so a live session does not blink out.
+        const previous = this.lastGoodManifests.get(c.file);
+        if (!previous) {
+          invalid++;
+          continue;
+        }
+        manifest = previous;
+      }
+      goodNow.set(c.file, manifest);
+      // The same sessions dir reached through two claude dirs (a symlink) must not count twice.
+      const processKey = `${manifest.pid}\0${manifest.procStart ?? ''}\0${manifest.sessionId}`;
+      if (seenProcesses.has(processKey)) continue;
+      seenProcesses.add(processKey);
+      const { live, reason } = checkLiveness(manifest, this.host);
+      found.push({ manifest, claudeDir: c.claudeDir, state: live ? 'live' : 'stale', reason, model: '' });
+    }
+    if (skipped > 0)
+      this.faults.hit('manifests-skipped', {
+        skipped,
+        budget: `${this.budget.manifests} manifests, ${this.budget.bytes} bytes, ${this.budget.ms} ms per scan; ${this.budget.names} names per dir`,
+      });
     this.lastGoodManifests = goodNow;
-    this.manifestCache = cacheNow; // only what this scan saw: bounded by the directory
+    this.manifestCache = cacheNow; // only what this scan saw: bounded by the budget
     this.sessionsDirFound = dirFound;
-    for (const s of found) if (s.state === 'live') s.model = await this.modelOf(s);
+    this.skipped = skipped;
+    for (const s of found) if (s.state === 'live') s.model = this.modelOf(s);
 
     const liveKeys = new Set<string>();
     for (const s of found) {
@@ -505,53 +657,98 @@ export class SessionTracker {
   }
 
   /**
+   * At most budget.names `*.json` names of one sessions dir (sorted, so the same ones each time), and how
+   * many more there were; null when the dir does not exist (Claude Code versions without manifests) or
+   * cannot be listed (counted).
+   */
+  private listManifests(dir: string): { names: string[]; more: number } | null {
+    const names: string[] = [];
+    let more = 0;
+    let handle: ReturnType<typeof opendirSync>;
+    try {
+      handle = opendirSync(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.faults.hit('sessions-dir-unlistable', { dir, code });
+      return null;
+    }
+    try {
+      for (let d = handle.readSync(); d !== null; d = handle.readSync()) {
+        if (!d.name.endsWith('.json')) continue;
+        if (names.length < this.budget.names) names.push(d.name);
+        else more++;
+      }
+    } catch (err) {
+      this.faults.hit('sessions-dir-unlistable', { dir, code: (err as NodeJS.ErrnoException).code });
+    } finally {
+      handle.closeSync();
+    }
+    return { names, more };
+  }
+
+  /**
    * Synchronous on purpose: a manifest is a few hundred bytes of a local dir, and this runs every 5 s for
    * every manifest, stale ones included (a crash leaves its manifest behind for good). Through
    * fs.promises a stat + readFile cost ~0.25 ms of CPU each (thread-pool round trips): 200 stale manifests
-   * made 1 % of a core. Unchanged manifests are not read again (see RACY_MS).
+   * made 1 % of a core. Unchanged manifests are not read again (see RACY_MS). Opened the safe way: a FIFO
+   * or an oversized file is refused at once and counted.
    */
-  private readManifest(file: string, cacheNow: Map<string, CachedManifest>): Manifest | null {
-    try {
-      const st = statSync(file, { throwIfNoEntry: false });
-      if (!st?.isFile() || st.size > MAX_MANIFEST_BYTES) return null;
-      const hit = this.manifestCache.get(file);
-      if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ino === st.ino) {
-        cacheNow.set(file, hit);
-        return hit.manifest;
-      }
-      const manifest = parseManifest(readFileSync(file, 'utf8'));
-      // Torn reads (null) are never cached: the next scan reads the file again.
-      if (manifest && Date.now() - st.mtimeMs > RACY_MS)
-        cacheNow.set(file, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, manifest });
-      return manifest;
-    } catch {
-      return null;
+  private readManifest(
+    file: string,
+    cacheNow: Map<string, CachedManifest>,
+  ): { manifest: Manifest | null; bytes: number } {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st) return { manifest: null, bytes: 0 };
+    const hit = this.manifestCache.get(file);
+    if (hit && st.isFile() && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ino === st.ino) {
+      cacheNow.set(file, hit);
+      return { manifest: hit.manifest, bytes: 0 };
     }
+    let data: Buffer;
+    let opened: { size: number; mtimeMs: number; ino: number };
+    try {
+      const r = readRegularFile(file, MAX_MANIFEST_BYTES);
+      data = r.data;
+      opened = r.st;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') this.faults.hit('manifest-unreadable', { file, code, error: String(err) });
+      return { manifest: null, bytes: 0 };
+    }
+    const manifest = parseManifest(data.toString('utf8'));
+    // Torn reads (null) are never cached: the next scan reads the file again.
+    if (manifest && Date.now() - opened.mtimeMs > RACY_MS)
+      cacheNow.set(file, { size: opened.size, mtimeMs: opened.mtimeMs, ino: opened.ino, manifest });
+    return { manifest, bytes: data.length };
   }
 
   /** The session's model from its transcript's tail; cached by size+mtime so rescans stay cheap. */
-  private async modelOf(s: SessionInfo): Promise<string> {
+  private modelOf(s: SessionInfo): string {
     const { sessionId, cwd } = s.manifest;
-    if (!sessionId || !/^[A-Za-z0-9_-]+$/.test(sessionId)) return '';
-    const candidates: string[] = [];
-    if (cwd) candidates.push(join(s.claudeDir, 'projects', projectDirName(cwd), `${sessionId}.jsonl`));
-    for (const file of candidates) {
-      try {
-        // Sync for the same reason as readManifest: one stat per live session per scan.
-        const st = statSync(file);
-        const cached = this.modelCache.get(file);
-        if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.model;
-        const model = await newestModelInTranscript(file);
-        this.modelCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, model });
-        if (this.modelCache.size > 500) {
-          const first = this.modelCache.keys().next().value;
-          if (first !== undefined) this.modelCache.delete(first);
-        }
-        return model;
-      } catch {
-        // Not at the expected place (resumed/cleared sessions write elsewhere): "unknown" is honest.
-      }
+    if (!sessionId || !/^[A-Za-z0-9_-]+$/.test(sessionId) || !cwd) return '';
+    const file = join(s.claudeDir, 'projects', projectDirName(cwd), `${sessionId}.jsonl`);
+    // Sync for the same reason as readManifest: one stat per live session per scan.
+    const st = statSync(file, { throwIfNoEntry: false });
+    // Not at the expected place (resumed/cleared sessions write elsewhere): "unknown" is honest.
+    if (!st) return '';
+    const cached = this.modelCache.get(file);
+    if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.model;
+    let model = '';
+    try {
+      model = newestModelInTranscript(file);
+    } catch (err) {
+      // A FIFO or an unreadable file where the transcript should be: counted, the label stays "unknown".
+      this.faults.hit('session-transcript-unreadable', {
+        file,
+        code: (err as NodeJS.ErrnoException).code,
+        error: String(err),
+      });
     }
-    return '';
+    this.modelCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, model });
+    if (this.modelCache.size > 500) {
+      const first = this.modelCache.keys().next().value;
+      if (first !== undefined) this.modelCache.delete(first);
+    }
+    return model;
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../host/src/config.js';
 import { startDaemon } from '../../host/src/daemon.js';
+import { linuxProcHost } from '../../host/src/sessions.js';
 import { DemoUntilData } from '../../host/src/sources/fallback.js';
 import { tempDir, writeManifest, writeTranscript } from './helpers/fixtures.js';
 
@@ -35,8 +36,10 @@ describe('daemon', () => {
     const b = join(tmp.path, 'b');
     mkdirSync(a);
     mkdirSync(b);
-    writeManifest(a, `${process.pid}.json`, { pid: process.pid, sessionId: 's1' });
-    writeManifest(b, 'x.json', { pid: process.pid, sessionId: 's2' });
+    // This test process stands in for two sessions (procStart proves the PID is the one that wrote them).
+    const procStart = linuxProcHost().startTicks(process.pid);
+    writeManifest(a, `${process.pid}.json`, { pid: process.pid, sessionId: 's1', procStart });
+    writeManifest(b, 'x.json', { pid: process.pid, sessionId: 's2', procStart });
     const daemon = await startDaemon(
       settingsFor({ source: 'demo', port: 0, claudeDirs: [a, b], ui: 'none' }),
     );

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../host/src/daemon.js';
+import { linuxProcHost } from '../../host/src/sessions.js';
 import { tempDir, validatePayload, writeManifest, writeTranscript } from './helpers/fixtures.js';
 
 const NOW = Date.parse('2026-03-01T10:00:00Z');
@@ -75,6 +76,7 @@ describe('privacy', () => {
       kind: 'interactive',
       name: SECRETS.name,
       startedAt: NOW - 600_000,
+      procStart: linuxProcHost().startTicks(process.pid),
     });
     writeManifest(claudeDir, '999999.json', {
       pid: 4_000_000,

@@ -62,6 +62,7 @@ function lstart(ms: number): string {
   return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}`;
 }
 
+/** A manifest as Claude Code 2.1.x writes it on Linux, procStart included (the process's own start). */
 const manifest = (pid: number, extra: Record<string, unknown> = {}) => ({
   pid,
   sessionId: `0b5e9c3a-1f2d-4e5f-8a9b-${String(pid).padStart(12, '0')}`,
@@ -69,6 +70,7 @@ const manifest = (pid: number, extra: Record<string, unknown> = {}) => ({
   kind: 'interactive',
   version: '2.1.284',
   startedAt: Date.now(),
+  procStart: linuxProcHost().startTicks(pid) ?? undefined,
   ...extra,
 });
 
@@ -128,13 +130,15 @@ describe('session liveness with real processes', () => {
       'd.json',
       manifest(process.pid, { sessionId: 'd', procStart: 'Thu Jan  1 00:00:05 1970' }),
     );
-    // Unrecognised formats cannot be checked: the live PID decides.
+    // Unrecognised formats cannot be checked: the process's identity decides (this test runner is not
+    // Claude Code).
     writeManifest(claudeDir, 'e.json', manifest(process.pid, { sessionId: 'e', procStart: 'soon' }));
     const t = tracker();
     await t.rescan();
     const states = Object.fromEntries(t.list().map((s) => [s.manifest.sessionId, s.state]));
-    expect(states).toEqual({ a: 'live', b: 'stale', c: 'live', d: 'stale', e: 'live' });
-    expect(t.counts()).toMatchObject({ active: 3, stale: 2, started: 3 });
+    expect(states).toEqual({ a: 'live', b: 'stale', c: 'live', d: 'stale', e: 'stale' });
+    expect(t.list().find((s) => s.manifest.sessionId === 'e')?.reason).toBe('not-claude-code');
+    expect(t.counts()).toMatchObject({ active: 2, stale: 3, started: 2 });
   });
 });
 

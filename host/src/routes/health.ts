@@ -1,4 +1,5 @@
-// GET /healthz: liveness for supervisors; no auth and no usage data.
+// GET /healthz: liveness for supervisors; no auth and no usage data. It also says what went wrong quietly:
+// the fault registry's counts (limits hit, read errors, implausible values, refused requests), by id only.
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { UsageService } from '../service.js';
@@ -7,11 +8,18 @@ export const healthRoutes: FastifyPluginAsync<{ service: UsageService; version: 
   app,
   { service, version },
 ) => {
-  app.get('/healthz', async () => ({
-    ok: true,
-    version,
-    source: service.source.name,
-    // The source failing does not make the daemon unhealthy (it keeps serving stale values), but say so.
-    source_failures: service.consecutiveFailures,
-  }));
+  app.get('/healthz', async () => {
+    const counts = service.sessionCounts();
+    return {
+      ok: true,
+      version,
+      source: service.source.name,
+      // The source failing does not make the daemon unhealthy (it keeps serving stale values), but say so.
+      source_failures: service.consecutiveFailures,
+      // Everything counted by the fault registry: {"<id>": {kind, count, last_at}}; ids are in docs/daemon.md.
+      faults: service.faults.summary(),
+      // Session manifests the last scan read and could not (no paths).
+      manifests: { stale: counts.stale, invalid: counts.invalid, skipped: counts.skipped },
+    };
+  });
 };

@@ -4,6 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_NAMES } from '../config.js';
+import type { Faults } from '../faults.js';
 import { DemoSource } from './demo.js';
 import type { SourceName, UsageSource } from './source.js';
 
@@ -24,6 +25,8 @@ export interface SourceContext {
     warn(obj: unknown, msg?: string): void;
     error(obj: unknown, msg?: string): void;
   };
+  /** The daemon's fault registry: sources count their limits hit and read errors there. */
+  faults?: Faults;
 }
 
 export type SourceFactory = (ctx: SourceContext) => Promise<UsageSource> | UsageSource;
@@ -46,6 +49,7 @@ registerSource('jsonl', async (ctx) => {
     claudeDirs: ctx.claudeDirs,
     clock: ctx.clock,
     ...(ctx.log ? { log: ctx.log } : {}),
+    ...(ctx.faults ? { faults: ctx.faults } : {}),
     // One answer and exit: no watcher, no rescan timer, and a complete last line without a newline
     // counts at once instead of after its file has been quiet for a while.
     ...(ctx.oneShot ? { watch: false, rescanIntervalMs: 0, finalLineQuietMs: 0 } : {}),
@@ -77,7 +81,7 @@ registerSource('hybrid', async (ctx) => {
 registerSource('otlp', async (ctx) => {
   // Fed by the daemon's OTLP/HTTP receiver (POST /v1/metrics, /v1/logs), mounted when this source runs.
   const { OtlpSource } = await import('./otlp/index.js');
-  return new OtlpSource({ clock: ctx.clock });
+  return new OtlpSource({ clock: ctx.clock, ...(ctx.faults ? { faults: ctx.faults } : {}) });
 });
 
 export function implementedSources(): SourceName[] {

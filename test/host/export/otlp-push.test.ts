@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../../host/src/config.js';
 import { startDaemon } from '../../../host/src/daemon.js';
 import { ExportConfigError, metricsUrl, startBridgeExport } from '../../../host/src/export/otlp-push.js';
+import { linuxProcHost } from '../../../host/src/sessions.js';
 import { tempDir, writeManifest } from '../helpers/fixtures.js';
 
 interface Captured {
@@ -159,7 +160,11 @@ describe('daemon with --otlp-export-url', () => {
   it('pushes the live sessions of its tracker, last on shutdown', async () => {
     const t = tempDir('cg-export-');
     try {
-      writeManifest(t.path, `${process.pid}.json`, { pid: process.pid, sessionId: 's1' });
+      writeManifest(t.path, `${process.pid}.json`, {
+        pid: process.pid,
+        sessionId: 's1',
+        procStart: linuxProcHost().startTicks(process.pid),
+      });
       const daemon = await startDaemon(
         resolveSettings({
           flags: {

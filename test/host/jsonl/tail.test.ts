@@ -416,9 +416,9 @@ describe('lines longer than maxLineBytes', () => {
     expect(e.stats.longLines).toBe(3);
     expect(e.stats.longLinesRead).toBe(1);
     expect(window(e)).toBe(sum(1, 50, 2, 3));
-    expect(
-      logs.filter((l) => l.msg === 'transcript line over 8192 bytes skipped' && l.level === 'warn'),
-    ).toHaveLength(3);
+    // Counted each time, logged once (the fault registry's rate limit).
+    expect(e.faults.count('transcript-line-too-long')).toBe(3);
+    expect(logs.filter((l) => l.msg.includes('over the parse limit') && l.level === 'warn')).toHaveLength(1);
     expect(logs.filter((l) => l.level === 'debug')).toHaveLength(1);
   });
 });
@@ -501,15 +501,17 @@ describe('files the cold start skips by mtime (positioned on their first read)',
     expect(window(e)).toBe(base + total({ ts: 0, output: 5 }));
   });
 
-  it('a FIFO named *.jsonl is refused without blocking, and is never listed', async () => {
+  it('a FIFO named *.jsonl is refused without blocking, never tracked, and counted as a read error', async () => {
     if (process.platform === 'win32') return;
     const fifo = join(project, 'pipe.jsonl');
     execFileSync('mkfifo', [fifo]);
     const e = await started();
     expect(e.tracked()).not.toContain(fifo);
+    expect(e.stats.readErrors).toBe(1); // found by the listing
     await e.poll(fifo); // an open without O_NONBLOCK would wait here for a writer forever
     expect(e.tracked()).not.toContain(fifo);
-    expect(e.stats.readErrors).toBe(1);
+    expect(e.stats.readErrors).toBe(2);
+    expect(e.faults.count('transcript-unreadable')).toBe(2);
     expect(window(e)).toBe(base);
   });
 });

@@ -2,17 +2,10 @@
 // forward tail of one file, counters, and the snapshot. JsonlSource adds the watcher; countHistory uses
 // this alone.
 
-import {
-  closeSync,
-  constants,
-  type Dirent,
-  fstatSync,
-  openSync,
-  readdirSync,
-  type Stats,
-  statSync,
-} from 'node:fs';
+import { closeSync, type Dirent, fstatSync, readdirSync, type Stats, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { Faults } from '../../faults.js';
+import { fileKind, openRegularFile as openRegular } from '../../user-files.js';
 import type { SourceSnapshot } from '../source.js';
 import { activeBlock, BLOCK_MS, type Block } from './blocks.js';
 import { type AddOutcome, type Entry, Ledger, THINKING_WINDOW_MS } from './ledger.js';
@@ -85,6 +78,8 @@ export interface EngineOptions {
    * complete JSON. 0: at once, for one-shot commands. Default DEFAULT_FINAL_LINE_QUIET_MS.
    */
   finalLineQuietMs?: number;
+  /** Where read errors, skipped long lines and implausible lines are counted (and logged, rate-limited). */
+  faults?: Faults;
 }
 
 export const DEFAULT_CHUNK_BYTES = 512 * 1024;
@@ -130,22 +125,6 @@ export interface FoundFile {
  */
 const TURN_MS = 10;
 
-/** O_NONBLOCK: opening a FIFO that someone named *.jsonl must not wait for a writer (not on Windows). */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
-
-/** Opens a transcript for reading and fstat's it; anything but a regular file is refused (and closed). */
-function openRegular(path: string): { fd: number; st: Stats } {
-  const fd = openSync(path, OPEN_FLAGS);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw Object.assign(new Error(`not a regular file: ${path}`), { code: 'ENOTFILE' });
-    return { fd, st };
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
-}
-
 function foundFile(path: string, st: Stats): FoundFile {
   return { path, mtimeMs: st.mtimeMs, size: st.size, ino: st.ino, dev: st.dev };
 }
@@ -161,6 +140,7 @@ function closeQuietly(fd: number): void {
 export class Engine {
   readonly ledger = new Ledger();
   readonly limits: TailLimits;
+  readonly faults: Faults;
   private readonly files = new Map<string, FileState>();
   private readonly busy = new Map<string, Promise<void>>();
   private nextFileId = 1;
@@ -195,6 +175,7 @@ export class Engine {
       schema: 0,
       timestamp: 0,
       'invalid-entry': 0,
+      implausible: 0,
     },
     longLines: 0,
     longLinesRead: 0,
@@ -209,7 +190,8 @@ export class Engine {
   private readonly events: TailEvents = {
     longLine: (file, offset) => {
       this.stats.longLines++;
-      this.log('warn', `transcript line over ${sizeText(this.limits.maxParsedLineBytes)} skipped`, {
+      this.faults.hit('transcript-line-too-long', {
+        limit: sizeText(this.limits.maxParsedLineBytes),
         file: file.path,
         offset,
       });
@@ -239,6 +221,11 @@ export class Engine {
       maxParsedLineBytes: opts.maxParsedLineBytes ?? DEFAULT_MAX_PARSED_LINE_BYTES,
     };
     this.log = normaliseLog(opts.log);
+    this.faults =
+      opts.faults ??
+      new Faults({
+        log: { warn: (obj, msg) => this.log('warn', msg ?? '', obj as Record<string, unknown>) },
+      });
     this.initialLookbackMs = opts.initialLookbackMs ?? DEFAULT_INITIAL_LOOKBACK_MS;
     this.retainMs = opts.retainMs ?? DEFAULT_RETAIN_MS;
     this.finalLineQuietMs = opts.finalLineQuietMs ?? DEFAULT_FINAL_LINE_QUIET_MS;
@@ -266,7 +253,7 @@ export class Engine {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ENOTDIR') {
           this.stats.readErrors++;
-          this.log('warn', 'cannot list transcript directory', { dir, code });
+          this.faults.hit('transcript-dir-unlistable', { dir, code });
         }
         return;
       }
@@ -276,16 +263,14 @@ export class Engine {
           if (depth < TRANSCRIPT_DIR_DEPTH) await walk(path, depth + 1);
           continue;
         }
-        if (!(d.isFile() || d.isSymbolicLink()) || !d.name.endsWith('.jsonl')) continue;
+        if (!d.name.endsWith('.jsonl')) continue;
         try {
+          // Follows symlinks; a FIFO, socket or device named *.jsonl is counted (never opened).
           const st = statSync(path);
           if (st.isFile()) found.push(foundFile(path, st));
+          else this.readError(path, { code: 'ENOTFILE', message: `${fileKind(st)}, not a regular file` });
         } catch (err) {
-          this.stats.readErrors++;
-          this.log('warn', 'cannot stat transcript', {
-            file: path,
-            code: (err as NodeJS.ErrnoException).code,
-          });
+          this.readError(path, err);
         }
       }
     };
@@ -570,7 +555,7 @@ export class Engine {
   private readError(path: string, err: unknown): void {
     this.stats.readErrors++;
     const e = err as NodeJS.ErrnoException;
-    this.log('warn', 'cannot read transcript', { file: path, code: e.code, error: String(e.message ?? e) });
+    this.faults.hit('transcript-unreadable', { file: path, code: e.code, error: String(e.message ?? e) });
   }
 
   private readonly sink = (line: Buffer, offset: number, file: FileState): number | null => {
@@ -580,6 +565,8 @@ export class Engine {
       if (parsed.reason !== 'no-usage') {
         this.stats.linesParsed++;
         this.stats.skipped[parsed.reason]++;
+        if (parsed.reason === 'implausible')
+          this.faults.hit('implausible-transcript-tokens', { file: file.path, offset });
       }
       return null;
     }
@@ -590,7 +577,10 @@ export class Engine {
       const outcome: AddOutcome = this.ledger.add(rec, file.fileId, offset);
       if (outcome === 'duplicate') this.stats.duplicates++;
       else if (outcome === 'replaced') this.stats.replaced++;
-      else if (outcome === 'late') this.stats.late++;
+      else if (outcome === 'late') {
+        this.stats.late++;
+        this.faults.hit('transcript-late', { file: file.path, offset });
+      }
       if (oldest === null || rec.ts < oldest) oldest = rec.ts;
     }
     this.stats.entriesKept = this.ledger.size;

@@ -1,6 +1,10 @@
 // Turns one transcript line (raw bytes, no newline) into usage records, accepting and rejecting exactly
 // the lines ccusage 20.0.24 accepts and rejects (verified against its binary; see README.md). Bytes stay
 // bytes until the cheap checks pass: most lines of a transcript never reach JSON.parse.
+// One rule of our own on top: a token count beyond the plausibility bounds (plausible.ts) skips the line
+// (`implausible`), where ccusage would count it.
+
+import { plausibleResponse } from '../../plausible.js';
 
 /** The byte marker ccusage itself requires; Claude Code writes compact JSON, so every usage line has it. */
 export const USAGE_MARKER = Buffer.from('"usage":{');
@@ -13,7 +17,8 @@ export type SkipReason =
   | 'null-field'
   | 'schema'
   | 'timestamp'
-  | 'invalid-entry';
+  | 'invalid-entry'
+  | 'implausible';
 
 export interface UsageRecord {
   /** Epoch ms of the line's `timestamp`. */
@@ -170,6 +175,7 @@ export function fromObject(data: unknown, contentFromMs = Number.NEGATIVE_INFINI
   if (typeof data.timestamp !== 'string') return { ok: false, reason: 'schema' };
   const tokens = readTokens(usage);
   if (!tokens) return { ok: false, reason: 'schema' };
+  if (!plausibleResponse(tokens)) return { ok: false, reason: 'implausible' };
   const ts = parseTimestamp(data.timestamp);
   if (ts === null) return { ok: false, reason: 'timestamp' };
   if (typeof data.version === 'string' && !isSemverPrefix(data.version))
@@ -192,7 +198,9 @@ export function fromObject(data: unknown, contentFromMs = Number.NEGATIVE_INFINI
   const records = [main];
   // Advisor iterations are billed to another model and ccusage counts them as their own entries. Every
   // other iteration repeats the top-level usage and is never added.
-  for (const advisor of advisorIterations(usage.iterations)) {
+  const advisors = advisorIterations(usage.iterations);
+  if (!advisors.every((a) => plausibleResponse(a.tokens))) return { ok: false, reason: 'implausible' };
+  for (const advisor of advisors) {
     const id = messageId === null ? null : `${messageId}:advisor:${records.length - 1}`;
     records.push(usageRecord(ts, id, requestId, sidechain, advisor.hasSpeed, advisor.model, advisor.tokens));
   }
