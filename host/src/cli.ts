@@ -33,7 +33,15 @@ type Command = (typeof COMMANDS)[number];
 export function helpText(): string {
   const rows = OPTIONS.map((o) => {
     const arg =
-      o.kind === 'bool' ? '' : o.kind === 'list' ? ' <dir,...>' : o.kind === 'iso-time' ? ' <ISO>' : ' <v>';
+      o.kind === 'bool'
+        ? ''
+        : o.kind === 'list'
+          ? o.key === 'claudeDirs'
+            ? ' <dir,...>'
+            : ' <name,...>'
+          : o.kind === 'iso-time'
+            ? ' <ISO>'
+            : ' <v>';
     return [`  --${o.flag}${arg}`, `${o.help} [${o.defaultText}; env ${o.env}]`] as const;
   });
   const width = Math.max(...rows.map(([a]) => a.length), 24) + 2;

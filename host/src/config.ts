@@ -53,6 +53,8 @@ export interface Settings {
   claudeDirsExplicit: boolean;
   port: number;
   host: string;
+  /** Host names the daemon answers to besides IPs, loopback and mDNS names (DNS-rebinding guard). */
+  allowedHosts: string[];
   token: string | null;
   plan: PlanName | 'custom';
   ceiling: number;
@@ -142,6 +144,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'bool',
     help: 'Shorthand for --host 0.0.0.0 (reachable from the gauge on your LAN; consider --token).',
     defaultText: 'false',
+  },
+  {
+    key: 'allowedHosts',
+    flag: 'allowed-hosts',
+    env: 'CLAUDE_GAUGE_ALLOWED_HOSTS',
+    kind: 'list',
+    help: 'More host names the daemon answers to (comma-separated). IP addresses, localhost and the mDNS name always work; any other Host gets 421, any other web page (Origin) 403.',
+    defaultText: 'none',
   },
   {
     key: 'token',
@@ -639,6 +649,7 @@ export function resolveSettings(input: ResolveInput): Settings {
     claudeDirsExplicit: dirsRaw !== undefined || Boolean(input.env.CLAUDE_CONFIG_DIR?.trim()),
     port: pick('port', DEFAULTS.port),
     host,
+    allowedHosts: pick<string[]>('allowedHosts', []),
     token: pick<string | null>('token', DEFAULTS.token),
     plan,
     ceiling,

@@ -121,6 +121,9 @@ export async function openService(
   return { service, sessions, sourceName, fallbackReason };
 }
 
+/** How long SIGINT/SIGTERM waits for an orderly shutdown before exiting anyway. */
+export const SHUTDOWN_MS = 5000;
+
 export interface Daemon {
   app: FastifyInstance;
   service: UsageService;
@@ -170,6 +173,8 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
       maxStreamClients: settings.maxStreamClients,
       heartbeatMs: settings.heartbeatSeconds * 1000,
       ui: settings.ui,
+      bindHost: settings.host,
+      allowedHosts: settings.allowedHosts,
       logger: opts.logger ?? false,
     });
     // From here on everything logs through Fastify's pino, when it has one.
@@ -256,6 +261,11 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
       log.info({ signal }, 'shutting down');
       // A second signal while shutting down exits at once.
       process.once(signal, () => process.exit(130));
+      // Whatever hangs (a stuck source, a stuck client), the process ends: SIGTERM always works.
+      setTimeout(() => {
+        log.error({ afterMs: SHUTDOWN_MS }, 'shutdown did not finish; exiting anyway');
+        process.exit(1);
+      }, SHUTDOWN_MS).unref();
       stop().then(
         () => process.exit(0),
         (err) => {

@@ -3,6 +3,7 @@
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { hookRoutes } from './hooks/route.js';
+import { hostGuard } from './host-guard.js';
 import { bearerAuth, corsHook } from './http.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -20,6 +21,9 @@ export interface ServerOptions {
   maxStreamClients?: number;
   heartbeatMs?: number;
   ui?: string | null;
+  /** The bind address and any --allowed-hosts: the Host/Origin allow-list (host-guard.ts). */
+  bindHost?: string;
+  allowedHosts?: readonly string[];
   /** Fastify logger option; false (quiet) unless the daemon passes its pino settings. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -65,6 +69,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.addHook('onSend', async (_request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
   });
+  // First of all, for every route (also ones registered later, and 404s): Host and Origin allow-list.
+  await app.register(
+    hostGuard({
+      bindHost: opts.bindHost ?? '127.0.0.1',
+      allowedHosts: opts.allowedHosts ?? [],
+      faults: opts.service.faults,
+    }),
+  );
+  // Fastify's own 404 logs "Route GET:<url with query> not found" at info: a ?token= in the log, and one
+  // line per probe. Ours logs the path only, at debug, and echoes nothing back.
+  app.setNotFoundHandler((request, reply) => {
+    request.log.debug({ method: request.method, path: request.url.split('?')[0]?.slice(0, 200) }, 'no route');
+    return reply.code(404).send({ error: 'not_found', message: 'no such route' });
+  });
 
   await app.register(healthRoutes, { service: opts.service, version: VERSION });
   await app.register(async (api) => {
@@ -79,7 +97,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     await api.register(metricsRoutes, { service: opts.service });
     // POST /v1/statusline (official quota) when the service keeps one; the OTLP receiver when the source
     // is fed by it (--source otlp).
-    if (opts.service.quota) await api.register(statuslineRoutes, { quota: opts.service.quota });
+    if (opts.service.quota)
+      await api.register(statuslineRoutes, { quota: opts.service.quota, faults: opts.service.faults });
     // POST /v1/hook (sessions waiting for the user) when the service keeps them.
     if (opts.service.attention) await api.register(hookRoutes, { attention: opts.service.attention });
     const sink = otlpSinkOf(opts.service.source);

@@ -15,7 +15,7 @@ export interface StreamOptions {
 }
 
 /** Unsent bytes above which a slow client is disconnected. */
-const MAX_BUFFERED = 1024 * 1024;
+export const MAX_BUFFERED = 1024 * 1024;
 
 export const streamRoutes: FastifyPluginAsync<StreamOptions> = async (app, opts) => {
   const clients = new Set<ServerResponse>();
@@ -33,6 +33,7 @@ export const streamRoutes: FastifyPluginAsync<StreamOptions> = async (app, opts)
     { exposeHeadRoute: false, config: { cors: true, tokenInQuery: true } },
     async (request, reply) => {
       if (clients.size >= opts.maxClients) {
+        opts.service.faults.hit('stream-clients-full', { limit: opts.maxClients });
         return reply
           .code(503)
           .header('Retry-After', '10')
@@ -55,7 +56,7 @@ export const streamRoutes: FastifyPluginAsync<StreamOptions> = async (app, opts)
       const write = (chunk: string) => {
         if (closed) return;
         if (res.writableLength > MAX_BUFFERED) {
-          request.log.warn('usage stream client too slow; disconnecting');
+          opts.service.faults.hit('stream-client-slow', { limit: `${MAX_BUFFERED} bytes unsent` });
           res.destroy();
           return;
         }

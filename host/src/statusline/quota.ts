@@ -3,6 +3,8 @@
 // Percentages are kept as fractions (0.235 for 23.5 %), like the payload's window_5h_pct.
 // No heavy imports: the statusline command loads this file too.
 
+import { plausiblePercent, plausibleReset, QUOTA_WINDOW_MS } from '../plausible.js';
+
 /** An official reading counts for the fuel gauge while it is younger than this (and its window is open). */
 export const QUOTA_FRESH_MS = 10 * 60_000;
 /** The pace slope looks back this far within one 5 h window. */
@@ -16,6 +18,13 @@ const MAX_HISTORY = 256;
 
 export class QuotaError extends Error {
   override name = 'QuotaError';
+  /** Well-formed but beyond the plausibility bounds (a percentage over 100, a reset too far ahead). */
+  constructor(
+    message: string,
+    readonly implausible = false,
+  ) {
+    super(message);
+  }
 }
 
 export interface QuotaWindow {
@@ -35,16 +44,27 @@ export interface QuotaReading extends QuotaReport {
   atMs: number;
 }
 
-/** rate_limits.<window> → QuotaWindow; throws QuotaError on garbage, null when absent. */
-function windowOf(x: unknown, name: string): QuotaWindow | null {
+/**
+ * rate_limits.<window> → QuotaWindow; throws QuotaError on garbage, null when absent. With `nowMs`, the
+ * plausibility bounds apply (plausible.ts): at most 100 %, and a reset no further ahead than the window.
+ */
+function windowOf(x: unknown, name: string, nowMs: number | null, windowMs: number): QuotaWindow | null {
   if (x === undefined || x === null) return null;
   if (typeof x !== 'object' || Array.isArray(x)) throw new QuotaError(`${name} is not an object`);
   const o = x as Record<string, unknown>;
   const pct = o.used_percentage;
-  if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 10_000)
+  if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0)
     throw new QuotaError(`${name}.used_percentage is not a percentage`);
+  if (!plausiblePercent(pct))
+    throw new QuotaError(`${name}.used_percentage ${String(pct).slice(0, 20)} is above 100`, true);
+  const resetsAtMs = resetOf(o.resets_at, `${name}.resets_at`);
+  if (resetsAtMs !== null && nowMs !== null && !plausibleReset(resetsAtMs, nowMs, windowMs))
+    throw new QuotaError(
+      `${name}.resets_at is ${new Date(resetsAtMs).toISOString()}, further ahead than the window allows`,
+      true,
+    );
   // Rounded to 1e-8 so 41.2 % is 0.412, not 0.41200000000000003.
-  return { usedFraction: Math.round(pct * 1e6) / 1e8, resetsAtMs: resetOf(o.resets_at, `${name}.resets_at`) };
+  return { usedFraction: Math.round(pct * 1e6) / 1e8, resetsAtMs };
 }
 
 /** resets_at: epoch seconds (what Claude Code sends), epoch ms, or an ISO string. */
@@ -58,8 +78,11 @@ function resetOf(x: unknown, name: string): number | null {
   return Math.round(ms);
 }
 
-/** Validates a statusline report ({rate_limits: {five_hour, seven_day}}, or the two at the top level). */
-export function parseQuotaReport(body: unknown): QuotaReport {
+/**
+ * Validates a statusline report ({rate_limits: {five_hour, seven_day}}, or the two at the top level). With
+ * `nowMs` (the daemon's clock) a reset further ahead than its window is refused too.
+ */
+export function parseQuotaReport(body: unknown, nowMs: number | null = null): QuotaReport {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new QuotaError('body is not a JSON object');
   const b = body as Record<string, unknown>;
@@ -68,8 +91,8 @@ export function parseQuotaReport(body: unknown): QuotaReport {
     throw new QuotaError('rate_limits is not an object');
   const l = limits as Record<string, unknown>;
   const report = {
-    fiveHour: windowOf(l.five_hour, 'five_hour'),
-    sevenDay: windowOf(l.seven_day, 'seven_day'),
+    fiveHour: windowOf(l.five_hour, 'five_hour', nowMs, QUOTA_WINDOW_MS.fiveHour),
+    sevenDay: windowOf(l.seven_day, 'seven_day', nowMs, QUOTA_WINDOW_MS.sevenDay),
   };
   if (!report.fiveHour && !report.sevenDay) throw new QuotaError('neither five_hour nor seven_day is given');
   return report;

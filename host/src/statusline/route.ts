@@ -3,15 +3,22 @@
 // the reason when not (nothing is kept from a rejected report).
 
 import type { FastifyPluginAsync } from 'fastify';
+import type { Faults } from '../faults.js';
 import { parseQuotaReport, QuotaError, type QuotaStore } from './quota.js';
 
-export const statuslineRoutes: FastifyPluginAsync<{ quota: QuotaStore }> = async (app, { quota }) => {
+export const statuslineRoutes: FastifyPluginAsync<{ quota: QuotaStore; faults?: Faults }> = async (
+  app,
+  { quota, faults },
+) => {
   app.post('/v1/statusline', async (request, reply) => {
     try {
-      quota.update(parseQuotaReport(request.body), quota.clock());
+      const now = quota.clock();
+      quota.update(parseQuotaReport(request.body, now), now);
     } catch (err) {
-      if (err instanceof QuotaError)
+      if (err instanceof QuotaError) {
+        if (err.implausible) faults?.hit('implausible-statusline', { reason: err.message });
         return reply.code(400).send({ error: 'bad_request', message: err.message });
+      }
       throw err;
     }
     return reply.code(204).send();

@@ -291,10 +291,15 @@ describe('statusline command without a daemon', () => {
 });
 
 describe('statusline entry stays light', () => {
-  it('imports only Node built-ins, daemon-client.ts and quota.ts, transitively', () => {
+  it('imports only Node built-ins, daemon-client.ts, quota.ts and the plausibility bounds, transitively', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const { files, external } = importGraph(resolve(here, '../../../host/src/statusline/main.ts'));
-    expect(files).toEqual(['src/daemon-client.ts', 'statusline/main.ts', 'statusline/quota.ts']);
+    expect(files).toEqual([
+      'src/daemon-client.ts',
+      'src/plausible.ts',
+      'statusline/main.ts',
+      'statusline/quota.ts',
+    ]);
     for (const spec of external) expect(spec).toMatch(/^node:/);
   });
 });
@@ -305,7 +310,8 @@ const distFresh =
   existsSync(entry) &&
   statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'statusline', 'main.ts')).mtimeMs &&
   statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'statusline', 'quota.ts')).mtimeMs &&
-  statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'daemon-client.ts')).mtimeMs;
+  statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'daemon-client.ts')).mtimeMs &&
+  statSync(entry).mtimeMs >= statSync(join(root, 'host', 'src', 'plausible.ts')).mtimeMs;
 
 describe.skipIf(!distFresh)('the real executable (needs a fresh `npm run build`)', () => {
   it('reads stdin, prints the line and exits 0 with the daemon down', async () => {

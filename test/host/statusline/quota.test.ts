@@ -23,9 +23,9 @@ describe('statusline quota report', () => {
     expect(r.sevenDay?.resetsAtMs).toBe(1_738_857_600_000);
   });
 
-  it('takes one window alone, over 100 %, and ISO reset times', () => {
-    const r = parseQuotaReport({ five_hour: { used_percentage: 105, resets_at: '2026-11-22T14:00:00Z' } });
-    expect(r.fiveHour).toEqual({ usedFraction: 1.05, resetsAtMs: RESET });
+  it('takes one window alone, 100 % exactly, and ISO reset times', () => {
+    const r = parseQuotaReport({ five_hour: { used_percentage: 100, resets_at: '2026-11-22T14:00:00Z' } });
+    expect(r.fiveHour).toEqual({ usedFraction: 1, resetsAtMs: RESET });
     expect(r.sevenDay).toBeNull();
   });
 
