@@ -31,7 +31,7 @@ export const streamRoutes: FastifyPluginAsync<StreamOptions> = async (app, opts)
   app.get(
     '/usage/stream',
     { exposeHeadRoute: false, config: { cors: true, tokenInQuery: true } },
-    async (request, reply) => {
+    async (_request, reply) => {
       if (clients.size >= opts.maxClients) {
         opts.service.faults.hit('stream-clients-full', { limit: opts.maxClients });
         return reply
