@@ -102,7 +102,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     // POST /v1/hook (sessions waiting for the user) when the service keeps them.
     if (opts.service.attention) await api.register(hookRoutes, { attention: opts.service.attention });
     const sink = otlpSinkOf(opts.service.source);
-    if (sink) await api.register(otlpReceiverRoutes, { sink });
+    if (sink) await api.register(otlpReceiverRoutes, { sink, faults: opts.service.faults });
   });
   await app.register(uiRoutes, { root: opts.ui ?? null });
   return app;

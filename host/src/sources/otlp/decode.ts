@@ -6,6 +6,9 @@
 //
 // OTLP JSON rules honoured here: int64 values (asInt, intValue, *UnixNano) may be JSON numbers or decimal
 // strings; enums are integers (the enum names are accepted too); unknown fields are ignored.
+// Values are checked for being numbers at all here (finite, >= 0, exactly representable); whether they are
+// plausible as usage is the source's call (plausible.ts), per record, so one absurd point does not cost
+// the rest of its batch.
 
 export class OtlpDecodeError extends Error {
   override name = 'OtlpDecodeError';
@@ -17,8 +20,8 @@ export const API_REQUEST_EVENT = 'claude_code.api_request';
 export type TokenType = 'input' | 'output' | 'cacheRead' | 'cacheCreation';
 const TOKEN_TYPES: readonly TokenType[] = ['input', 'output', 'cacheRead', 'cacheCreation'];
 
-/** Above this a token count in one point or event is garbage, not usage (guards the sums against 1e300). */
-export const MAX_TOKENS_PER_RECORD = 1e12;
+/** Above this a count is not an exactly representable integer: refused as malformed (400). */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 const MAX_MODEL_LEN = 128;
 const MAX_KEY_LEN = 512;
 
@@ -35,11 +38,20 @@ export interface MetricPoint {
   /** Epoch ms, or null when the exporter sent none (0 or missing). */
   startMs: number | null;
   timeMs: number | null;
+  /**
+   * What identifies a DELTA point across retries: its series and interval; for a point without a time, its
+   * place in the delivery (the batch key and its index), so a retried delivery is still recognised. Null
+   * when neither is known (no time and no batch key given).
+   */
+  dedupeKey: string | null;
 }
 
 /** One claude_code.api_request event. */
 export interface RequestEvent {
-  /** Identifies the event across retries (session, sequence, timestamp, counts), or null when unknowable. */
+  /**
+   * Identifies the event across retries (session, sequence, timestamp, counts); for an event with neither a
+   * time nor a sequence, its place in the delivery (batch key and index); null when that is unknown too.
+   */
   dedupeKey: string | null;
   model: string;
   timeMs: number | null;
@@ -137,7 +149,7 @@ function tokenCount(x: string | number | boolean | undefined, where: string): nu
   if (typeof x === 'number') n = x;
   else if (typeof x === 'string' && /^\s*\d{1,16}(\.\d+)?\s*$/.test(x)) n = Number(x);
   else throw new OtlpDecodeError(`${where} is not a token count (${JSON.stringify(x).slice(0, 40)})`);
-  if (!Number.isFinite(n) || n < 0 || n > MAX_TOKENS_PER_RECORD)
+  if (!Number.isFinite(n) || n < 0 || n > MAX_COUNT)
     throw new OtlpDecodeError(`${where} is out of range (${String(n).slice(0, 40)})`);
   return n;
 }
@@ -156,12 +168,20 @@ function pointValue(p: Record<string, Json>, where: string): number {
       throw new OtlpDecodeError(`${where}.asDouble is not a finite number`);
     n = p.asDouble;
   } else throw new OtlpDecodeError(`${where} has neither asInt nor asDouble`);
-  if (n < 0 || n > MAX_TOKENS_PER_RECORD) throw new OtlpDecodeError(`${where} value ${n} is out of range`);
+  if (n < 0 || n > MAX_COUNT) throw new OtlpDecodeError(`${where} value ${n} is out of range`);
   return n;
 }
 
-/** Decodes an ExportMetricsServiceRequest. Throws OtlpDecodeError on anything malformed. */
-export function decodeMetrics(body: Json): MetricPoint[] {
+/** The dedupe key of a record that carries no identity of its own: its place in this delivery. */
+function placeKey(batchKey: string | null, index: number): string | null {
+  return batchKey === null ? null : `batch:${batchKey}#${index}`;
+}
+
+/**
+ * Decodes an ExportMetricsServiceRequest. Throws OtlpDecodeError on anything malformed. `batchKey` names
+ * the delivery (the receiver gives a digest of the body): a retry of it has the same.
+ */
+export function decodeMetrics(body: Json, batchKey: string | null = null): MetricPoint[] {
   const root = objectAt(body, 'body');
   const points: MetricPoint[] = [];
   arrayAt(root, 'resourceMetrics', 'body').forEach((rmRaw, ri) => {
@@ -188,14 +208,19 @@ export function decodeMetrics(body: Json): MetricPoint[] {
           const type = attrs.get('type');
           if (typeof type !== 'string' || !(TOKEN_TYPES as readonly string[]).includes(type))
             throw new OtlpDecodeError(`${dw}: attribute type is not one of ${TOKEN_TYPES.join(', ')}`);
+          const seriesKey = `${resKey}|${attrKey(attrs)}`;
+          const startMs = nanosToMs(dp.startTimeUnixNano, `${dw}.startTimeUnixNano`);
+          const timeMs = nanosToMs(dp.timeUnixNano, `${dw}.timeUnixNano`);
           points.push({
-            seriesKey: `${resKey}|${attrKey(attrs)}`,
+            seriesKey,
             type: type as TokenType,
             model: modelOf(attrs),
             value: pointValue(dp, dw),
             temporality,
-            startMs: nanosToMs(dp.startTimeUnixNano, `${dw}.startTimeUnixNano`),
-            timeMs: nanosToMs(dp.timeUnixNano, `${dw}.timeUnixNano`),
+            startMs,
+            timeMs,
+            dedupeKey:
+              timeMs !== null ? `m|${seriesKey}|${startMs}|${timeMs}` : placeKey(batchKey, points.length),
           });
         });
       });
@@ -212,8 +237,11 @@ function isApiRequest(record: Record<string, Json>, attrs: Map<string, string | 
   return record.eventName === API_REQUEST_EVENT || record.eventName === 'api_request';
 }
 
-/** Decodes an ExportLogsServiceRequest into api_request events. Throws OtlpDecodeError on anything malformed. */
-export function decodeLogs(body: Json): RequestEvent[] {
+/**
+ * Decodes an ExportLogsServiceRequest into api_request events. Throws OtlpDecodeError on anything malformed.
+ * `batchKey` as for decodeMetrics.
+ */
+export function decodeLogs(body: Json, batchKey: string | null = null): RequestEvent[] {
   const root = objectAt(body, 'body');
   const events: RequestEvent[] = [];
   arrayAt(root, 'resourceLogs', 'body').forEach((rlRaw, ri) => {
@@ -246,7 +274,7 @@ export function decodeLogs(body: Json): RequestEvent[] {
         const seq = attrs.get('event.sequence');
         const dedupeKey =
           timeMs === null && seq === undefined
-            ? null
+            ? placeKey(batchKey, events.length)
             : JSON.stringify([
                 session ?? null,
                 seq ?? null,

@@ -6,10 +6,25 @@
 // arrived in the last EVENTS_PREFERRED_MS, else the metrics (docs/sources.md, "otlp").
 // The 5 h window uses ccusage `blocks` semantics on the records' timestamps (both feeds carry them), over
 // what the daemon has received since it started (OTLP has no history to read back).
+// Everything kept is bounded: records by count and age (with model names interned, so by bytes too),
+// cumulative series by count, retry memory by bytes (dedupe.ts). Values beyond the plausibility bounds
+// (plausible.ts) are not counted. Big batches are ingested in slices that give the event loop a turn.
 
-import { activeBlock, identifyBlocks, type TimedTokens } from '../jsonl/blocks.js';
+import { Faults } from '../../faults.js';
+import { plausibleOverSpan, plausibleResponse } from '../../plausible.js';
+import { activeBlock, type Block, identifyBlocks, type TimedTokens } from '../jsonl/blocks.js';
 import type { SourceSnapshot, UsageSource } from '../source.js';
 import type { MetricPoint, RequestEvent } from './decode.js';
+import { DedupeWindow } from './dedupe.js';
+import {
+  type EventIn,
+  eventIn,
+  type PackedBatch,
+  type PointIn,
+  pointIn,
+  unpackEvent,
+  unpackPoint,
+} from './packed.js';
 
 /** Records older than this are dropped (a 5 h block needs at most 5 h, the rest is slack for the chain). */
 export const RETAIN_MS = 10 * 3_600_000;
@@ -22,14 +37,32 @@ const FUTURE_SLACK_MS = 60_000;
 const RATE_WINDOW_MS = 60_000;
 const CACHE_WINDOW_MS = 5 * 60_000;
 /** Retried deliveries are recognised this long (exporters retry within seconds to minutes). */
-const DEDUPE_MS = RETAIN_MS;
-const MAX_SERIES = 10_000;
+export const DEDUPE_MS = RETAIN_MS;
+/** Heap for the retry memory (dedupe.ts): ~200,000 keys. */
+export const DEDUPE_MAX_BYTES = 16 * 1024 * 1024;
+/** Cumulative series remembered (their last point); past it the longest silent half is forgotten. */
+export const MAX_SERIES = 10_000;
+/** Distinct model names kept; records of further models are filed without one. */
+export const MAX_MODELS = 256;
+/** Records ingested between two looks at the clock while a batch is ingested in slices. */
+const SLICE = 100;
+/** Longest stretch of ingestion before the event loop gets a turn. */
+const TURN_MS = 3;
 
 export interface OtlpStats {
   batches: { metrics: number; logs: number; rejected: number; duplicate: number };
   records: { metrics: number; events: number };
-  dropped: { duplicate: number; too_old: number; out_of_order: number; baseline: number; overflow: number };
+  dropped: {
+    duplicate: number;
+    too_old: number;
+    out_of_order: number;
+    baseline: number;
+    overflow: number;
+    implausible: number;
+    start_moved: number;
+  };
   series: number;
+  dedupe: { keys: number; bytes: number; evicted: number };
 }
 
 export interface IngestResult {
@@ -48,6 +81,8 @@ interface SeriesState {
 
 export interface OtlpSourceOptions {
   clock?: () => number;
+  /** Where limits hit and implausible values are counted (one of its own by default). */
+  faults?: Faults;
 }
 
 const SYNTHETIC = '<synthetic>';
@@ -58,17 +93,25 @@ class Feed {
   private sorted = true;
   lastReceivedAtMs: number | null = null;
   dropped = 0;
+  /** Bumped on every change: the blocks are recomputed only when it moved. */
+  version = 0;
+  private cache: { version: number; upTo: number; blocks: Block[] } | null = null;
+
+  constructor(private readonly onDropped: (n: number) => void) {}
 
   add(r: TimedTokens, receivedAtMs: number): void {
     const last = this.records[this.records.length - 1];
     if (last !== undefined && r.ts < last.ts) this.sorted = false;
     this.records.push(r);
     this.lastReceivedAtMs = receivedAtMs;
+    this.version++;
     if (this.records.length > MAX_RECORDS) {
+      // Down to nine tenths at once: one splice per 20,000 records, not one per record.
       this.sort();
-      const excess = this.records.length - MAX_RECORDS;
+      const excess = this.records.length - (MAX_RECORDS - MAX_RECORDS / 10);
       this.records.splice(0, excess);
       this.dropped += excess;
+      this.onDropped(excess);
     }
   }
 
@@ -83,7 +126,25 @@ class Feed {
     const cutoff = nowMs - RETAIN_MS;
     let i = 0;
     while (i < this.records.length && (this.records[i]?.ts ?? 0) < cutoff) i++;
-    if (i > 0) this.records.splice(0, i);
+    if (i > 0) {
+      this.records.splice(0, i);
+      this.version++;
+    }
+  }
+
+  /** The blocks of the records stamped at or before `nowMs`; cached while nothing changed. */
+  blocks(nowMs: number): Block[] {
+    this.sort();
+    const newest = this.records[this.records.length - 1]?.ts ?? Number.NEGATIVE_INFINITY;
+    // Past the newest record, every clock sees the same records: one computation serves them all.
+    const upTo = nowMs >= newest ? Number.POSITIVE_INFINITY : nowMs;
+    if (this.cache && this.cache.version === this.version && this.cache.upTo === upTo)
+      return this.cache.blocks;
+    const records =
+      upTo === Number.POSITIVE_INFINITY ? this.records : this.records.filter((r) => r.ts <= nowMs);
+    const blocks = identifyBlocks(records);
+    this.cache = { version: this.version, upTo, blocks };
+    return blocks;
   }
 }
 
@@ -91,25 +152,52 @@ function total(r: TimedTokens): number {
   return r.input + r.output + r.cacheRead + r.cacheCreation;
 }
 
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** One batch under way: its counts and what it will add. */
+interface BatchState {
+  nowMs: number;
+  accepted: number;
+  duplicates: number;
+  /** Metric points of one instant and model become one record (Claude Code sends four per model). */
+  merged: Map<string, TimedTokens>;
+  /** Event records, added when the batch is done (a snapshot never sees half a batch). */
+  events: TimedTokens[];
+}
+
 export class OtlpSource implements UsageSource {
   readonly name = 'otlp' as const;
+  readonly faults: Faults;
   private readonly clock: () => number;
-  private readonly events = new Feed();
-  private readonly metrics = new Feed();
-  private readonly series = new Map<string, SeriesState>();
-  /** Dedupe keys of counted records → when they were counted. */
-  private readonly seen = new Map<string, number>();
+  private readonly events: Feed;
+  private readonly metrics: Feed;
+  /** Cumulative series by the hash of their key → their last point. */
+  private readonly series = new Map<number, SeriesState>();
+  /** Keys of counted records (retries are recognised). */
+  private readonly seen: DedupeWindow;
+  /** Model names, interned: a record holds a shared string, so a record costs the same whatever its model. */
+  private readonly models = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
   private startedAtMs: number | null = null;
-  private readonly counters: OtlpStats = {
+  /** Batches are ingested one after another. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly counters = {
     batches: { metrics: 0, logs: 0, rejected: 0, duplicate: 0 },
     records: { metrics: 0, events: 0 },
-    dropped: { duplicate: 0, too_old: 0, out_of_order: 0, baseline: 0, overflow: 0 },
-    series: 0,
+    dropped: { duplicate: 0, too_old: 0, out_of_order: 0, baseline: 0, implausible: 0, start_moved: 0 },
   };
 
   constructor(opts: OtlpSourceOptions = {}) {
     this.clock = opts.clock ?? Date.now;
+    this.faults = opts.faults ?? new Faults();
+    const dropped = (n: number) => this.faults.hit('otlp-records-dropped', { limit: MAX_RECORDS }, n);
+    this.events = new Feed(dropped);
+    this.metrics = new Feed(dropped);
+    this.seen = new DedupeWindow({
+      ttlMs: DEDUPE_MS,
+      maxBytes: DEDUPE_MAX_BYTES,
+      onEvicted: (n) => this.faults.hit('otlp-dedupe-evicted', { limitBytes: DEDUPE_MAX_BYTES }, n),
+    });
   }
 
   async start(): Promise<void> {
@@ -129,9 +217,11 @@ export class OtlpSource implements UsageSource {
 
   stats(): OtlpStats {
     return {
-      ...this.counters,
+      batches: { ...this.counters.batches },
+      records: { ...this.counters.records },
       dropped: { ...this.counters.dropped, overflow: this.events.dropped + this.metrics.dropped },
       series: this.series.size,
+      dedupe: { keys: this.seen.size, bytes: this.seen.bytes, evicted: this.seen.evicted },
     };
   }
 
@@ -157,120 +247,156 @@ export class OtlpSource implements UsageSource {
     return Math.min(timeMs, nowMs);
   }
 
-  /** True (and remembered) the first time a key is seen; false for a retry. */
-  private firstTime(key: string | null, nowMs: number): boolean {
-    if (key === null) return true;
-    if (this.seen.has(key)) return false;
-    this.seen.set(key, nowMs);
-    if (this.seen.size > 4 * MAX_RECORDS) this.pruneSeen(nowMs, true);
-    return true;
-  }
-
-  private pruneSeen(nowMs: number, hard = false): void {
-    for (const [k, at] of this.seen) {
-      if (nowMs - at > DEDUPE_MS || (hard && this.seen.size > 2 * MAX_RECORDS)) this.seen.delete(k);
+  private model(name: string): string | null {
+    if (!name) return null;
+    const known = this.models.get(name);
+    if (known !== undefined) return known;
+    if (this.models.size >= MAX_MODELS) {
+      this.faults.hit('implausible-otlp', {
+        reason: `more than ${MAX_MODELS} model names; filed without one`,
+      });
+      return null;
     }
+    this.models.set(name, name);
+    return name;
   }
 
-  /** Adds a decoded api_request batch. Synchronous and infallible: decoding already validated it. */
+  /** Adds a decoded api_request batch at once. Infallible: decoding already validated it. */
   ingestEvents(events: readonly RequestEvent[]): IngestResult {
-    const nowMs = this.clock();
-    this.counters.batches.logs++;
-    let accepted = 0;
-    let duplicates = 0;
-    for (const e of events) {
-      const ts = this.placeInTime(e.timeMs, nowMs);
-      if (ts === null) {
-        this.counters.dropped.too_old++;
-        continue;
-      }
-      if (!this.firstTime(e.dedupeKey === null ? null : `e|${e.dedupeKey}`, nowMs)) {
-        duplicates++;
-        continue;
-      }
-      this.events.add(
-        {
-          ts,
-          input: e.input,
-          output: e.output,
-          cacheRead: e.cacheRead,
-          cacheCreation: e.cacheCreation,
-          model: e.model || null,
-        },
-        nowMs,
-      );
-      accepted++;
-    }
-    this.finishBatch(accepted, duplicates, events.length, 'events', nowMs);
-    return { accepted, duplicates };
+    const b = this.beginBatch('logs');
+    for (const e of events) this.ingestEvent(eventIn(e), b);
+    return this.finishBatch(b, 'events', events.length);
   }
 
-  /** Adds a decoded claude_code.token.usage batch; cumulative points become deltas per series. */
+  /** Adds a decoded claude_code.token.usage batch at once; cumulative points become deltas per series. */
   ingestMetrics(points: readonly MetricPoint[]): IngestResult {
-    const nowMs = this.clock();
-    this.counters.batches.metrics++;
-    let accepted = 0;
-    let duplicates = 0;
-    // Points of one batch at one instant and model become one record (Claude Code sends four per model).
-    const merged = new Map<string, TimedTokens>();
-    for (const p of points) {
-      let delta: number;
-      if (p.temporality === 'delta') {
-        const key = p.timeMs === null ? null : `m|${p.seriesKey}|${p.startMs}|${p.timeMs}`;
-        if (!this.firstTime(key, nowMs)) {
-          duplicates++;
-          continue;
+    const b = this.beginBatch('metrics');
+    for (const p of points) this.ingestPoint(pointIn(p), b);
+    return this.finishBatch(b, 'metrics', points.length);
+  }
+
+  /**
+   * Adds a decoded delivery in slices, giving the event loop a turn every few ms, so /usage keeps answering
+   * while a big batch goes in. Batches go in one after another; a snapshot sees a batch whole or not at all.
+   */
+  ingestBatch(batch: PackedBatch): Promise<IngestResult> {
+    const run = async (): Promise<IngestResult> => {
+      const b = this.beginBatch(batch.kind);
+      let turn = performance.now();
+      for (let i = 0; i < batch.count; i++) {
+        if (batch.kind === 'metrics') this.ingestPoint(unpackPoint(batch, i), b);
+        else this.ingestEvent(unpackEvent(batch, i), b);
+        if (i % SLICE === SLICE - 1 && performance.now() - turn >= TURN_MS) {
+          await yieldTurn();
+          turn = performance.now();
         }
-        delta = p.value;
-      } else {
-        const d = this.cumulativeDelta(p, nowMs);
-        if (d === null) {
-          duplicates++;
-          continue;
-        }
-        delta = d;
       }
-      if (delta <= 0) continue;
-      const ts = this.placeInTime(p.timeMs, nowMs);
-      if (ts === null) {
-        this.counters.dropped.too_old++;
-        continue;
-      }
-      const mkey = `${ts}|${p.model}`;
-      let r = merged.get(mkey);
-      if (!r) {
-        r = { ts, input: 0, output: 0, cacheRead: 0, cacheCreation: 0, model: p.model || null };
-        merged.set(mkey, r);
-      }
-      r[p.type] += delta;
-      accepted++;
+      return this.finishBatch(b, batch.kind === 'metrics' ? 'metrics' : 'events', batch.count);
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  private beginBatch(kind: 'metrics' | 'logs'): BatchState {
+    this.counters.batches[kind]++;
+    return { nowMs: this.clock(), accepted: 0, duplicates: 0, merged: new Map(), events: [] };
+  }
+
+  private ingestEvent(e: EventIn, b: BatchState): void {
+    const ts = this.placeInTime(e.timeMs, b.nowMs);
+    if (ts === null) {
+      this.counters.dropped.too_old++;
+      return;
     }
-    for (const r of merged.values()) this.metrics.add(r, nowMs);
-    this.finishBatch(accepted, duplicates, points.length, 'metrics', nowMs);
-    return { accepted, duplicates };
+    if (!plausibleResponse(e)) {
+      this.counters.dropped.implausible++;
+      this.faults.hit('implausible-otlp', { reason: 'api_request event above the per-response bound' });
+      return;
+    }
+    if (!this.seen.firstTimeId(e.dedupeId, b.nowMs)) {
+      b.duplicates++;
+      return;
+    }
+    b.events.push({
+      ts,
+      input: e.input,
+      output: e.output,
+      cacheRead: e.cacheRead,
+      cacheCreation: e.cacheCreation,
+      model: this.model(e.model),
+    });
+    b.accepted++;
+  }
+
+  private ingestPoint(p: PointIn, b: BatchState): void {
+    let delta: number;
+    if (p.temporality === 'delta') {
+      if (!plausibleOverSpan(p.value, spanOf(p.startMs, p.timeMs))) {
+        this.counters.dropped.implausible++;
+        this.faults.hit('implausible-otlp', { reason: 'delta point above the rate bound over its interval' });
+        return;
+      }
+      if (!this.seen.firstTimeId(p.dedupeId, b.nowMs)) {
+        b.duplicates++;
+        return;
+      }
+      delta = p.value;
+    } else {
+      const d = this.cumulativeDelta(p, b.nowMs);
+      if (d === null) {
+        b.duplicates++;
+        return;
+      }
+      delta = d;
+    }
+    if (delta <= 0) return;
+    const ts = this.placeInTime(p.timeMs, b.nowMs);
+    if (ts === null) {
+      this.counters.dropped.too_old++;
+      return;
+    }
+    const model = this.model(p.model);
+    const mkey = `${ts}|${model ?? ''}`;
+    let r = b.merged.get(mkey);
+    if (!r) {
+      r = { ts, input: 0, output: 0, cacheRead: 0, cacheCreation: 0, model };
+      b.merged.set(mkey, r);
+    }
+    r[p.type] += delta;
+    b.accepted++;
   }
 
   /**
    * The increase of a cumulative series since its last point; null for a point already seen (a retry or
-   * an older point arriving late). A new start time means the counter restarted: its whole value is new.
+   * an older point arriving late). A start time after the previous point means the counter restarted: its
+   * whole value is new. A start time that moved but lies inside what the series already reported is not a
+   * restart: the point becomes the new baseline, counted as nothing (otherwise each such point would count
+   * the whole total again). An increase beyond the rate bound over its span is not counted either.
    */
-  private cumulativeDelta(p: MetricPoint, nowMs: number): number | null {
-    const prev = this.series.get(p.seriesKey);
+  private cumulativeDelta(p: PointIn, nowMs: number): number | null {
+    const id = p.seriesId;
+    const prev = this.series.get(id);
     const state: SeriesState = { startMs: p.startMs, timeMs: p.timeMs, value: p.value, seenAtMs: nowMs };
     if (!prev) {
       if (this.series.size >= MAX_SERIES) this.pruneSeries(nowMs);
-      this.series.set(p.seriesKey, state);
+      this.series.set(id, state);
       // A counter that started before this source did carries tokens spent earlier: baseline only.
       const started = this.startedAtMs ?? nowMs;
       if (p.startMs === null || p.startMs < started) {
         this.counters.dropped.baseline++;
         return 0;
       }
-      return p.value;
+      return this.bounded(p.value, spanOf(p.startMs, p.timeMs), id);
     }
     if (p.startMs !== prev.startMs && (p.startMs ?? 0) > (prev.startMs ?? 0)) {
-      this.series.set(p.seriesKey, state);
-      return p.value;
+      this.series.set(id, state);
+      // Restarted after the last point we have of it: everything since its start is new.
+      if (p.startMs !== null && (prev.timeMs === null || p.startMs >= prev.timeMs))
+        return this.bounded(p.value, spanOf(p.startMs, p.timeMs), id);
+      this.counters.dropped.start_moved++;
+      this.faults.hit('otlp-start-moved', { series: id });
+      return 0;
     }
     if (
       p.startMs !== prev.startMs ||
@@ -279,14 +405,21 @@ export class OtlpSource implements UsageSource {
       this.counters.dropped.out_of_order++;
       return null;
     }
+    this.series.set(id, state);
     if (p.value < prev.value) {
       // Same start, lower total: not a monotonic sum any more; re-base without counting.
       this.counters.dropped.out_of_order++;
-      this.series.set(p.seriesKey, state);
       return 0;
     }
-    this.series.set(p.seriesKey, state);
-    return p.value - prev.value;
+    return this.bounded(p.value - prev.value, spanOf(prev.timeMs, p.timeMs), id);
+  }
+
+  /** `tokens` when plausible over `spanMs`; else 0, counted (the series keeps the point as its baseline). */
+  private bounded(tokens: number, spanMs: number | null, id: number): number {
+    if (plausibleOverSpan(tokens, spanMs)) return tokens;
+    this.counters.dropped.implausible++;
+    this.faults.hit('implausible-otlp', { reason: 'cumulative increase above the rate bound', series: id });
+    return 0;
   }
 
   private pruneSeries(nowMs: number): void {
@@ -295,23 +428,22 @@ export class OtlpSource implements UsageSource {
     if (this.series.size >= MAX_SERIES) {
       const bySeen = [...this.series].sort(([, a], [, b]) => a.seenAtMs - b.seenAtMs);
       for (const [k] of bySeen.slice(0, MAX_SERIES / 2)) this.series.delete(k);
+      this.faults.hit('otlp-series-evicted', { limit: MAX_SERIES }, MAX_SERIES / 2);
     }
   }
 
-  private finishBatch(
-    accepted: number,
-    duplicates: number,
-    size: number,
-    feed: 'events' | 'metrics',
-    nowMs: number,
-  ): void {
-    this.counters.records[feed] += accepted;
-    this.counters.dropped.duplicate += duplicates;
-    if (size > 0 && duplicates === size) this.counters.batches.duplicate++;
-    this.events.prune(nowMs);
-    this.metrics.prune(nowMs);
-    if (this.seen.size > MAX_RECORDS) this.pruneSeen(nowMs);
-    if (accepted > 0) this.notify();
+  private finishBatch(b: BatchState, feed: 'events' | 'metrics', size: number): IngestResult {
+    const target = feed === 'events' ? this.events : this.metrics;
+    for (const r of b.events) target.add(r, b.nowMs);
+    for (const r of b.merged.values()) target.add(r, b.nowMs);
+    this.counters.records[feed] += b.accepted;
+    this.counters.dropped.duplicate += b.duplicates;
+    if (size > 0 && b.duplicates === size) this.counters.batches.duplicate++;
+    this.events.prune(b.nowMs);
+    this.metrics.prune(b.nowMs);
+    this.seen.prune(b.nowMs);
+    if (b.accepted > 0) this.notify();
+    return { accepted: b.accepted, duplicates: b.duplicates };
   }
 
   /** Which feed the snapshot uses at `nowMs` (see the file comment). */
@@ -344,8 +476,7 @@ export class OtlpSource implements UsageSource {
         cacheDenominator += r.input + r.cacheRead + r.cacheCreation;
       } else if (lastModel) break;
     }
-    const upToNow = records.filter((r) => r.ts <= nowMs);
-    const block = activeBlock(identifyBlocks(upToNow), nowMs);
+    const block = activeBlock(feed.blocks(nowMs), nowMs);
     return {
       // Tokens in the last 60 s are tokens per minute.
       rate1m: rate * (60_000 / RATE_WINDOW_MS),
@@ -358,4 +489,9 @@ export class OtlpSource implements UsageSource {
       lastResponseAtMs: lastAt,
     };
   }
+}
+
+/** The span a point's tokens were counted over, or null when unknown. */
+function spanOf(fromMs: number | null, toMs: number | null): number | null {
+  return fromMs !== null && toMs !== null && toMs >= fromMs ? toMs - fromMs : null;
 }

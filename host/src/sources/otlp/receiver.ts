@@ -1,22 +1,25 @@
 // POST /v1/metrics and POST /v1/logs: an OTLP/HTTP JSON receiver (OTEL_EXPORTER_OTLP_PROTOCOL=http/json),
-// mounted inside the daemon's auth scope. Bodies may be gzip- or deflate-compressed and chunked. A batch is
-// all-or-nothing: it is fully decoded before anything is counted, so a 400 counts nothing and the
-// exporter's retry after a 5xx/timeout is recognised by the source's dedupe keys, never counted twice.
-// Protobuf (the exporters' default http/protobuf) gets 415 with a hint to switch to http/json.
+// mounted inside the daemon's auth scope (and, like every route, behind the Host/Origin guard). Bodies may
+// be gzip- or deflate-compressed and chunked. A batch is all-or-nothing: it is fully decoded before
+// anything is counted, so a 400 counts nothing and the exporter's retry after a 5xx/timeout is recognised
+// by the source's dedupe keys, never counted twice. Protobuf (the exporters' default http/protobuf) gets
+// 415 with a hint to switch to http/json.
+// Decoding (decompression, JSON.parse, the walk) runs in a worker thread (decode-pool.ts) and the source
+// takes the result in slices: a 16 MB batch does not hold the event loop. Too many batches at once: 503.
 
-import { promisify } from 'node:util';
-import { gunzip, inflate } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { decodeLogs, decodeMetrics, type MetricPoint, OtlpDecodeError, type RequestEvent } from './decode.js';
+import type { Faults } from '../../faults.js';
+import type { MetricPoint, RequestEvent } from './decode.js';
+import { DecodeBusyError, DecodePool, DecodeTimeoutError } from './decode-pool.js';
 import type { IngestResult } from './index.js';
+import type { PackedBatch } from './packed.js';
 
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
-
-/** What the receiver feeds: the otlp source implements it. */
+/** What the receiver feeds: the otlp source implements it (a hub that forwards could too). */
 export interface OtlpSink {
   ingestMetrics(points: readonly MetricPoint[]): IngestResult;
   ingestEvents(events: readonly RequestEvent[]): IngestResult;
+  /** A whole decoded delivery, taken in slices (see OtlpSource.ingestBatch). */
+  ingestBatch(batch: PackedBatch): Promise<IngestResult>;
   noteRejected(): void;
 }
 
@@ -26,6 +29,7 @@ export function otlpSinkOf(source: unknown): OtlpSink | null {
   return s &&
     typeof s.ingestMetrics === 'function' &&
     typeof s.ingestEvents === 'function' &&
+    typeof s.ingestBatch === 'function' &&
     typeof s.noteRejected === 'function'
     ? (s as OtlpSink)
     : null;
@@ -37,51 +41,19 @@ export interface OtlpReceiverOptions {
   bodyLimit?: number;
   /** Largest body after decompression, bytes (a zip bomb stops here). */
   maxInflatedBytes?: number;
+  /** Where busy and timed-out decodes are counted. */
+  faults?: Faults;
+  /** The decoder (tests give a small one); one per receiver by default, closed with the server. */
+  pool?: DecodePool;
 }
 
 export const DEFAULT_OTLP_BODY_LIMIT = 4 * 1024 * 1024;
 export const DEFAULT_OTLP_INFLATED_LIMIT = 16 * 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** Seconds an exporter is asked to wait after a 503. */
+const RETRY_AFTER_S = 5;
 
 function headerOf(h: string | string[] | undefined): string {
   return (Array.isArray(h) ? h.join(',') : (h ?? '')).trim().toLowerCase();
-}
-
-async function inflateBody(raw: Buffer, encoding: string, maxBytes: number): Promise<Buffer> {
-  if (encoding === '' || encoding === 'identity') {
-    if (raw.length > maxBytes) throw new HttpError(413, `body is larger than ${maxBytes} bytes`);
-    return raw;
-  }
-  const fn =
-    encoding === 'gzip' || encoding === 'x-gzip' ? gunzipAsync : encoding === 'deflate' ? inflateAsync : null;
-  if (!fn)
-    throw new HttpError(415, `Content-Encoding "${encoding.slice(0, 40)}" is not supported (gzip, deflate)`);
-  try {
-    return await fn(raw, { maxOutputLength: maxBytes });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
-      throw new HttpError(413, `decompressed body is larger than ${maxBytes} bytes`);
-    throw new HttpError(400, `body is not valid ${encoding} (${(err as Error).message.slice(0, 80)})`);
-  }
-}
-
-function parseJson(buf: Buffer): unknown {
-  const text = buf.toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'empty body');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new HttpError(400, `body is not JSON (${(err as Error).message.slice(0, 120)})`);
-  }
 }
 
 function fail(reply: FastifyReply, statusCode: number, message: string) {
@@ -92,8 +64,10 @@ function fail(reply: FastifyReply, statusCode: number, message: string) {
 export const otlpReceiverRoutes: FastifyPluginAsync<OtlpReceiverOptions> = async (app, opts) => {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_OTLP_BODY_LIMIT;
   const maxInflated = opts.maxInflatedBytes ?? DEFAULT_OTLP_INFLATED_LIMIT;
+  const pool = opts.pool ?? new DecodePool();
+  app.addHook('onClose', async () => pool.close());
   // Raw bytes for every content type in this plugin only: decompression and the JSON check happen in the
-  // handler, where a failure can name its reason.
+  // decoder, where a failure can name its reason.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
   // Errors raised before the handler (a body over the limit, a broken chunked stream) get the same
@@ -114,37 +88,40 @@ export const otlpReceiverRoutes: FastifyPluginAsync<OtlpReceiverOptions> = async
       request: { headers: Record<string, string | string[] | undefined>; body: unknown },
       reply: FastifyReply,
     ) => {
-      try {
-        const type = headerOf(request.headers['content-type']).split(';')[0]?.trim() ?? '';
-        if (type !== 'application/json')
-          throw new HttpError(
-            415,
-            `Content-Type "${type.slice(0, 60)}" is not supported: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
-          );
-        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const body = parseJson(
-          await inflateBody(raw, headerOf(request.headers['content-encoding']), maxInflated),
+      const type = headerOf(request.headers['content-type']).split(';')[0]?.trim() ?? '';
+      if (type !== 'application/json')
+        return fail(
+          reply,
+          415,
+          `Content-Type "${type.slice(0, 60)}" is not supported: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
         );
-        let result: IngestResult;
-        try {
-          result =
-            kind === 'metrics'
-              ? opts.sink.ingestMetrics(decodeMetrics(body))
-              : opts.sink.ingestEvents(decodeLogs(body));
-        } catch (err) {
-          if (err instanceof OtlpDecodeError) throw new HttpError(400, err.message.slice(0, 300));
-          throw err;
-        }
-        reply.header('X-Claude-Gauge-Accepted', String(result.accepted));
-        if (result.duplicates > 0) reply.header('X-Claude-Gauge-Duplicates', String(result.duplicates));
-        return reply.code(200).send({});
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      let outcome: Awaited<ReturnType<DecodePool['decode']>>;
+      try {
+        outcome = await pool.decode({
+          kind,
+          body: raw,
+          encoding: headerOf(request.headers['content-encoding']),
+          maxInflatedBytes: maxInflated,
+        });
       } catch (err) {
-        if (err instanceof HttpError) {
-          if (err.statusCode === 400 || err.statusCode === 413) opts.sink.noteRejected();
-          return fail(reply, err.statusCode, err.message);
+        if (err instanceof DecodeBusyError || err instanceof DecodeTimeoutError) {
+          opts.faults?.hit(err instanceof DecodeBusyError ? 'otlp-busy' : 'otlp-decode-timeout', {
+            reason: err.message,
+          });
+          reply.header('Retry-After', String(RETRY_AFTER_S));
+          return fail(reply, 503, err.message);
         }
         throw err;
       }
+      if (!outcome.ok) {
+        if (outcome.status === 400 || outcome.status === 413) opts.sink.noteRejected();
+        return fail(reply, outcome.status, outcome.message);
+      }
+      const result = await opts.sink.ingestBatch(outcome.batch);
+      reply.header('X-Claude-Gauge-Accepted', String(result.accepted));
+      if (result.duplicates > 0) reply.header('X-Claude-Gauge-Duplicates', String(result.duplicates));
+      return reply.code(200).send({});
     };
 
   const routeOpts = { bodyLimit };
