@@ -143,6 +143,13 @@ const suites = [
     pre: 'rm -f reports/vitest.json',
   },
   {
+    name: 'hostile',
+    desc: 'hostile inputs: FIFOs, manifest floods, rebinding, bombs, absurd numbers (vitest)',
+    cmd: 'npx vitest run -c test/host/hostile/vitest.config.ts --reporter=default --reporter=json --outputFile=reports/hostile.json',
+    parse: jsonReport('reports/hostile.json'),
+    pre: 'rm -f reports/hostile.json',
+  },
+  {
     name: 'browser',
     desc: 'simulator in Chromium (Playwright)',
     cmd: 'npm run -s e2e',

@@ -478,7 +478,9 @@ export function formatChecks(results: CheckResult[]): string {
   const warns = results.filter((r) => r.level === 'warn').length;
   lines.push(
     fails === 0
-      ? `claude-gauge doctor: all good${warns ? ` (${warns} warning${warns === 1 ? '' : 's'})` : ''}`
+      ? warns
+        ? `claude-gauge doctor: nothing failed, ${warns} warning${warns === 1 ? '' : 's'} to look at (WARN above)`
+        : 'claude-gauge doctor: all good'
       : `claude-gauge doctor: ${fails} problem${fails === 1 ? '' : 's'} to fix`,
   );
   return `${lines.join('\n')}\n`;

@@ -560,33 +560,32 @@ export class SessionTracker {
         // lstat-free: a symlinked manifest is followed by the safe open later; here only its mtime matters.
         const st = statSync(file, { throwIfNoEntry: false });
         if (!st) continue;
-        const namePid = /^(\d{1,7})\.json$/.exec(name)?.[1];
-        candidates.push({
-          claudeDir,
-          file,
-          aliveByName: namePid !== undefined && this.host.alive(Number(namePid)),
-          mtimeMs: st.mtimeMs,
-        });
+        candidates.push({ claudeDir, file, aliveByName: this.aliveByName(name), mtimeMs: st.mtimeMs });
       }
     }
     candidates.sort((a, b) =>
       a.aliveByName !== b.aliveByName ? (a.aliveByName ? -1 : 1) : b.mtimeMs - a.mtimeMs,
     );
 
-    const started = performance.now();
+    // Work time only: the turns given to the event loop (pause) do not count against the budget.
+    let workMs = 0;
+    let workFrom: number | null = null;
     let bytes = 0;
     let considered = 0;
     for (const c of candidates) {
+      if (workFrom !== null) workMs += performance.now() - workFrom;
+      // Manifests whose name's PID is alive are always read (they are few: the process table bounds
+      // them); the budgets bound the rest, which come newest first.
       if (
-        considered >= this.budget.manifests ||
-        bytes >= this.budget.bytes ||
-        performance.now() - started >= this.budget.ms
+        !c.aliveByName &&
+        (considered >= this.budget.manifests || bytes >= this.budget.bytes || workMs >= this.budget.ms)
       ) {
         skipped += candidates.length - considered;
         break;
       }
       considered++;
       await pause();
+      workFrom = performance.now();
       const read = this.readManifest(c.file, cacheNow);
       bytes += read.bytes;
       let manifest = read.manifest;
@@ -656,10 +655,16 @@ export class SessionTracker {
     }
   }
 
+  /** Claude Code names a manifest <pid>.json: whether that PID is alive (cheap: no read, no stat). */
+  private aliveByName(name: string): boolean {
+    const pid = /^(\d{1,7})\.json$/.exec(name)?.[1];
+    return pid !== undefined && this.host.alive(Number(pid));
+  }
+
   /**
-   * At most budget.names `*.json` names of one sessions dir (sorted, so the same ones each time), and how
-   * many more there were; null when the dir does not exist (Claude Code versions without manifests) or
-   * cannot be listed (counted).
+   * The `*.json` names of one sessions dir: the first budget.names, and beyond them only those whose name's
+   * PID is alive (a live session is never left out); how many more there were. Null when the dir does not
+   * exist (Claude Code versions without manifests) or cannot be listed (counted).
    */
   private listManifests(dir: string): { names: string[]; more: number } | null {
     const names: string[] = [];
@@ -675,7 +680,7 @@ export class SessionTracker {
     try {
       for (let d = handle.readSync(); d !== null; d = handle.readSync()) {
         if (!d.name.endsWith('.json')) continue;
-        if (names.length < this.budget.names) names.push(d.name);
+        if (names.length < this.budget.names || this.aliveByName(d.name)) names.push(d.name);
         else more++;
       }
     } catch (err) {
