@@ -11,6 +11,7 @@ import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { usageRoutes } from './routes/usage.js';
 import type { UsageService } from './service.js';
+import type { DecodePool } from './sources/otlp/decode-pool.js';
 import { otlpReceiverRoutes, otlpSinkOf } from './sources/otlp/receiver.js';
 import { statuslineRoutes } from './statusline/route.js';
 import { VERSION } from './version.js';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   /** The bind address and any --allowed-hosts: the Host/Origin allow-list (host-guard.ts). */
   bindHost?: string;
   allowedHosts?: readonly string[];
+  /** The OTLP receiver's decoder (tests give one with a stand-in worker); its own by default. */
+  otlpPool?: DecodePool;
   /** Fastify logger option; false (quiet) unless the daemon passes its pino settings. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -102,7 +105,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     // POST /v1/hook (sessions waiting for the user) when the service keeps them.
     if (opts.service.attention) await api.register(hookRoutes, { attention: opts.service.attention });
     const sink = otlpSinkOf(opts.service.source);
-    if (sink) await api.register(otlpReceiverRoutes, { sink, faults: opts.service.faults });
+    if (sink)
+      await api.register(otlpReceiverRoutes, {
+        sink,
+        faults: opts.service.faults,
+        ...(opts.otlpPool ? { pool: opts.otlpPool } : {}),
+      });
   });
   await app.register(uiRoutes, { root: opts.ui ?? null });
   return app;

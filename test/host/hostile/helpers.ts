@@ -85,10 +85,16 @@ export interface RawResponse {
 /** One HTTP request to 127.0.0.1:port with exactly these headers (Host included, which fetch cannot set). */
 export function raw(
   port: number,
-  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+  opts: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    timeoutMs?: number;
+  },
 ): Promise<RawResponse> {
   return within(
-    10_000,
+    opts.timeoutMs ?? 10_000,
     `${opts.method ?? 'GET'} ${opts.path}`,
     new Promise<RawResponse>((resolve, reject) => {
       const req = request(

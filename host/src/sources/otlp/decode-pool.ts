@@ -13,7 +13,7 @@ import { type DecodeOutcome, type DecodeRequest, decodeRequest } from './decode-
 /** Requests waiting or being decoded at once; more get 503. Each body is at most 4 MB on the wire. */
 export const MAX_DECODE_QUEUE = 4;
 /** Longest a single decode may take in the worker. */
-export const DECODE_TIMEOUT_MS = 10_000;
+export const DECODE_TIMEOUT_MS = 30_000;
 
 export class DecodeBusyError extends Error {
   override name = 'DecodeBusyError';
