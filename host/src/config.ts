@@ -493,11 +493,14 @@ export function fileLayer(json: unknown, file: string): Layer {
   return layer;
 }
 
+/** A config file is a few hundred bytes; anything over this is not one. */
+export const MAX_CONFIG_BYTES = 1_000_000;
+
 export function readConfigFile(file: string): Layer {
   let text: string;
   try {
-    // The safe open (a FIFO named config.json must not hang the CLI), 1 MB at most.
-    text = readRegularFile(file, 1_000_000).data.toString('utf8');
+    // The safe open (a FIFO named config.json must not hang the CLI), MAX_CONFIG_BYTES at most.
+    text = readRegularFile(file, MAX_CONFIG_BYTES).data.toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTFILE') throw new ConfigError(`${file}: not a regular file`);

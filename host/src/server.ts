@@ -16,6 +16,9 @@ import { otlpReceiverRoutes, otlpSinkOf } from './sources/otlp/receiver.js';
 import { statuslineRoutes } from './statusline/route.js';
 import { VERSION } from './version.js';
 
+/** Largest request body on every route but the OTLP receiver (which sets its own). */
+export const API_BODY_LIMIT = 16 * 1024;
+
 export interface ServerOptions {
   service: UsageService;
   token?: string | null;
@@ -67,7 +70,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     logController: new QuietRequestLog(),
     // SSE sockets are never idle; close them on shutdown instead of waiting.
     forceCloseConnections: true,
-    bodyLimit: 16 * 1024,
+    bodyLimit: API_BODY_LIMIT,
   });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
