@@ -20,7 +20,8 @@ import { join, relative } from 'node:path';
 import { ROOT } from './history.mjs';
 
 export { benchParams, historyParams, ROOT } from './history.mjs';
-export const DAEMON_BIN = join(ROOT, 'bin', 'claude-gauge.mjs');
+// BENCH_DAEMON_BIN measures another build (another checkout's bin/claude-gauge.mjs, e.g. before a change).
+export const DAEMON_BIN = process.env.BENCH_DAEMON_BIN ?? join(ROOT, 'bin', 'claude-gauge.mjs');
 export const CCUSAGE_CLI = join(ROOT, 'node_modules', 'ccusage', 'src', 'cli.js');
 export const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
 export const PEER_TTL_MS = 10_000; // seed B: "Cache ccusage output with a 10s TTL"

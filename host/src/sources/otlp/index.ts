@@ -16,15 +16,7 @@ import { activeBlock, type Block, identifyBlocks, type TimedTokens } from '../js
 import type { SourceSnapshot, UsageSource } from '../source.js';
 import type { MetricPoint, RequestEvent } from './decode.js';
 import { DedupeWindow } from './dedupe.js';
-import {
-  type EventIn,
-  eventIn,
-  type PackedBatch,
-  type PointIn,
-  pointIn,
-  unpackEvent,
-  unpackPoint,
-} from './packed.js';
+import { EVENT_FIELDS, type PackedBatch, POINT_FIELDS, packEvents, packPoints, TYPES } from './packed.js';
 
 /** Records older than this are dropped (a 5 h block needs at most 5 h, the rest is slack for the chain). */
 export const RETAIN_MS = 10 * 3_600_000;
@@ -159,11 +151,17 @@ interface BatchState {
   nowMs: number;
   accepted: number;
   duplicates: number;
+  /** The batch's model names, interned (null: none, or over MAX_MODELS), and a small number for each. */
+  models: (string | null)[];
+  modelNos: number[];
   /** Metric points of one instant and model become one record (Claude Code sends four per model). */
-  merged: Map<string, TimedTokens>;
+  merged: Map<number, TimedTokens>;
   /** Event records, added when the batch is done (a snapshot never sees half a batch). */
   events: TimedTokens[];
 }
+
+/** A packed number, or null for NaN (how null is packed). */
+const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 export class OtlpSource implements UsageSource {
   readonly name = 'otlp' as const;
@@ -176,7 +174,7 @@ export class OtlpSource implements UsageSource {
   /** Keys of counted records (retries are recognised). */
   private readonly seen: DedupeWindow;
   /** Model names, interned: a record holds a shared string, so a record costs the same whatever its model. */
-  private readonly models = new Map<string, string>();
+  private readonly models = new Map<string, { name: string; no: number }>();
   private readonly listeners = new Set<() => void>();
   private startedAtMs: number | null = null;
   /** Batches are ingested one after another. */
@@ -247,32 +245,36 @@ export class OtlpSource implements UsageSource {
     return Math.min(timeMs, nowMs);
   }
 
-  private model(name: string): string | null {
-    if (!name) return null;
+  /** The interned name and its number (1..MAX_MODELS; 0 for none). */
+  private model(name: string): { name: string | null; no: number } {
+    if (!name) return { name: null, no: 0 };
     const known = this.models.get(name);
     if (known !== undefined) return known;
     if (this.models.size >= MAX_MODELS) {
       this.faults.hit('implausible-otlp', {
         reason: `more than ${MAX_MODELS} model names; filed without one`,
       });
-      return null;
+      return { name: null, no: 0 };
     }
-    this.models.set(name, name);
-    return name;
+    const m = { name, no: this.models.size + 1 };
+    this.models.set(name, m);
+    return m;
   }
 
   /** Adds a decoded api_request batch at once. Infallible: decoding already validated it. */
   ingestEvents(events: readonly RequestEvent[]): IngestResult {
-    const b = this.beginBatch('logs');
-    for (const e of events) this.ingestEvent(eventIn(e), b);
-    return this.finishBatch(b, 'events', events.length);
+    return this.ingestNow(packEvents(events));
   }
 
   /** Adds a decoded claude_code.token.usage batch at once; cumulative points become deltas per series. */
   ingestMetrics(points: readonly MetricPoint[]): IngestResult {
-    const b = this.beginBatch('metrics');
-    for (const p of points) this.ingestPoint(pointIn(p), b);
-    return this.finishBatch(b, 'metrics', points.length);
+    return this.ingestNow(packPoints(points));
+  }
+
+  private ingestNow(batch: PackedBatch): IngestResult {
+    const b = this.beginBatch(batch);
+    for (let i = 0; i < batch.count; i++) this.ingestAt(batch, i, b);
+    return this.finishBatch(b, batch);
   }
 
   /**
@@ -281,89 +283,103 @@ export class OtlpSource implements UsageSource {
    */
   ingestBatch(batch: PackedBatch): Promise<IngestResult> {
     const run = async (): Promise<IngestResult> => {
-      const b = this.beginBatch(batch.kind);
+      const b = this.beginBatch(batch);
       let turn = performance.now();
       for (let i = 0; i < batch.count; i++) {
-        if (batch.kind === 'metrics') this.ingestPoint(unpackPoint(batch, i), b);
-        else this.ingestEvent(unpackEvent(batch, i), b);
+        this.ingestAt(batch, i, b);
         if (i % SLICE === SLICE - 1 && performance.now() - turn >= TURN_MS) {
           await yieldTurn();
           turn = performance.now();
         }
       }
-      return this.finishBatch(b, batch.kind === 'metrics' ? 'metrics' : 'events', batch.count);
+      return this.finishBatch(b, batch);
     };
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => {});
     return result;
   }
 
-  private beginBatch(kind: 'metrics' | 'logs'): BatchState {
-    this.counters.batches[kind]++;
-    return { nowMs: this.clock(), accepted: 0, duplicates: 0, merged: new Map(), events: [] };
+  private beginBatch(batch: PackedBatch): BatchState {
+    this.counters.batches[batch.kind]++;
+    const models = batch.models.map((m) => this.model(m));
+    return {
+      nowMs: this.clock(),
+      accepted: 0,
+      duplicates: 0,
+      models: models.map((m) => m.name),
+      modelNos: models.map((m) => m.no),
+      merged: new Map(),
+      events: [],
+    };
   }
 
-  private ingestEvent(e: EventIn, b: BatchState): void {
-    const ts = this.placeInTime(e.timeMs, b.nowMs);
-    if (ts === null) {
-      this.counters.dropped.too_old++;
+  /** Record i of a packed batch (read in place: no object per record until one is kept). */
+  private ingestAt(batch: PackedBatch, i: number, b: BatchState): void {
+    const d = batch.data;
+    if (batch.kind === 'logs') {
+      const o = i * EVENT_FIELDS;
+      const input = d[o + 3] as number;
+      const output = d[o + 4] as number;
+      const cacheRead = d[o + 5] as number;
+      const cacheCreation = d[o + 6] as number;
+      const ts = this.placeInTime(orNull(d[o + 2] as number), b.nowMs);
+      if (ts === null) {
+        this.counters.dropped.too_old++;
+        return;
+      }
+      if (!plausibleResponse({ input, output, cacheRead, cacheCreation })) {
+        this.counters.dropped.implausible++;
+        this.faults.hit('implausible-otlp', { reason: 'api_request event above the per-response bound' });
+        return;
+      }
+      if (!this.seen.firstTimeId(orNull(d[o] as number), b.nowMs)) {
+        b.duplicates++;
+        return;
+      }
+      const model = b.models[d[o + 1] as number] ?? null;
+      b.events.push({ ts, input, output, cacheRead, cacheCreation, model });
+      b.accepted++;
       return;
     }
-    if (!plausibleResponse(e)) {
-      this.counters.dropped.implausible++;
-      this.faults.hit('implausible-otlp', { reason: 'api_request event above the per-response bound' });
-      return;
-    }
-    if (!this.seen.firstTimeId(e.dedupeId, b.nowMs)) {
-      b.duplicates++;
-      return;
-    }
-    b.events.push({
-      ts,
-      input: e.input,
-      output: e.output,
-      cacheRead: e.cacheRead,
-      cacheCreation: e.cacheCreation,
-      model: this.model(e.model),
-    });
-    b.accepted++;
-  }
-
-  private ingestPoint(p: PointIn, b: BatchState): void {
+    const o = i * POINT_FIELDS;
+    const value = d[o + 4] as number;
+    const startMs = orNull(d[o + 6] as number);
+    const timeMs = orNull(d[o + 7] as number);
     let delta: number;
-    if (p.temporality === 'delta') {
-      if (!plausibleOverSpan(p.value, spanOf(p.startMs, p.timeMs))) {
+    if (d[o + 5] === 0) {
+      if (!plausibleOverSpan(value, spanOf(startMs, timeMs))) {
         this.counters.dropped.implausible++;
         this.faults.hit('implausible-otlp', { reason: 'delta point above the rate bound over its interval' });
         return;
       }
-      if (!this.seen.firstTimeId(p.dedupeId, b.nowMs)) {
+      if (!this.seen.firstTimeId(orNull(d[o + 1] as number), b.nowMs)) {
         b.duplicates++;
         return;
       }
-      delta = p.value;
+      delta = value;
     } else {
-      const d = this.cumulativeDelta(p, b.nowMs);
-      if (d === null) {
+      const dd = this.cumulativeDelta(d[o] as number, startMs, timeMs, value, b.nowMs);
+      if (dd === null) {
         b.duplicates++;
         return;
       }
-      delta = d;
+      delta = dd;
     }
     if (delta <= 0) return;
-    const ts = this.placeInTime(p.timeMs, b.nowMs);
+    const ts = this.placeInTime(timeMs, b.nowMs);
     if (ts === null) {
       this.counters.dropped.too_old++;
       return;
     }
-    const model = this.model(p.model);
-    const mkey = `${ts}|${model ?? ''}`;
-    let r = b.merged.get(mkey);
+    const m = d[o + 3] as number;
+    // One number per (instant, model): model numbers stay below 512, instants below 2^43 ms.
+    const key = ts * 512 + (b.modelNos[m] ?? 0);
+    let r = b.merged.get(key);
     if (!r) {
-      r = { ts, input: 0, output: 0, cacheRead: 0, cacheCreation: 0, model };
-      b.merged.set(mkey, r);
+      r = { ts, input: 0, output: 0, cacheRead: 0, cacheCreation: 0, model: b.models[m] ?? null };
+      b.merged.set(key, r);
     }
-    r[p.type] += delta;
+    r[TYPES[d[o + 2] as number] ?? 'input'] += delta;
     b.accepted++;
   }
 
@@ -374,10 +390,16 @@ export class OtlpSource implements UsageSource {
    * restart: the point becomes the new baseline, counted as nothing (otherwise each such point would count
    * the whole total again). An increase beyond the rate bound over its span is not counted either.
    */
-  private cumulativeDelta(p: PointIn, nowMs: number): number | null {
-    const id = p.seriesId;
+  private cumulativeDelta(
+    id: number,
+    startMs: number | null,
+    timeMs: number | null,
+    value: number,
+    nowMs: number,
+  ): number | null {
+    const p = { startMs, timeMs, value };
     const prev = this.series.get(id);
-    const state: SeriesState = { startMs: p.startMs, timeMs: p.timeMs, value: p.value, seenAtMs: nowMs };
+    const state: SeriesState = { startMs, timeMs, value, seenAtMs: nowMs };
     if (!prev) {
       if (this.series.size >= MAX_SERIES) this.pruneSeries(nowMs);
       this.series.set(id, state);
@@ -432,13 +454,14 @@ export class OtlpSource implements UsageSource {
     }
   }
 
-  private finishBatch(b: BatchState, feed: 'events' | 'metrics', size: number): IngestResult {
+  private finishBatch(b: BatchState, batch: PackedBatch): IngestResult {
+    const feed = batch.kind === 'logs' ? 'events' : 'metrics';
     const target = feed === 'events' ? this.events : this.metrics;
     for (const r of b.events) target.add(r, b.nowMs);
     for (const r of b.merged.values()) target.add(r, b.nowMs);
     this.counters.records[feed] += b.accepted;
     this.counters.dropped.duplicate += b.duplicates;
-    if (size > 0 && b.duplicates === size) this.counters.batches.duplicate++;
+    if (batch.count > 0 && b.duplicates === batch.count) this.counters.batches.duplicate++;
     this.events.prune(b.nowMs);
     this.metrics.prune(b.nowMs);
     this.seen.prune(b.nowMs);

@@ -38,12 +38,14 @@ export interface PackedBatch {
   models: string[];
 }
 
-const TYPES: readonly TokenType[] = ['input', 'output', 'cacheRead', 'cacheCreation'];
-const POINT_FIELDS = 8;
-const EVENT_FIELDS = 7;
+/** Token types by the number packed for them. */
+export const TYPES: readonly TokenType[] = ['input', 'output', 'cacheRead', 'cacheCreation'];
+/** Numbers per metric point: seriesId, dedupeId, type, model, value, temporality (0 delta), start, time. */
+export const POINT_FIELDS = 8;
+/** Numbers per event: dedupeId, model, time, input, output, cacheRead, cacheCreation. */
+export const EVENT_FIELDS = 7;
 
 const orNaN = (x: number | null): number => (x === null ? Number.NaN : x);
-const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 export function pointIn(p: MetricPoint): PointIn {
   return {
@@ -115,35 +117,4 @@ export function packEvents(events: readonly RequestEvent[]): PackedBatch {
     data[o + 6] = q.cacheCreation;
   });
   return { kind: 'logs', count: events.length, data, models };
-}
-
-/** The i-th point of a packed metrics batch. */
-export function unpackPoint(b: PackedBatch, i: number): PointIn {
-  const o = i * POINT_FIELDS;
-  const d = b.data;
-  return {
-    seriesId: d[o] as number,
-    dedupeId: orNull(d[o + 1] as number),
-    type: TYPES[d[o + 2] as number] as TokenType,
-    model: b.models[d[o + 3] as number] ?? '',
-    value: d[o + 4] as number,
-    temporality: d[o + 5] === 0 ? 'delta' : 'cumulative',
-    startMs: orNull(d[o + 6] as number),
-    timeMs: orNull(d[o + 7] as number),
-  };
-}
-
-/** The i-th event of a packed logs batch. */
-export function unpackEvent(b: PackedBatch, i: number): EventIn {
-  const o = i * EVENT_FIELDS;
-  const d = b.data;
-  return {
-    dedupeId: orNull(d[o] as number),
-    model: b.models[d[o + 1] as number] ?? '',
-    timeMs: orNull(d[o + 2] as number),
-    input: d[o + 3] as number,
-    output: d[o + 4] as number,
-    cacheRead: d[o + 5] as number,
-    cacheCreation: d[o + 6] as number,
-  };
 }
