@@ -49,6 +49,14 @@ async function serveOtlp(
 
 const json = { 'Content-Type': 'application/json' };
 
+/** The object at a path inside an OTLP JSON tree (to edit a fixture in place). */
+function at(tree: unknown, ...path: Array<string | number>): Record<string, unknown> {
+  return path.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], tree) as Record<
+    string,
+    unknown
+  >;
+}
+
 describe('degraded: a 15 MB OTLP batch blocks the event loop', () => {
   it('decodes in a worker: /usage is answered while a decode is in flight', async () => {
     // A decode worker that holds its job until told (a stand-in for a slow 15 MB decode): deterministic,
@@ -239,15 +247,15 @@ describe('degraded: cumulative series whose start time moves', () => {
 describe('degraded: delta points without a time are never deduplicated', () => {
   it('counts a retried delivery of time-less delta points and events once', async () => {
     const { port, source } = await serveOtlp();
-    const metrics = tokenRequest({ value: '250' }) as { resourceMetrics: Array<Record<string, unknown>> };
-    const point = (metrics.resourceMetrics[0] as any).scopeMetrics[0].metrics[0].sum.dataPoints[0];
+    const metrics = tokenRequest({ value: '250' });
+    const point = at(metrics, 'resourceMetrics', 0, 'scopeMetrics', 0, 'metrics', 0, 'sum', 'dataPoints', 0);
     delete point.timeUnixNano;
     delete point.startTimeUnixNano;
     const logs = eventRequest({ input_tokens: 40, output_tokens: 2 });
-    const record = (logs.resourceLogs as any)[0].scopeLogs[0].logRecords[0];
+    const record = at(logs, 'resourceLogs', 0, 'scopeLogs', 0, 'logRecords', 0);
     delete record.timeUnixNano;
     delete record.observedTimeUnixNano;
-    for (const attr of record.attributes)
+    for (const attr of record.attributes as Array<{ key: string; value: unknown }>)
       if (attr.key === 'event.timestamp') attr.value = { stringValue: '' };
     for (let i = 0; i < 3; i++) {
       const m = await raw(port, {
@@ -269,7 +277,7 @@ describe('degraded: delta points without a time are never deduplicated', () => {
     expect(source.stats().records).toEqual({ metrics: 1, events: 1 });
     // Two different deliveries with the same content and no time are two deliveries: both count.
     const other = structuredClone(logs);
-    (other.resourceLogs as any)[0].scopeLogs[0].logRecords.push(structuredClone(record));
+    (at(other, 'resourceLogs', 0, 'scopeLogs', 0).logRecords as unknown[]).push(structuredClone(record));
     expect(
       (await raw(port, { method: 'POST', path: '/v1/logs', headers: json, body: JSON.stringify(other) }))
         .headers['x-claude-gauge-accepted'],
@@ -278,7 +286,7 @@ describe('degraded: delta points without a time are never deduplicated', () => {
 
   it('decoding gives such records their place in the delivery as their key', () => {
     const req = tokenRequest({});
-    const dp = (req.resourceMetrics as any)[0].scopeMetrics[0].metrics[0].sum.dataPoints[0];
+    const dp = at(req, 'resourceMetrics', 0, 'scopeMetrics', 0, 'metrics', 0, 'sum', 'dataPoints', 0);
     delete dp.timeUnixNano;
     expect(decodeMetrics(req)[0]?.dedupeKey).toBeNull();
     expect(decodeMetrics(req, 'digest')[0]?.dedupeKey).toBe('batch:digest#0');
