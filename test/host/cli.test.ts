@@ -186,7 +186,7 @@ describe('claude-gauge doctor', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ok {4}claude dir .*: 2 transcript files, 0 live sessions/);
     expect(r.stdout).toMatch(/port 0 on 127\.0\.0\.1 is free/);
-    expect(r.stdout).toMatch(/all good/);
+    expect(r.stdout).toMatch(/claude-gauge doctor: (all good|nothing failed)/);
   });
 
   it('reports a broken config file as a problem to fix', async () => {

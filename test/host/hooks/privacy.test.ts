@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
 import { hookMain } from '../../../host/src/hooks/main.js';
+import { linuxProcHost } from '../../../host/src/sessions.js';
 import { tempDir, writeManifest } from '../helpers/fixtures.js';
 
 const NOW = Date.parse('2026-03-01T10:00:00Z');
@@ -41,6 +42,8 @@ describe('hook reports and privacy', () => {
       sessionId: SECRETS.live,
       cwd: SECRETS.cwd,
       startedAt: NOW - 600_000,
+      // This test process stands in for the session: procStart proves the PID is the one that wrote it.
+      procStart: linuxProcHost().startTicks(process.pid),
     });
     writeManifest(claudeDir, '4000000.json', {
       pid: 4_000_000,
