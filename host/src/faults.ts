@@ -113,6 +113,11 @@ export const FAULTS = {
     what: 'a statusline report out of bounds (a percentage over 100, a reset time too far ahead) was refused',
     fix: 'check what posts to /v1/statusline',
   },
+  'source-failed': {
+    kind: 'limit',
+    what: "the source's answer could not be used (an error, a timeout, an answer over its size limit); the last good values were served as stale",
+    fix: 'the log says why; `claude-gauge doctor` checks what the source needs',
+  },
   'implausible-snapshot': {
     kind: 'implausible',
     what: "a source's numbers were beyond the plausibility bounds; the last good values were served as stale",

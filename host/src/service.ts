@@ -317,12 +317,12 @@ export class UsageService {
         },
         (err: unknown) => {
           this.consecutiveFailures++;
-          // Log the first failure and then rarely, not once per request.
-          if (this.consecutiveFailures === 1 || this.consecutiveFailures % 100 === 0)
-            this.log?.warn(
-              { err: err instanceof Error ? err.message : String(err), failures: this.consecutiveFailures },
-              'source snapshot failed; serving last good values as stale',
-            );
+          // Counted every time, logged by the registry: the first, then at most every 10 min.
+          this.faults.hit('source-failed', {
+            source: this.source.name,
+            err: err instanceof Error ? err.message : String(err),
+            failures: this.consecutiveFailures,
+          });
         },
       );
       void promise

@@ -24,6 +24,7 @@ import {
   MAX_MANIFESTS,
   MODEL_TAIL_BYTES,
 } from '../../../host/src/sessions.js';
+import { CCUSAGE_MAX_OUTPUT_BYTES, CCUSAGE_TIMEOUT_MS } from '../../../host/src/sources/ccusage/index.js';
 import {
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_MAX_PARSED_LINE_BYTES,
@@ -44,6 +45,11 @@ import {
   DEFAULT_OTLP_BODY_LIMIT,
   DEFAULT_OTLP_INFLATED_LIMIT,
 } from '../../../host/src/sources/otlp/receiver.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../../../host/src/sources/prometheus/client.js';
+import {
+  PROMETHEUS_QUERY_TIMEOUT_MS,
+  PROMETHEUS_REFRESH_DEADLINE_MS,
+} from '../../../host/src/sources/prometheus/index.js';
 
 const doc = readFileSync(new URL('../../../docs/daemon.md', import.meta.url), 'utf8');
 const section = (title: string) => {
@@ -96,6 +102,11 @@ const LIMITS: Array<[string, string]> = [
   ['unsent bytes per stream client', bytes(MAX_BUFFERED)],
   ['wait for the source', ms(DEFAULTS.deadlineMs)],
   ['shutdown after SIGINT/SIGTERM', ms(SHUTDOWN_MS)],
+  ['Prometheus answer', bytes(DEFAULT_MAX_BODY_BYTES)],
+  ['Prometheus query', ms(PROMETHEUS_QUERY_TIMEOUT_MS)],
+  ['Prometheus refresh (five queries)', ms(PROMETHEUS_REFRESH_DEADLINE_MS)],
+  ['ccusage output', bytes(CCUSAGE_MAX_OUTPUT_BYTES)],
+  ['ccusage run', ms(CCUSAGE_TIMEOUT_MS)],
   ['OTLP body on the wire', bytes(DEFAULT_OTLP_BODY_LIMIT)],
   ['OTLP body decompressed', bytes(DEFAULT_OTLP_INFLATED_LIMIT)],
   ['OTLP requests waiting or being decoded', String(MAX_DECODE_QUEUE)],

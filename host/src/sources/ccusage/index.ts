@@ -26,6 +26,10 @@ export interface CcusageSourceOptions {
 }
 
 export const CCUSAGE_ARGS = ['blocks', '--json', '--offline', '--active'] as const;
+/** A run is killed (with its process group) after this long. */
+export const CCUSAGE_TIMEOUT_MS = 30_000;
+/** Output beyond this is refused. */
+export const CCUSAGE_MAX_OUTPUT_BYTES = 8 << 20;
 
 type Outcome = { ok: true; block: CcusageBlock | null } | { ok: false; error: Error };
 
@@ -52,9 +56,9 @@ export class CcusageSource implements UsageSource {
     }
     this.options = options;
     this.command = options.command;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? CCUSAGE_TIMEOUT_MS;
     this.cacheTtlMs = options.cacheTtlMs ?? 10_000;
-    this.maxOutputBytes = options.maxOutputBytes ?? 8 << 20;
+    this.maxOutputBytes = options.maxOutputBytes ?? CCUSAGE_MAX_OUTPUT_BYTES;
     this.clock = options.clock ?? (() => performance.now());
   }
 

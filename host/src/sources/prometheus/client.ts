@@ -27,7 +27,7 @@ export interface InstantQueryRequest {
   maxBodyBytes?: number;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
 /** Shortens untrusted text for an error message: one line, at most `max` characters. */
 export function excerpt(text: string, max = 160): string {

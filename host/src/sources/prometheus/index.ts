@@ -115,6 +115,11 @@ export function snapshotFromResults(
   };
 }
 
+/** One query may take this long... */
+export const PROMETHEUS_QUERY_TIMEOUT_MS = 2000;
+/** ...and one refresh (five queries in parallel) this long. */
+export const PROMETHEUS_REFRESH_DEADLINE_MS = 4000;
+
 export class PrometheusSource implements UsageSource {
   readonly name = 'prometheus' as const;
   readonly url: string;
@@ -131,8 +136,8 @@ export class PrometheusSource implements UsageSource {
   constructor(options: PrometheusSourceOptions) {
     this.url = parsePrometheusUrl(options.url);
     this.queries = buildGaugeQueries(options.labelMatchers ?? '');
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 2000;
-    this.deadlineMs = options.deadlineMs ?? 4000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? PROMETHEUS_QUERY_TIMEOUT_MS;
+    this.deadlineMs = options.deadlineMs ?? PROMETHEUS_REFRESH_DEADLINE_MS;
     this.reuseForMs = options.reuseForMs ?? 1000;
     this.clock = options.clock ?? (() => performance.now());
   }
