@@ -6,14 +6,18 @@
 //   2. five 15 MB OTLP JSON batches (gzip on the wire, ~55,000 token points each, all decoded and
 //      counted), posted one after another: the goal is /usage p99 <= 50 ms meanwhile;
 //   3. a flood of hostile requests from another process (16 at a time: 404s carrying ?token=, foreign Host
-//      headers, foreign Origins) for 10 s.
+//      headers, foreign Origins) for 10 s (a figure, no goal: the issue sets none).
+// The daemon also measures its own event-loop delay per phase (bench/lib/loop-delay-probe.mjs): on a busy
+// machine the poller's figures include its own scheduling delays, the daemon's do not.
 // The batches are generated before any timing starts, and the flood runs in its own process, so the
 // poller's own event loop is never what is measured. Options: --quick (2 batches, shorter phases).
 // BENCH_DAEMON_BIN=<path to bin/claude-gauge.mjs> measures another build (e.g. before a change).
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { nowMs, percentile, report, row, sleep, startDaemon, tempDir } from './lib/common.mjs';
+import { nowMs, percentile, ROOT, report, row, sleep, startDaemon, tempDir } from './lib/common.mjs';
 import { tokenBatchJson } from './lib/otlp-batch.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -99,7 +103,29 @@ console.log(`generating ${BATCHES} OTLP batches of ${BATCH_BYTES / 1024 / 1024} 
 const bodies = [];
 for (let i = 0; i < BATCHES; i++)
   bodies.push(gzipSync(tokenBatchJson({ bytes: BATCH_BYTES, nowMs: Date.now(), seed: i })));
+// The daemon measures its own event-loop delay too (bench/lib/loop-delay-probe.mjs), read per phase.
+const loopFile = join(dir, 'loop-delay.json');
+const probe = pathToFileURL(join(ROOT, 'bench', 'lib', 'loop-delay-probe.mjs')).href;
+const savedOptions = process.env.NODE_OPTIONS;
+process.env.NODE_OPTIONS = `${savedOptions ?? ''} --import=${probe}`.trim();
+process.env.LOOP_DELAY_FILE = loopFile;
 const d = await startDaemon(dir, ['--source', 'otlp', '--ui', 'none']);
+if (savedOptions === undefined) delete process.env.NODE_OPTIONS;
+else process.env.NODE_OPTIONS = savedOptions;
+delete process.env.LOOP_DELAY_FILE;
+
+/** The daemon's event-loop delay since the last call ({p50, p99, max} ms). */
+async function loopDelay() {
+  rmSync(loopFile, { force: true });
+  d.child.kill('SIGUSR2');
+  for (let i = 0; i < 100 && !existsSync(loopFile); i++) await sleep(20);
+  await sleep(20);
+  try {
+    return JSON.parse(readFileSync(loopFile, 'utf8'));
+  } catch {
+    return { p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  }
+}
 try {
   for (let i = 0; i < 200; i++) {
     const ok = await fetch(`http://127.0.0.1:${d.port}/healthz`).then(
@@ -111,9 +137,11 @@ try {
   }
 
   // 1. idle
+  await loopDelay();
   const idleEnd = Date.now() + IDLE_MS;
   const idle = summary(await poll(d.port, () => Date.now() > idleEnd));
-  console.log('idle', idle);
+  const idleLoop = await loopDelay();
+  console.log('idle', idle, 'daemon loop delay', idleLoop);
 
   // 2. 15 MB OTLP batches, one after another
   let batchesDone = false;
@@ -134,7 +162,8 @@ try {
   }
   batchesDone = true;
   const otlp = summary(await poller);
-  console.log('otlp', otlp, 'batches', batchMs.map(Math.round), accepted);
+  const otlpLoop = await loopDelay();
+  console.log('otlp', otlp, 'batches', batchMs.map(Math.round), accepted, 'daemon loop delay', otlpLoop);
 
   // 3. a flood of 404s, foreign Hosts and Origins from another process
   let floodDone = false;
@@ -142,7 +171,8 @@ try {
   const flooded = await flood(d.port, FLOOD_MS);
   floodDone = true;
   const fl = summary(await floodPoller);
-  console.log('flood', fl, 'requests', flooded);
+  const floodLoop = await loopDelay();
+  console.log('flood', fl, 'requests', flooded, 'daemon loop delay', floodLoop);
 
   const B = 'hostile-load';
   const sortedBatch = [...batchMs].sort((a, b) => a - b);
@@ -166,6 +196,19 @@ try {
         met: otlp.p99 <= GOAL_MS && otlp.failures === 0,
       }),
       row({ bench: B, metric: 'GET /usage max during the batches', unit: 'ms', gauge: otlp.max }),
+      row({ bench: B, metric: "the daemon's event-loop delay p99, idle", unit: 'ms', gauge: idleLoop.p99 }),
+      row({
+        bench: B,
+        metric: "the daemon's event-loop delay p99 during the batches",
+        unit: 'ms',
+        gauge: otlpLoop.p99,
+      }),
+      row({
+        bench: B,
+        metric: "the daemon's event-loop delay max during the batches",
+        unit: 'ms',
+        gauge: otlpLoop.max,
+      }),
       row({
         bench: B,
         metric: 'one 15 MiB OTLP batch, POST to 200 (median)',
@@ -177,8 +220,6 @@ try {
         metric: `GET /usage p99 during a flood of 404/421/403 requests (${Math.round(flooded / (FLOOD_MS / 1000))}/s)`,
         unit: 'ms',
         gauge: fl.p99,
-        goal: `<= ${GOAL_MS} ms`,
-        met: fl.p99 <= GOAL_MS && fl.failures === 0,
       }),
     ],
     {
