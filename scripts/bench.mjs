@@ -110,7 +110,11 @@ const scripts = readdirSync(join(root, 'bench'))
   .sort();
 const outcomes = [];
 for (const f of scripts) {
-  const argv = TAKES_HISTORY_ARGS.has(f) ? args : f === 'frame-cost.mjs' ? ['--json'] : [];
+  const argv = TAKES_HISTORY_ARGS.has(f)
+    ? args
+    : f === 'frame-cost.mjs'
+      ? ['--json']
+      : args.filter((a) => a === '--quick');
   const outcome = await run(f.replace(/\.mjs$/, ''), join(root, 'bench', f), argv);
   const rows = f === 'frame-cost.mjs' && outcome.code === 0 ? frameCostRows(outcome.stdout) : null;
   if (rows)
