@@ -8,7 +8,6 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  readFileSync,
   realpathSync,
   renameSync,
   statSync,
@@ -17,6 +16,7 @@ import {
 import { basename, delimiter, dirname, join } from 'node:path';
 import type { Settings } from './config.js';
 import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
+import { readRegularFile } from './user-files.js';
 
 export class SettingsError extends Error {
   override name = 'SettingsError';
@@ -119,13 +119,13 @@ export function readSettings(file: string): ReadSettings {
   if (!existsSync(file)) return { file, exists: false, text: '', json: {} };
   let text: string;
   try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new SettingsError(`${file} is not a regular file`);
-    if (st.size > MAX_SETTINGS_BYTES) throw new SettingsError(`${file} is larger than 1 MB`);
-    text = readFileSync(file, 'utf8');
+    // The one safe way to read a user file (user-files.ts): a FIFO named settings.json blocks nothing.
+    text = readRegularFile(file, MAX_SETTINGS_BYTES).data.toString('utf8');
   } catch (err) {
-    if (err instanceof SettingsError) throw err;
-    throw new SettingsError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFILE') throw new SettingsError(`${file} is not a regular file`);
+    if (code === 'EFBIG') throw new SettingsError(`${file} is larger than 1 MB`);
+    throw new SettingsError(`${file} cannot be read (${code ?? String(err)})`);
   }
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') return { file, exists: true, text, json: {} };
@@ -259,7 +259,11 @@ export function writeSettingsFile(
   const exists = existsSync(file);
   const target = exists ? realpathSync(file) : file;
   // Claude Code may have rewritten it since it was read: merge again rather than lose its change.
-  if (exists && expectText !== null && readFileSync(target, 'utf8') !== expectText)
+  if (
+    exists &&
+    expectText !== null &&
+    readRegularFile(target, MAX_SETTINGS_BYTES).data.toString('utf8') !== expectText
+  )
     throw new SettingsError(`${file} changed while being merged; run setup again`);
   if (!exists && expectText !== null && expectText !== '')
     throw new SettingsError(`${file} disappeared while being merged; run setup again`);

@@ -114,6 +114,28 @@ describe('failure 1: a FIFO hangs the daemon', () => {
     expect(await within(10_000, 'exit after SIGTERM', d.exited)).toBe(0);
   });
 
+  it('failure 1: a FIFO as Claude Code’s settings.json blocks neither setup nor doctor', async () => {
+    fifos.push(fifo(join(claude, 'settings.json')));
+    const out: string[] = [];
+    const io = {
+      stdout: (s: string) => out.push(s),
+      stderr: (s: string) => out.push(s),
+      env: {},
+      cwd: tmp.path,
+      home: tmp.path,
+    };
+    const setupCode = await within(15_000, 'setup', main(['setup', '--claude-dir', claude], io));
+    expect(setupCode).not.toBe(0);
+    expect(out.join('')).toContain('not a regular file');
+    out.length = 0;
+    await within(
+      15_000,
+      'doctor',
+      main(['doctor', '--claude-dir', claude, '--ui', 'none', '--port', '0'], io),
+    );
+    expect(out.join('')).toContain('not a regular file');
+  });
+
   it('failure 1: a FIFO as a manifest, as a transcript and as the config file blocks nothing either', async () => {
     mkdirSync(join(claude, 'sessions'), { recursive: true });
     fifos.push(fifo(join(claude, 'sessions', '4242.json')));
