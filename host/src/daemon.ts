@@ -109,7 +109,7 @@ export async function openService(
     // Official quota from `claude-gauge statusline` (POST /v1/statusline); nothing until one arrives.
     quota: new QuotaStore(clock),
     // Sessions waiting for the user, from `claude-gauge hook` (POST /v1/hook); none until one reports.
-    attention: new AttentionStore(clock),
+    attention: new AttentionStore(clock, faults),
     settings,
     clock,
     deadlineMs: settings.deadlineMs,

@@ -68,6 +68,11 @@ export const FAULTS = {
     what: 'a /usage/stream client stopped reading and was disconnected',
     fix: 'nothing to do unless it recurs: check that client',
   },
+  'hook-sessions-evicted': {
+    kind: 'limit',
+    what: 'more sessions reported by `claude-gauge hook` than the daemon remembers: the one heard from least recently was forgotten',
+    fix: 'nothing to do unless it recurs: it takes hundreds of sessions at once',
+  },
   'otlp-busy': {
     kind: 'limit',
     what: 'an OTLP request was answered 503: too many batches were waiting to be decoded',

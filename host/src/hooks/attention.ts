@@ -129,8 +129,17 @@ export class AttentionStore {
   /** When the last valid report arrived (daemon clock), or null: what `doctor` shows. */
   lastReportMs: number | null = null;
 
-  /** `clock` stamps the reports the route receives (the daemon's clock, frozen under --now). */
-  constructor(readonly clock: () => number = Date.now) {}
+  /**
+   * `clock` stamps the reports the route receives (the daemon's clock, frozen under --now); sessions
+   * forgotten for MAX_ATTENTION_SESSIONS are counted in `faults` when given.
+   */
+  constructor(
+    readonly clock: () => number = Date.now,
+    // The daemon's fault registry (faults.ts), typed by what is used here: this file imports nothing.
+    private readonly faults: {
+      hit(id: 'hook-sessions-evicted', detail?: Record<string, unknown>): void;
+    } | null = null,
+  ) {}
 
   get size(): number {
     return this.sessions.size;
@@ -149,6 +158,7 @@ export class AttentionStore {
     for (const id of this.sessions.keys()) {
       if (this.sessions.size <= MAX_ATTENTION_SESSIONS) break;
       this.sessions.delete(id);
+      this.faults?.hit('hook-sessions-evicted', { limit: MAX_ATTENTION_SESSIONS });
     }
     if (waiting !== (prev?.waiting ?? false)) this.notify();
     return effect;

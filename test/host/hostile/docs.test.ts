@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULTS, MAX_CONFIG_BYTES } from '../../../host/src/config.js';
 import { SHUTDOWN_MS } from '../../../host/src/daemon.js';
 import { FAULTS, LOG_EVERY_MS } from '../../../host/src/faults.js';
+import { MAX_ATTENTION_SESSIONS } from '../../../host/src/hooks/attention.js';
 import {
   MAX_QUOTA_PERCENT,
   MAX_TOKENS_PER_MINUTE,
@@ -102,6 +103,7 @@ const LIMITS: Array<[string, string]> = [
   ['unsent bytes per stream client', bytes(MAX_BUFFERED)],
   ['wait for the source', ms(DEFAULTS.deadlineMs)],
   ['shutdown after SIGINT/SIGTERM', ms(SHUTDOWN_MS)],
+  ['sessions remembered from `claude-gauge hook`', String(MAX_ATTENTION_SESSIONS)],
   ['Prometheus answer', bytes(DEFAULT_MAX_BODY_BYTES)],
   ['Prometheus query', ms(PROMETHEUS_QUERY_TIMEOUT_MS)],
   ['Prometheus refresh (five queries)', ms(PROMETHEUS_REFRESH_DEADLINE_MS)],
