@@ -161,7 +161,7 @@ describe('claude-gauge usage', () => {
     const body = JSON.parse(r.stdout);
     expect(validatePayload(body)).toBe(true);
     expect(body).toMatchObject({ stale: true, source: 'prometheus' });
-    expect(r.stderr).toMatch(/serving last good values as stale/);
+    expect(r.stderr).toMatch(/the last good values were served as stale/);
   });
 
   it('prints a readable summary without --json', async () => {
