@@ -85,10 +85,16 @@ describe('fault proxy', () => {
 
   it('does not forward a slow request the client gave up on', async () => {
     proxy.setFault({ kind: 'slow', delayMs: 200 });
-    await expect(get('/usage', 20)).rejects.toThrow();
+    // Give up once the proxy holds the request (not after a fixed few ms: on a loaded machine the request may
+    // not have reached the proxy yet, and then there is nothing for it to drop).
+    const gaveUp = new AbortController();
+    const first = fetch(`${proxy.url}/usage`, { signal: gaveUp.signal });
+    await waitFor(() => proxy.stats.requests === 1, { timeoutMs: 10_000 });
+    gaveUp.abort();
+    await expect(first).rejects.toThrow();
     // Wait (bounded) until the held request's delay has expired and the proxy has looked at it again.
     await waitFor(() => proxy.stats.forwarded === 0 && upstreamHits === 0 && proxy.stats.faulted === 1, {
-      timeoutMs: 3000,
+      timeoutMs: 10_000,
     });
     proxy.setFault({ kind: 'slow', delayMs: 250 });
     await (await get()).text(); // this one started after the first one's delay, so it finishes after it
