@@ -1,7 +1,10 @@
 import { defineScenario } from '../lib/scenario.js';
 import { updateDeadlineMs } from './timing.js';
 
-const stallMinutes = 0.05; // 3 s
+// 7.2 s: longer than a payload update may take to show (updateDeadlineMs: 5 s with the firmware's timing),
+// so the working state before STALL lasts long enough to be seen on a loaded machine. At 3 s, a target whose
+// first LIVE frame came late could see STALL at once and miss the "no lamps" state.
+const stallMinutes = 0.12;
 
 // A live session that stops answering: after the stall minutes STALL lights; a new response clears it.
 export default defineScenario({
