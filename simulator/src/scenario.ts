@@ -125,10 +125,7 @@ export class ScenarioPlayer {
 
     if (this.opts.t !== null) {
       // Frozen: exactly the runner's calls up to t, then the frame at t.
-      const t = Math.min(this.opts.t, machine.endTime);
-      machine.runUntil(t);
-      this.virtual = Math.max(t, machine.clock);
-      if (machine.index > 0) this.core.update(this.virtual);
+      this.virtual = machine.showAt(this.opts.t);
       this.view.render(this.virtual, performance.now(), true);
       this.showMode();
       if (this.opts.paused) return;
@@ -158,10 +155,8 @@ export class ScenarioPlayer {
       try {
         const workStart = performance.now();
         const target = Math.min(m.endTime, virtualStart + (workStart - wallStart) * this.opts.speed);
-        m.runUntil(target);
         // Smooth motion between the vector's own updates; never behind the core's clock.
-        this.virtual = Math.max(target, m.clock);
-        if (m.index > 0) this.core.update(this.virtual);
+        this.virtual = m.showAt(target);
         this.view.render(this.virtual, performance.now());
         this.view.recordFrameCost(performance.now() - workStart);
         if (m.done && target >= m.endTime) {

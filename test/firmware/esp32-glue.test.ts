@@ -6,79 +6,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defines, option, parseIni } from '../lib/platformioIni.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const esp32Dir = join(root, 'firmware', 'platform', 'esp32');
-
-type Ini = Map<string, Map<string, string>>;
 
 /** Capture group i of a regex match (these patterns always capture it). */
 function group(m: RegExpMatchArray, i: number): string {
   const v = m[i];
   if (v === undefined) throw new Error(`no group ${i} in ${m[0]}`);
   return v;
-}
-
-/**
- * PlatformIO's platformio.ini dialect (Python configparser): `[section]`, `key = value`, values continued
- * on indented lines, whole-line comments starting with ; or #, and inline comments after " ;".
- * Throws on anything else, so a malformed file fails the test with the line number.
- */
-function parseIni(text: string): Ini {
-  const ini: Ini = new Map();
-  let section: Map<string, string> | null = null;
-  let key: string | null = null;
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const where = `platformio.ini:${i + 1}`;
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) return;
-    const line = raw.replace(/\s;.*$/, '');
-    if (/^\s/.test(raw)) {
-      if (!section || key === null) throw new Error(`${where}: continuation line outside a value`);
-      section.set(key, `${section.get(key) ?? ''}\n${line.trim()}`.trim());
-      return;
-    }
-    const header = /^\[([^\]]+)\]\s*$/.exec(line);
-    if (header) {
-      const name = group(header, 1);
-      if (ini.has(name)) throw new Error(`${where}: duplicate section [${name}]`);
-      section = new Map();
-      ini.set(name, section);
-      key = null;
-      return;
-    }
-    const kv = /^([^=\s][^=]*?)\s*=\s*(.*)$/.exec(line);
-    if (!kv || !section) throw new Error(`${where}: not a section, key = value, or comment: ${raw}`);
-    const name = group(kv, 1);
-    if (section.has(name)) throw new Error(`${where}: duplicate key ${name}`);
-    key = name;
-    section.set(name, group(kv, 2).trim());
-  });
-  return ini;
-}
-
-/** An env's option as PlatformIO sees it: own value, else `extends`, else [env]; `${sec.key}` expanded. */
-function option(ini: Ini, env: string, name: string, depth = 0): string | undefined {
-  if (depth > 8) throw new Error(`extends loop at ${env}`);
-  const sec = ini.get(env);
-  let value = sec?.get(name);
-  if (value === undefined && sec?.has('extends'))
-    value = option(ini, sec.get('extends') as string, name, depth + 1);
-  if (value === undefined && env !== 'env') value = ini.get('env')?.get(name);
-  if (value === undefined) return undefined;
-  return value.replace(/\$\{([^.}]+)\.([^}]+)\}/g, (_m, s: string, k: string) => {
-    const v = option(ini, s, k, depth + 1);
-    if (v === undefined) throw new Error(`\${${s}.${k}} is undefined`);
-    return v;
-  });
-}
-
-/** `-D NAME=VALUE` / `-DNAME` flags of a build_flags value, as a map (value '1' when none). */
-function defines(flags: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of flags.matchAll(/-D\s*([A-Za-z_][A-Za-z0-9_]*)(?:=(\S+))?/g))
-    out.set(group(m, 1), m[2] ?? '1');
-  return out;
 }
 
 function filesUnder(dir: string): string[] {

@@ -392,10 +392,7 @@ void setup() {
     setupLeds();
     // TFT_eSPI: init() also switches the backlight on (TFT_BL / TFT_BACKLIGHT_ON) -- before WiFi starts, so
     // the backlight's inrush and the radio's calibration and transmit bursts do not coincide.
-    g_tft.init();
-    g_tft.setRotation(kTftRotation);
-    if (kTftInvert) g_tft.invertDisplay(true);
-    g_tft.fillScreen(TFT_BLACK);
+    beginDisplay(g_tft);  // tft_canvas.h: reset, init sequence, backlight, rotation, inversion, black
 
     loadSettings(g_settings);
     const bool have_credentials = wifiStart();  // joins in the background while the window below runs

@@ -4,6 +4,7 @@
 
 #include <TFT_eSPI.h>
 
+#include "board_config.h"
 #include "render_plan.h"
 
 namespace gauge {
@@ -61,6 +62,16 @@ class TftCanvasT : public DialSurface {
     static void pushTo(TFT_eSPI&, int16_t, int16_t) {}
     T& g_;
 };
+
+// The display's start-up, once in setup() (and in the virtual panel): TFT_eSPI::init() resets the panel,
+// sends the driver's init sequence and switches the backlight on (TFT_BL / TFT_BACKLIGHT_ON); then the
+// board's rotation, its colour inversion where the panel needs it, and a black screen.
+inline void beginDisplay(TFT_eSPI& tft) {
+    tft.init();
+    tft.setRotation(kTftRotation);
+    if (kTftInvert) tft.invertDisplay(true);
+    tft.fillScreen(TFT_BLACK);
+}
 
 using ScreenCanvas = TftCanvasT<TFT_eSPI>;
 using SpriteCanvas = TftCanvasT<TFT_eSprite>;

@@ -136,3 +136,75 @@ constexpr Field makeField(const char* name, size_t offset, const char* count_fie
 // One table entry for member M of struct S (optionally with the sibling field that counts used elements).
 #define GAUGE_FIELD(S, M) ::gauge::layout::makeField<decltype(S::M)>(#M, offsetof(S, M), nullptr)
 #define GAUGE_FIELD_COUNTED(S, M, N) ::gauge::layout::makeField<decltype(S::M)>(#M, offsetof(S, M), #N)
+
+namespace gauge {
+namespace layout {
+
+// The tables themselves, one per struct, indexed by StructIndex in kStructs.
+inline const Field kTextBoxFields[] = {
+    GAUGE_FIELD(TextBox, x),     GAUGE_FIELD(TextBox, y),    GAUGE_FIELD(TextBox, w),
+    GAUGE_FIELD(TextBox, h),     GAUGE_FIELD(TextBox, size), GAUGE_FIELD(TextBox, align),
+    GAUGE_FIELD(TextBox, color), GAUGE_FIELD(TextBox, text), GAUGE_FIELD(TextBox, seq),
+};
+inline const Field kZoneFields[] = {
+    GAUGE_FIELD(Zone, from_deg),
+    GAUGE_FIELD(Zone, to_deg),
+    GAUGE_FIELD(Zone, color),
+};
+inline const Field kTickFields[] = {
+    GAUGE_FIELD(Tick, deg),
+    GAUGE_FIELD(Tick, major),
+    GAUGE_FIELD(Tick, label),
+};
+inline const Field kDialFields[] = {
+    GAUGE_FIELD(Dial, id),
+    GAUGE_FIELD(Dial, cx),
+    GAUGE_FIELD(Dial, cy),
+    GAUGE_FIELD(Dial, radius),
+    GAUGE_FIELD(Dial, arc_width),
+    GAUGE_FIELD(Dial, label_radius),
+    GAUGE_FIELD(Dial, needle_length),
+    GAUGE_FIELD(Dial, hub_radius),
+    GAUGE_FIELD(Dial, start_deg),
+    GAUGE_FIELD(Dial, end_deg),
+    GAUGE_FIELD(Dial, arc_color),
+    GAUGE_FIELD(Dial, tick_color),
+    GAUGE_FIELD(Dial, needle_color),
+    GAUGE_FIELD(Dial, zone_count),
+    GAUGE_FIELD_COUNTED(Dial, zones, zone_count),
+    GAUGE_FIELD(Dial, tick_count),
+    GAUGE_FIELD_COUNTED(Dial, ticks, tick_count),
+    GAUGE_FIELD(Dial, label),
+    GAUGE_FIELD(Dial, value),
+    GAUGE_FIELD(Dial, needle_deg),
+    GAUGE_FIELD(Dial, face_seq),
+    GAUGE_FIELD(Dial, needle_seq),
+};
+inline const Field kLampViewFields[] = {
+    GAUGE_FIELD(LampView, id),          GAUGE_FIELD(LampView, x),         GAUGE_FIELD(LampView, y),
+    GAUGE_FIELD(LampView, w),           GAUGE_FIELD(LampView, h),         GAUGE_FIELD(LampView, label_size),
+    GAUGE_FIELD(LampView, label),       GAUGE_FIELD(LampView, active),    GAUGE_FIELD(LampView, lit),
+    GAUGE_FIELD(LampView, on_color),    GAUGE_FIELD(LampView, off_color), GAUGE_FIELD(LampView, color),
+    GAUGE_FIELD(LampView, label_color), GAUGE_FIELD(LampView, seq),
+};
+inline const Field kFrameFields[] = {
+    GAUGE_FIELD(Frame, t_ms),          GAUGE_FIELD(Frame, seq),    GAUGE_FIELD(Frame, layout_seq),
+    GAUGE_FIELD(Frame, phase),         GAUGE_FIELD(Frame, stale),  GAUGE_FIELD(Frame, fuel_over),
+    GAUGE_FIELD(Frame, background),    GAUGE_FIELD(Frame, dials),  GAUGE_FIELD(Frame, lamps),
+    GAUGE_FIELD(Frame, model),         GAUGE_FIELD(Frame, status), GAUGE_FIELD(Frame, rgb_led),
+    GAUGE_FIELD(Frame, discrete_mask),
+};
+
+#define GAUGE_STRUCT(T, FIELDS)                                   \
+    Struct {                                                      \
+#T, sizeof(T), FIELDS, sizeof(FIELDS) / sizeof(FIELDS[0]) \
+    }
+inline const Struct kStructs[kStructCount] = {
+    GAUGE_STRUCT(TextBox, kTextBoxFields),   GAUGE_STRUCT(Zone, kZoneFields),
+    GAUGE_STRUCT(Tick, kTickFields),         GAUGE_STRUCT(Dial, kDialFields),
+    GAUGE_STRUCT(LampView, kLampViewFields), GAUGE_STRUCT(Frame, kFrameFields),
+};
+#undef GAUGE_STRUCT
+
+}  // namespace layout
+}  // namespace gauge

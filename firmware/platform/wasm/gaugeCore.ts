@@ -360,7 +360,8 @@ const ARRAY_FIELDS = new Set(['Dial.zones', 'Dial.ticks', 'Frame.dials', 'Frame.
 /** Reads one struct at a byte address into a plain object. */
 type StructReader = (view: DataView, bytes: Uint8Array, address: number) => Record<string, unknown>;
 
-interface LayoutField {
+/** One field of a struct in the core's layout table (frame_layout.h), as the module reports it. */
+export interface LayoutField {
   name: string;
   offset: number;
   kind: number;
@@ -368,6 +369,13 @@ interface LayoutField {
   stride: number;
   ref: number;
   countField: string | null;
+}
+
+/** The core's layout table: every struct of the Frame with its size and fields, indexed like the module's. */
+export interface FrameLayout {
+  structs: { name: string; size: number; fields: LayoutField[] }[];
+  /** Index of the Frame itself in `structs`. */
+  frame: number;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -536,6 +544,12 @@ export class GaugeCore {
   /** DecodeStatus names, indexed like the C++ enum. */
   readonly decodeStatuses: readonly DecodeStatusName[];
 
+  /**
+   * The Frame's memory layout in this module, from its own table: with it a native program built from the same
+   * frame.h can check that frameBytes() is its own Frame, byte for byte (the virtual panel does).
+   */
+  readonly layout: FrameLayout;
+
   readonly #x: CoreExports;
   readonly #readFrame: StructReader;
   readonly #stringBuffer: number;
@@ -572,7 +586,9 @@ export class GaugeCore {
     }
     this.#stringBuffer = x.gauge_string_buffer();
     this.#stringCapacity = x.gauge_string_buffer_capacity();
-    this.#readFrame = this.#buildFrameReader();
+    const { reader, layout } = this.#buildFrameReader();
+    this.#readFrame = reader;
+    this.layout = layout;
   }
 
   /**
@@ -742,6 +758,13 @@ export class GaugeCore {
     ) as unknown as Frame;
   }
 
+  /** The current frame's bytes as the module holds them (frame.h's struct, laid out as `layout` says); a copy. */
+  frameBytes(): Uint8Array {
+    const size = this.layout.structs[this.layout.frame]?.size ?? 0;
+    const at = this.#x.gauge_frame();
+    return new Uint8Array(this.#x.memory.buffer.slice(at, at + size));
+  }
+
   /** The state line the device prints on serial, e.g. `GAUGE t=1500 phase=LIVE tach=-120.0 ...`. */
   stateLine(): string {
     const len = this.#x.gauge_format_state_line();
@@ -766,7 +789,7 @@ export class GaugeCore {
   }
 
   /** Reads the layout table from the module, checks it against EXPECTED_LAYOUT, and compiles a reader. */
-  #buildFrameReader(): StructReader {
+  #buildFrameReader(): { reader: StructReader; layout: FrameLayout } {
     const x = this.#x;
     const enums: string[][] = [];
     const enumNames: string[] = [];
@@ -908,7 +931,15 @@ export class GaugeCore {
     });
     const frameStruct = x.gauge_layout_frame_struct();
     if (structNames[frameStruct] !== 'Frame') throw mismatch('the frame struct is not named Frame');
-    return readerOf(frameStruct);
+    const layout: FrameLayout = {
+      structs: layouts.map((fields, s) => ({
+        name: structNames[s] ?? '',
+        size: x.gauge_layout_struct_size(s),
+        fields,
+      })),
+      frame: frameStruct,
+    };
+    return { reader: readerOf(frameStruct), layout };
   }
 }
 

@@ -58,78 +58,10 @@ const char* fieldTypeName(gauge::FieldType t) {
 }
 
 // ---- Frame layout table ----------------------------------------------------------------------------------
-using gauge::Dial;
-using gauge::Frame;
-using gauge::LampView;
-using gauge::TextBox;
-using gauge::Tick;
-using gauge::Zone;
+// The structs' tables live in frame_layout.h (the virtual panel checks its own Frame against them too); the
+// enum names are this ABI's.
 namespace L = gauge::layout;
-
-const L::Field kTextBoxFields[] = {
-    GAUGE_FIELD(TextBox, x),     GAUGE_FIELD(TextBox, y),    GAUGE_FIELD(TextBox, w),
-    GAUGE_FIELD(TextBox, h),     GAUGE_FIELD(TextBox, size), GAUGE_FIELD(TextBox, align),
-    GAUGE_FIELD(TextBox, color), GAUGE_FIELD(TextBox, text), GAUGE_FIELD(TextBox, seq),
-};
-const L::Field kZoneFields[] = {
-    GAUGE_FIELD(Zone, from_deg),
-    GAUGE_FIELD(Zone, to_deg),
-    GAUGE_FIELD(Zone, color),
-};
-const L::Field kTickFields[] = {
-    GAUGE_FIELD(Tick, deg),
-    GAUGE_FIELD(Tick, major),
-    GAUGE_FIELD(Tick, label),
-};
-const L::Field kDialFields[] = {
-    GAUGE_FIELD(Dial, id),
-    GAUGE_FIELD(Dial, cx),
-    GAUGE_FIELD(Dial, cy),
-    GAUGE_FIELD(Dial, radius),
-    GAUGE_FIELD(Dial, arc_width),
-    GAUGE_FIELD(Dial, label_radius),
-    GAUGE_FIELD(Dial, needle_length),
-    GAUGE_FIELD(Dial, hub_radius),
-    GAUGE_FIELD(Dial, start_deg),
-    GAUGE_FIELD(Dial, end_deg),
-    GAUGE_FIELD(Dial, arc_color),
-    GAUGE_FIELD(Dial, tick_color),
-    GAUGE_FIELD(Dial, needle_color),
-    GAUGE_FIELD(Dial, zone_count),
-    GAUGE_FIELD_COUNTED(Dial, zones, zone_count),
-    GAUGE_FIELD(Dial, tick_count),
-    GAUGE_FIELD_COUNTED(Dial, ticks, tick_count),
-    GAUGE_FIELD(Dial, label),
-    GAUGE_FIELD(Dial, value),
-    GAUGE_FIELD(Dial, needle_deg),
-    GAUGE_FIELD(Dial, face_seq),
-    GAUGE_FIELD(Dial, needle_seq),
-};
-const L::Field kLampViewFields[] = {
-    GAUGE_FIELD(LampView, id),          GAUGE_FIELD(LampView, x),         GAUGE_FIELD(LampView, y),
-    GAUGE_FIELD(LampView, w),           GAUGE_FIELD(LampView, h),         GAUGE_FIELD(LampView, label_size),
-    GAUGE_FIELD(LampView, label),       GAUGE_FIELD(LampView, active),    GAUGE_FIELD(LampView, lit),
-    GAUGE_FIELD(LampView, on_color),    GAUGE_FIELD(LampView, off_color), GAUGE_FIELD(LampView, color),
-    GAUGE_FIELD(LampView, label_color), GAUGE_FIELD(LampView, seq),
-};
-const L::Field kFrameFields[] = {
-    GAUGE_FIELD(Frame, t_ms),          GAUGE_FIELD(Frame, seq),    GAUGE_FIELD(Frame, layout_seq),
-    GAUGE_FIELD(Frame, phase),         GAUGE_FIELD(Frame, stale),  GAUGE_FIELD(Frame, fuel_over),
-    GAUGE_FIELD(Frame, background),    GAUGE_FIELD(Frame, dials),  GAUGE_FIELD(Frame, lamps),
-    GAUGE_FIELD(Frame, model),         GAUGE_FIELD(Frame, status), GAUGE_FIELD(Frame, rgb_led),
-    GAUGE_FIELD(Frame, discrete_mask),
-};
-
-#define GAUGE_STRUCT(T, FIELDS)                                   \
-    L::Struct {                                                   \
-#T, sizeof(T), FIELDS, sizeof(FIELDS) / sizeof(FIELDS[0]) \
-    }
-const L::Struct kStructs[L::kStructCount] = {
-    GAUGE_STRUCT(TextBox, kTextBoxFields),   GAUGE_STRUCT(Zone, kZoneFields),
-    GAUGE_STRUCT(Tick, kTickFields),         GAUGE_STRUCT(Dial, kDialFields),
-    GAUGE_STRUCT(LampView, kLampViewFields), GAUGE_STRUCT(Frame, kFrameFields),
-};
-#undef GAUGE_STRUCT
+using L::kStructs;
 
 // Enum values are named exactly like the C++ enumerators (frame.h, lamps.h), so the Frame read in JavaScript
 // matches the header's vocabulary.

@@ -291,6 +291,19 @@ export class VectorPlayer {
     }
   }
 
+  /**
+   * What the simulator shows at `t`, playing or frozen: every step (and serve iteration) up to `t` (at most the
+   * end), then one update at that time, or at the latest call's if that is later (none before the first step).
+   * Returns the time shown.
+   */
+  showAt(t: number): number {
+    const target = Math.min(t, this.endTime);
+    this.runUntil(target);
+    const shown = Math.max(target, this.clock);
+    if (this.index > 0) this.core.update(shown);
+    return shown;
+  }
+
   private finish(step: VectorStep, out: string): void {
     const line = this.core.stateLine();
     this.outputs.push(out);

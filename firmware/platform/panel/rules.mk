@@ -1,0 +1,49 @@
+# The virtual panel: the ESP32 app's drawing path (render_plan.h, tft_canvas.h) through TFT_eSPI 2.5.43 built
+# natively from the ESP32 kit, into a virtual ILI9341 (see panel_main.cpp). One binary per platformio.ini env,
+# configured by that env's build_flags (-D options, read by test/lib/platformioIni.mjs: never written here).
+#
+#   make -C firmware panel [PANEL_ENV=cyd]   -> build/panel/<env>/panel
+#
+# The kit is found at $(GAUGE_ESP32_KIT), else ../shared/esp32-kit beside the checkout. Nothing of it is copied:
+# TFT_eSPI.cpp is compiled from where it lies. Uses FW_DIR, REPO_DIR, BUILD_DIR, CORE_INC from firmware/Makefile.
+
+PANEL_ENV ?= cyd
+GAUGE_ESP32_KIT ?= $(abspath $(REPO_DIR)/../shared/esp32-kit)
+PANEL_KIT_TFT := $(GAUGE_ESP32_KIT)/TFT_eSPI
+PANEL_SRC_DIR := $(FW_DIR)/platform/panel
+PANEL_BUILD := $(BUILD_DIR)/panel/$(PANEL_ENV)
+PANEL_BIN := $(PANEL_BUILD)/panel
+PANEL_INI := $(REPO_DIR)/platformio.ini
+# Lazily: only the panel's targets pay for running node.
+PANEL_DEFINES = $(shell node $(REPO_DIR)/test/lib/platformioIni.mjs defines $(PANEL_ENV))
+PANEL_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+# The library is someone else's code: its own warnings are not ours to fix (-w), and it is compiled -O2 because
+# the tests push hundreds of frames through it. Our files: -Werror, the kit's headers as system headers.
+PANEL_KIT_FLAGS := -std=gnu++17 -O2 -g -w -ffp-contract=off $(PANEL_SAN)
+PANEL_OWN_FLAGS := -std=gnu++17 -O1 -g -Wall -Wextra -Werror -ffp-contract=off $(PANEL_SAN)
+PANEL_INC := -I$(PANEL_SRC_DIR)/arduino -I$(PANEL_SRC_DIR) -isystem $(PANEL_KIT_TFT) -I$(FW_DIR)/platform/esp32 \
+	-I$(FW_DIR)/platform/wasm $(CORE_INC)
+PANEL_OBJS := $(PANEL_BUILD)/TFT_eSPI.o $(PANEL_BUILD)/host_arduino.o $(PANEL_BUILD)/ili9341.o \
+	$(PANEL_BUILD)/panel_main.o
+
+.PHONY: panel panel-kit
+
+panel: panel-kit $(PANEL_BIN)
+
+panel-kit:
+	@if [ ! -f "$(PANEL_KIT_TFT)/TFT_eSPI.cpp" ]; then \
+		echo "panel: no ESP32 kit at $(GAUGE_ESP32_KIT) (set GAUGE_ESP32_KIT)"; exit 1; fi
+
+# The env's flags are in platformio.ini: every object depends on it.
+$(PANEL_BUILD)/TFT_eSPI.o: $(PANEL_KIT_TFT)/TFT_eSPI.cpp $(PANEL_INI) $(PANEL_SRC_DIR)/rules.mk
+	@mkdir -p $(dir $@)
+	$(HOST_CXX) $(PANEL_KIT_FLAGS) $(PANEL_DEFINES) -MMD -MP -I$(PANEL_SRC_DIR)/arduino -I$(PANEL_KIT_TFT) -c $< -o $@
+
+$(PANEL_BUILD)/%.o: $(PANEL_SRC_DIR)/%.cpp $(PANEL_INI) $(PANEL_SRC_DIR)/rules.mk
+	@mkdir -p $(dir $@)
+	$(HOST_CXX) $(PANEL_OWN_FLAGS) $(PANEL_DEFINES) -MMD -MP $(PANEL_INC) -c $< -o $@
+
+$(PANEL_BIN): $(PANEL_OBJS)
+	$(HOST_CXX) $(PANEL_SAN) $^ -o $@
+
+-include $(PANEL_OBJS:.o=.d)

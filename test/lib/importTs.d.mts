@@ -1,0 +1,1 @@
+export declare function importTs(entry: string): Promise<Record<string, unknown>>;
