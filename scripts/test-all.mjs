@@ -109,6 +109,13 @@ const suites = [
     parse: (out, code) => ({ rows: esp32CheckRows(out, code) }),
   },
   {
+    name: 'panel-model',
+    desc: 'virtual ILI9341 of the virtual panel (doctest)',
+    cmd: 'make -s --no-print-directory -C firmware panel-model',
+    parse: doctest,
+    needs: 'firmware/platform/panel/rules.mk',
+  },
+  {
     name: 'mcu',
     desc: 'rv32imc cross-compile + tests under QEMU',
     cmd: 'make -s --no-print-directory -C firmware mcu',

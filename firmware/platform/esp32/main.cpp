@@ -448,5 +448,5 @@ void loop() {
     printState(now, false);
     if (g_health_pacer.due(now)) printHeap();
     // Nothing to draw: give the CPU back for a tick instead of spinning.
-    if (st.dials == 0 && st.texts == 0 && st.lamps == 0) delay(1);
+    if (st.drewNothing()) delay(1);
 }

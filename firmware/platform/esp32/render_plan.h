@@ -1,17 +1,30 @@
 // The TFT renderer's drawing plan, independent of TFT_eSPI: it turns a gauge::Frame into calls on a tiny
-// abstract Canvas, redrawing only what the frame marks as changed. The ESP32 build binds Canvas to TFT_eSPI
-// and TFT_eSprite (tft_canvas.h); the native glue test binds it to a recorder and checks the calls. Header
-// only, C headers only, no heap.
+// abstract Canvas, redrawing only what changed. The ESP32 build binds Canvas to TFT_eSPI and one 16-bit
+// TFT_eSprite (tft_canvas.h), and so does the virtual panel on the host (firmware/platform/panel); the native
+// glue test binds it to a recorder and checks the calls. Header only, C headers only, no heap.
 //
-// What is drawn where (all coordinates and colours come from the Frame; the only constants of our own are
-// the tick lengths, the needle's widths and the lamps' corner radius below, which the Frame does not carry):
-//  - Each dial is composed off-screen in its own sprite (flicker-free needle): background, the base arc,
-//    the zones over it, the ticks and their labels, the dial's label and value text when they overlap the
-//    dial's square, the needle, the hub. Then the sprite is pushed in one go. A dial is recomposed when its
-//    face_seq or needle_seq changes, or the seq of a text drawn inside it.
-//  - Lamps, the model readout, the status line and dial texts outside their dial's square are drawn straight
-//    on the screen when their seq changes (or when a pushed sprite overlapped them).
-//  - layout_seq changing clears the screen and redraws everything.
+// How the picture is made:
+//  - It is a fixed stack of layers, bottom to top: the background; every dial's face (base arc, zones, ticks,
+//    tick labels); the text boxes (dial labels and values, the model readout, the status line); the lamps;
+//    every dial's needle and hub. The simulator (simulator/src/render/cluster.ts) draws the same stack.
+//  - Every element has an extent, the screen rectangle it can paint (the *Extent functions). When an element
+//    changes (its seq; a needle's needle_seq; a face's face_seq) the rectangles it covered and covers now are
+//    dirty. Dirty rectangles that meet are merged.
+//  - Each dirty rectangle is recomposed off-screen, a tile at a time, in one small scratch sprite: the tile
+//  is
+//    cleared to the background, every element whose extent meets it is drawn in layer order, and the tile is
+//    pushed. The screen only ever receives finished pixels (no flicker), an unchanged frame sends nothing,
+//    and a moving needle sends only the area it left and the area it now covers.
+//  - The scratch sprite holds RGB565, the screen's own format: an 8-bit sprite stores RGB332, so its colours
+//    would not be the screen's (the arc grey turns olive, amber lamps shift) and its anti-aliasing is coarse.
+//    It is kScratchW x kScratchH (24 kB); if the heap cannot give that, fewer rows are tried; with no sprite
+//    at all, a changed frame is drawn straight on the screen in full (right, but it flickers).
+//  - A needle is drawn at the angle it had when its needle_seq last changed (the core changes needle_seq once
+//    a needle has moved kNeedleRedrawDeg), so every tile shows the same needle.
+//  - layout_seq changing (and the first frame) redraws the whole screen.
+//
+// All coordinates and colours come from the Frame; the only numbers of our own are the tick lengths, the
+// needle's widths, the lamps' corner radius and the scratch sprite's size below.
 #pragma once
 
 #include <math.h>
@@ -141,7 +154,7 @@ inline TextPlacement placeText(const TextBox& t) {
 }
 
 // ---- The canvas
-// Colours are RGB565 (what TFT_eSPI takes; 8-bit sprites convert them). Arc angles are TFT_eSPI's.
+// Colours are RGB565. Arc angles are TFT_eSPI's. Line widths are full widths in pixels.
 class Canvas {
   public:
     virtual ~Canvas() {}
@@ -152,9 +165,10 @@ class Canvas {
     // anti-aliased against bg.
     virtual void drawArc(int16_t x, int16_t y, int16_t r, int16_t ir, uint16_t start, uint16_t end,
                          uint16_t fg, uint16_t bg) = 0;
-    // Anti-aliased line of width w.
+    // Anti-aliased line w pixels wide, blended with the pixels under it.
     virtual void drawWideLine(float ax, float ay, float bx, float by, float w, uint16_t color) = 0;
-    // Anti-aliased tapered line (width aw at a, bw at b).
+    // Anti-aliased tapered line, aw pixels wide at a and bw pixels wide at b (widths, not radii), blended
+    // with the pixels under it.
     virtual void drawWedgeLine(float ax, float ay, float bx, float by, float aw, float bw,
                                uint16_t color) = 0;
     // `len` bytes of `text` in the GLCD font at `size`, top-left at (x, y), background filled with bg.
@@ -162,19 +176,28 @@ class Canvas {
                           uint8_t len) = 0;
 };
 
-// An off-screen canvas (a sprite) that is pushed to the screen in one go.
-class DialSurface : public Canvas {
+// The off-screen canvas (the scratch sprite): drawn on, then part of it copied to the screen.
+class Surface : public Canvas {
   public:
-    virtual void push(int16_t x, int16_t y) = 0;
+    virtual int16_t width() const = 0;
+    virtual int16_t height() const = 0;
+    // Copies the surface's top-left w x h pixels to the screen with their top-left at (x, y).
+    virtual void push(int16_t x, int16_t y, int16_t w, int16_t h) = 0;
 };
 
-// Hands out one surface per dial, w x h pixels; null when it cannot (out of memory): the dial is then drawn
-// straight on the screen, which works but flickers.
+// Hands out the scratch surface; null when it cannot (out of memory). Asked on every frame that draws, so a
+// surface refused once is tried again.
 class SurfaceProvider {
   public:
     virtual ~SurfaceProvider() {}
-    virtual DialSurface* surfaceFor(int dial, int16_t w, int16_t h) = 0;
+    virtual Surface* surface() = 0;
 };
+
+// The scratch sprite's size: a tile. 128 x 96 x 2 bytes = 24 kB, enough for the tach's needle sweep at 30 fps
+// in one tile; the whole screen is 9 tiles. Fewer rows (down to kScratchMinH) when the heap is short.
+constexpr int16_t kScratchW = 128;
+constexpr int16_t kScratchH = 96;
+constexpr int16_t kScratchMinH = 12;
 
 // ---- Element drawing (ox, oy = where the canvas's origin is on the screen)
 inline void drawTextBox(Canvas& c, int16_t ox, int16_t oy, const TextBox& t, uint16_t bg) {
@@ -183,6 +206,23 @@ inline void drawTextBox(Canvas& c, int16_t ox, int16_t oy, const TextBox& t, uin
     if (p.chars == 0) return;
     c.drawText(static_cast<int16_t>(p.x - ox), static_cast<int16_t>(p.y - oy), t.size == 0 ? 1 : t.size,
                rgb565(t.color), bg, t.text, p.chars);
+}
+
+// A lamp's label as a text box filling the lamp (centred, at the lamp's label size).
+inline TextBox lampLabelBox(const LampView& l) {
+    TextBox label;
+    memset(&label, 0, sizeof(label));
+    label.x = l.x;
+    label.y = l.y;
+    label.w = l.w;
+    label.h = l.h;
+    label.size = l.label_size;
+    label.align = Align::Center;
+    label.color = l.label_color;
+    static_assert(sizeof(l.label) <= sizeof(label.text), "lamp label fits a TextBox");
+    memcpy(label.text, l.label, sizeof(l.label));
+    label.text[sizeof(l.label) - 1] = '\0';
+    return label;
 }
 
 inline void drawLamp(Canvas& c, int16_t ox, int16_t oy, const LampView& l, uint16_t bg) {
@@ -194,69 +234,60 @@ inline void drawLamp(Canvas& c, int16_t ox, int16_t oy, const LampView& l, uint1
     if (r * 2 > l.w) r = static_cast<int16_t>(l.w / 2);
     const uint16_t fill = rgb565(l.color);
     c.fillRoundRect(x, y, l.w, l.h, r, fill);
-    TextBox label;
-    memset(&label, 0, sizeof(label));
-    label.x = x;
-    label.y = y;
-    label.w = l.w;
-    label.h = l.h;
-    label.size = l.label_size;
-    label.align = Align::Center;
-    label.color = l.label_color;
-    static_assert(sizeof(l.label) <= sizeof(label.text), "lamp label fits a TextBox");
-    memcpy(label.text, l.label, sizeof(l.label));
-    label.text[sizeof(l.label) - 1] = '\0';
+    const TextBox label = lampLabelBox(l);
     const TextPlacement p = placeText(label);
     if (p.chars > 0)
-        c.drawText(p.x, p.y, label.size == 0 ? 1 : label.size, rgb565(l.label_color), fill, label.text,
-                   p.chars);
+        c.drawText(static_cast<int16_t>(p.x - ox), static_cast<int16_t>(p.y - oy),
+                   label.size == 0 ? 1 : label.size, rgb565(l.label_color), fill, label.text, p.chars);
 }
 
-struct DialLayout {
-    Rect rect;          // the dial's sprite: everything the dial can ever draw, clipped to the screen
-    bool label_inside;  // Dial::label is drawn in the sprite
-    bool value_inside;  // Dial::value is drawn in the sprite
-    // Screen elements that intersect the sprite (kOverlay* bits): they are painted into the sprite too, so
-    // pushing it never blanks them (no flicker), and a change to one of them recomposes the sprite.
-    uint8_t overlays;
-};
-
-constexpr uint8_t kOverlayModel = 1u << 0;
-constexpr uint8_t kOverlayStatus = 1u << 1;
-constexpr uint8_t overlayLamp(int lamp) {
-    return static_cast<uint8_t>(1u << (2 + lamp));
-}
-static_assert(2 + kLampCount <= 8, "overlay bits fit a byte");
-
-// How far past its scale a needle may be drawn (the fuel needle pegs below E when over 100 %); the needle is
-// clamped to this so it never leaves the sprite.
+// How far past its scale a needle may be drawn (the fuel needle pegs below E when over 100 %).
 constexpr float kNeedleMarginDeg = 12.0f;
 
-inline Rect pointsBox(const PointF* pts, int n, int pad) {
-    float x0 = pts[0].x, x1 = pts[0].x, y0 = pts[0].y, y1 = pts[0].y;
-    for (int i = 1; i < n; ++i) {
-        if (pts[i].x < x0) x0 = pts[i].x;
-        if (pts[i].x > x1) x1 = pts[i].x;
-        if (pts[i].y < y0) y0 = pts[i].y;
-        if (pts[i].y > y1) y1 = pts[i].y;
-    }
-    const int ix0 = static_cast<int>(floorf(x0)) - pad;
-    const int iy0 = static_cast<int>(floorf(y0)) - pad;
-    const int ix1 = static_cast<int>(ceilf(x1)) + pad;
-    const int iy1 = static_cast<int>(ceilf(y1)) + pad;
+inline float clampNeedleDeg(const Dial& d, float deg) {
+    const float lo = isfinite(d.start_deg) ? d.start_deg : 0.0f;
+    const float hi = isfinite(d.end_deg) ? d.end_deg : 0.0f;
+    if (!isfinite(deg)) return lo;
+    if (deg < lo - kNeedleMarginDeg) return lo - kNeedleMarginDeg;
+    if (deg > hi + kNeedleMarginDeg) return hi + kNeedleMarginDeg;
+    return deg;
+}
+
+// A rectangle from inclusive float bounds, padded, kept within int16_t (hostile frames carry any number).
+inline Rect boundsRect(float x0, float y0, float x1, float y1, int pad) {
+    const float lim = 8192.0f;
+    auto clampf = [lim](float v) { return v < -lim ? -lim : (v > lim ? lim : v); };
+    if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1)) return Rect{0, 0, 0, 0};
+    const int ix0 = static_cast<int>(floorf(clampf(x0))) - pad;
+    const int iy0 = static_cast<int>(floorf(clampf(y0))) - pad;
+    const int ix1 = static_cast<int>(ceilf(clampf(x1))) + pad;
+    const int iy1 = static_cast<int>(ceilf(clampf(y1))) + pad;
     return Rect{static_cast<int16_t>(ix0), static_cast<int16_t>(iy0), static_cast<int16_t>(ix1 - ix0 + 1),
                 static_cast<int16_t>(iy1 - iy0 + 1)};
 }
 
+inline Rect pointsBox(const PointF* pts, int n, int pad) {
+    float x0 = pts[0].x, x1 = pts[0].x, y0 = pts[0].y, y1 = pts[0].y;
+    for (int i = 1; i < n; ++i) {
+        x0 = fminf(x0, pts[i].x);
+        x1 = fmaxf(x1, pts[i].x);
+        y0 = fminf(y0, pts[i].y);
+        y1 = fmaxf(y1, pts[i].y);
+    }
+    return boundsRect(x0, y0, x1, y1, pad);
+}
+
 // Bounding box of the ring sector between angles a0..a1 (frame convention) out to radius r, plus the centre.
 inline Rect sweepBox(float cx, float cy, float r, float a0, float a1, int pad) {
-    PointF pts[8];
+    if (!isfinite(a0) || !isfinite(a1) || a1 - a0 >= 360.0f)
+        return boundsRect(cx - r, cy - r, cx + r, cy + r, pad);
+    PointF pts[12];
     int n = 0;
     pts[n++] = PointF{cx, cy};
     pts[n++] = polarPoint(cx, cy, r, a0);
     pts[n++] = polarPoint(cx, cy, r, a1);
     // Every 12/3/6/9 o'clock direction inside the sweep is an extreme of the arc.
-    for (int k = -4; k <= 4 && n < 8; ++k) {
+    for (int k = -8; k <= 8 && n < 12; ++k) {
         const float a = 90.0f * static_cast<float>(k);
         if (a > a0 && a < a1) pts[n++] = polarPoint(cx, cy, r, a);
     }
@@ -266,65 +297,65 @@ inline Rect sweepBox(float cx, float cy, float r, float a0, float a1, int pad) {
 // Where a tick label's text goes (centred on its point at label_radius).
 inline Rect tickLabelRect(const Dial& d, const Tick& t) {
     const size_t len = strnlen(t.label, sizeof(t.label));
-    if (len == 0) return Rect{0, 0, 0, 0};
+    if (len == 0 || !isfinite(t.deg)) return Rect{0, 0, 0, 0};
     const PointF p = polarPoint(d.cx, d.cy, static_cast<float>(d.label_radius), t.deg);
     const int16_t w = static_cast<int16_t>(len * kGlyphW);
     return Rect{static_cast<int16_t>(lroundf(p.x) - w / 2), static_cast<int16_t>(lroundf(p.y) - kGlyphH / 2),
                 w, kGlyphH};
 }
 
-inline float clampNeedleDeg(const Dial& d, float deg) {
-    if (!isfinite(deg)) return d.start_deg;
-    if (deg < d.start_deg - kNeedleMarginDeg) return d.start_deg - kNeedleMarginDeg;
-    if (deg > d.end_deg + kNeedleMarginDeg) return d.end_deg + kNeedleMarginDeg;
-    return deg;
+// ---- Extents: everything an element can paint, on the screen. Anti-aliased edges reach a pixel or so past
+// the geometry; kAaPad covers them (the virtual panel's tests hold the renderer to these bounds).
+constexpr int kAaPad = 2;
+
+inline Rect screenRect() {
+    return Rect{0, 0, cfg::kScreenW, cfg::kScreenH};
 }
 
-// The dial's sprite rectangle: the arc over its sweep (widened by the needle margin), the hub, the tick
-// labels, and the dial's own texts when they fall within that area -- and nothing more, so it never covers a
-// neighbour (the tach's square would reach into the lamp row; its drawn part does not).
-inline DialLayout dialLayout(const Dial& d) {
-    const float reach = static_cast<float>(d.radius > d.needle_length ? d.radius : d.needle_length);
-    Rect area = sweepBox(d.cx, d.cy, reach, d.start_deg - kNeedleMarginDeg, d.end_deg + kNeedleMarginDeg, 2);
-    const int16_t hub = static_cast<int16_t>((d.hub_radius > 3 ? d.hub_radius : 3) + 2);
-    area = rectUnion(area, Rect{static_cast<int16_t>(d.cx - hub), static_cast<int16_t>(d.cy - hub),
-                                static_cast<int16_t>(2 * hub + 1), static_cast<int16_t>(2 * hub + 1)});
-    const uint8_t ticks = d.tick_count > kMaxTicks ? kMaxTicks : d.tick_count;
+inline uint8_t tickCount(const Dial& d) {
+    return d.tick_count > kMaxTicks ? kMaxTicks : d.tick_count;
+}
+
+// The face: the arc and its zones over the sweep (angles are rounded to whole degrees for TFT_eSPI, and
+// its arc ends are anti-aliased: one degree more each side), the ticks inside it, the tick labels.
+inline Rect faceExtent(const Dial& d) {
+    const float r = static_cast<float>(d.radius > 0 ? d.radius : 0);
+    Rect area = sweepBox(d.cx, d.cy, r, d.start_deg - 1.0f, d.end_deg + 1.0f, kAaPad);
+    const uint8_t ticks = tickCount(d);
     for (uint8_t i = 0; i < ticks; ++i) area = rectUnion(area, tickLabelRect(d, d.ticks[i]));
-    area = clipToScreen(area);
-    DialLayout out{area, false, false, 0};
-    const Rect label = textBoxRect(d.label);
-    const Rect value = textBoxRect(d.value);
-    if (rectsIntersect(area, label)) {
-        out.label_inside = true;
-        out.rect = rectUnion(out.rect, label);
-    }
-    if (rectsIntersect(area, value)) {
-        out.value_inside = true;
-        out.rect = rectUnion(out.rect, value);
-    }
-    out.rect = clipToScreen(out.rect);
-    return out;
+    return clipToScreen(area);
 }
 
-inline uint8_t overlaysOf(const Frame& f, const Rect& rect) {
-    uint8_t mask = 0;
-    if (rectsIntersect(rect, textBoxRect(f.model))) mask |= kOverlayModel;
-    if (rectsIntersect(rect, textBoxRect(f.status))) mask |= kOverlayStatus;
-    for (int i = 0; i < kLampCount; ++i) {
-        const LampView& l = f.lamps[i];
-        if (rectsIntersect(rect, Rect{l.x, l.y, l.w, l.h})) mask |= overlayLamp(i);
+// A text box: its box, and its glyphs where they stick out of a box lower than the font.
+inline Rect textExtent(const TextBox& t) {
+    Rect area = textBoxRect(t);
+    const TextPlacement p = placeText(t);
+    if (p.chars > 0) {
+        const uint8_t size = t.size == 0 ? 1 : t.size;
+        area = rectUnion(area, Rect{p.x, p.y, static_cast<int16_t>(p.chars * kGlyphW * size),
+                                    static_cast<int16_t>(kGlyphH * size)});
     }
-    return mask;
+    return clipToScreen(area);
 }
 
-// The whole dial `index` of frame f on canvas c whose origin sits at (ox, oy) on the screen. Overlapping
-// screen elements go under the needle, as on a real dial.
-inline void drawDial(Canvas& c, int16_t ox, int16_t oy, const Frame& f, int index, const DialLayout& lay,
-                     uint16_t bg) {
-    const Dial& d = f.dials[index];
-    c.fillRect(static_cast<int16_t>(lay.rect.x - ox), static_cast<int16_t>(lay.rect.y - oy), lay.rect.w,
-               lay.rect.h, bg);
+inline Rect lampExtent(const LampView& l) {
+    return clipToScreen(rectUnion(Rect{l.x, l.y, l.w, l.h}, textExtent(lampLabelBox(l))));
+}
+
+// The needle at angle deg (already clamped) and its hub.
+inline Rect needleExtent(const Dial& d, float deg) {
+    const PointF pts[2] = {PointF{static_cast<float>(d.cx), static_cast<float>(d.cy)},
+                           polarPoint(d.cx, d.cy, d.needle_length, deg)};
+    Rect area = pointsBox(pts, 2, static_cast<int>(ceilf(kNeedleBaseWidth / 2.0f)) + kAaPad);
+    if (d.hub_radius > 0) {
+        const float h = static_cast<float>(d.hub_radius);
+        area = rectUnion(area, boundsRect(d.cx - h, d.cy - h, d.cx + h, d.cy + h, kAaPad));
+    }
+    return clipToScreen(area);
+}
+
+// ---- Layers
+inline void drawFace(Canvas& c, int16_t ox, int16_t oy, const Dial& d, uint16_t bg) {
     const int16_t cx = static_cast<int16_t>(d.cx - ox);
     const int16_t cy = static_cast<int16_t>(d.cy - oy);
     const int16_t r = d.radius;
@@ -332,8 +363,8 @@ inline void drawDial(Canvas& c, int16_t ox, int16_t oy, const Frame& f, int inde
     if (ir < 0) ir = 0;
 
     const ArcSpan base = arcSpan(d.start_deg, d.end_deg);
-    if (base.visible) c.drawArc(cx, cy, r, ir, base.start, base.end, rgb565(d.arc_color), bg);
-    const uint8_t zones = d.zone_count > kMaxZones ? kMaxZones : d.zone_count;
+    if (base.visible && r > 0) c.drawArc(cx, cy, r, ir, base.start, base.end, rgb565(d.arc_color), bg);
+    const uint8_t zones = r > 0 ? (d.zone_count > kMaxZones ? kMaxZones : d.zone_count) : 0;
     for (uint8_t i = 0; i < zones; ++i) {
         const Zone& z = d.zones[i];
         const ArcSpan span = arcSpan(z.from_deg, z.to_deg);
@@ -341,9 +372,10 @@ inline void drawDial(Canvas& c, int16_t ox, int16_t oy, const Frame& f, int inde
     }
 
     const uint16_t tick_color = rgb565(d.tick_color);
-    const uint8_t ticks = d.tick_count > kMaxTicks ? kMaxTicks : d.tick_count;
+    const uint8_t ticks = tickCount(d);
     for (uint8_t i = 0; i < ticks; ++i) {
         const Tick& t = d.ticks[i];
+        if (!isfinite(t.deg)) continue;
         const float len = t.major ? kMajorTickLen : kMinorTickLen;
         const PointF a = polarPoint(cx, cy, static_cast<float>(ir), t.deg);
         const PointF b = polarPoint(cx, cy, static_cast<float>(ir) - len, t.deg);
@@ -353,27 +385,88 @@ inline void drawDial(Canvas& c, int16_t ox, int16_t oy, const Frame& f, int inde
             c.drawText(static_cast<int16_t>(lr.x - ox), static_cast<int16_t>(lr.y - oy), 1, tick_color, bg,
                        t.label, static_cast<uint8_t>(lr.w / kGlyphW));
     }
-
-    if (lay.label_inside) drawTextBox(c, ox, oy, d.label, bg);
-    if (lay.value_inside) drawTextBox(c, ox, oy, d.value, bg);
-    if (lay.overlays & kOverlayModel) drawTextBox(c, ox, oy, f.model, bg);
-    if (lay.overlays & kOverlayStatus) drawTextBox(c, ox, oy, f.status, bg);
-    for (int i = 0; i < kLampCount; ++i)
-        if (lay.overlays & overlayLamp(i)) drawLamp(c, ox, oy, f.lamps[i], bg);
-
-    const PointF tip = polarPoint(cx, cy, d.needle_length, clampNeedleDeg(d, d.needle_deg));
-    const uint16_t needle = rgb565(d.needle_color);
-    c.drawWedgeLine(cx, cy, tip.x, tip.y, kNeedleBaseWidth, kNeedleTipWidth, needle);
-    if (d.hub_radius > 0) c.fillCircle(cx, cy, d.hub_radius, needle);
 }
 
-// What one render() call redrew (for the serial stats and the tests).
+inline void drawNeedle(Canvas& c, int16_t ox, int16_t oy, const Dial& d, float deg) {
+    const float cx = static_cast<float>(d.cx - ox);
+    const float cy = static_cast<float>(d.cy - oy);
+    const PointF tip = polarPoint(cx, cy, d.needle_length, deg);
+    const uint16_t needle = rgb565(d.needle_color);
+    c.drawWedgeLine(cx, cy, tip.x, tip.y, kNeedleBaseWidth, kNeedleTipWidth, needle);
+    if (d.hub_radius > 0)
+        c.fillCircle(static_cast<int16_t>(d.cx - ox), static_cast<int16_t>(d.cy - oy), d.hub_radius, needle);
+}
+
+// The screen's `region` of frame f, with needle i at needle_deg[i], drawn on canvas c whose origin sits at
+// (ox, oy) on the screen: cleared to the background, then every element that reaches into the region, layer
+// by layer. Elements are drawn whole; the canvas's edges clip them.
+inline void composeRegion(Canvas& c, int16_t ox, int16_t oy, const Rect& region, const Frame& f,
+                          const float* needle_deg) {
+    const uint16_t bg = rgb565(f.background);
+    c.fillRect(static_cast<int16_t>(region.x - ox), static_cast<int16_t>(region.y - oy), region.w, region.h,
+               bg);
+    for (int i = 0; i < kDialCount; ++i)
+        if (rectsIntersect(faceExtent(f.dials[i]), region)) drawFace(c, ox, oy, f.dials[i], bg);
+    for (int i = 0; i < kDialCount; ++i) {
+        const Dial& d = f.dials[i];
+        if (rectsIntersect(textExtent(d.label), region)) drawTextBox(c, ox, oy, d.label, bg);
+        if (rectsIntersect(textExtent(d.value), region)) drawTextBox(c, ox, oy, d.value, bg);
+    }
+    if (rectsIntersect(textExtent(f.model), region)) drawTextBox(c, ox, oy, f.model, bg);
+    if (rectsIntersect(textExtent(f.status), region)) drawTextBox(c, ox, oy, f.status, bg);
+    for (int i = 0; i < kLampCount; ++i)
+        if (rectsIntersect(lampExtent(f.lamps[i]), region)) drawLamp(c, ox, oy, f.lamps[i], bg);
+    for (int i = 0; i < kDialCount; ++i)
+        if (rectsIntersect(needleExtent(f.dials[i], needle_deg[i]), region))
+            drawNeedle(c, ox, oy, f.dials[i], needle_deg[i]);
+}
+
+// ---- Dirty rectangles
+// At most one per element and needle (old and new extents merged), so a fixed array holds them all.
+constexpr int kMaxDirty = 4 * kDialCount + kLampCount + 2;
+
+class DirtyList {
+  public:
+    DirtyList() : rects_(), n_(0) {}
+    void add(const Rect& r) {
+        const Rect c = clipToScreen(r);
+        if (rectEmpty(c)) return;
+        if (n_ < kMaxDirty) {
+            rects_[n_++] = c;
+        } else {  // cannot happen with kMaxDirty sized as above; stay correct anyway
+            rects_[n_ - 1] = rectUnion(rects_[n_ - 1], c);
+        }
+    }
+    // Rectangles that meet become their union, until none meet (a pixel is never composed twice).
+    void merge() {
+        bool merged = true;
+        while (merged) {
+            merged = false;
+            for (int i = 0; i < n_ && !merged; ++i)
+                for (int j = i + 1; j < n_ && !merged; ++j)
+                    if (rectsIntersect(rects_[i], rects_[j])) {
+                        rects_[i] = rectUnion(rects_[i], rects_[j]);
+                        rects_[j] = rects_[--n_];
+                        merged = true;
+                    }
+        }
+    }
+    int size() const { return n_; }
+    const Rect& operator[](int i) const { return rects_[i]; }
+
+  private:
+    Rect rects_[kMaxDirty];
+    int n_;
+};
+
+// What one render() call sent (for the serial stats, the tests and the bench).
 struct RenderStats {
-    uint8_t full;     // 1 when the screen was cleared (layout change)
-    uint8_t dials;    // dials recomposed
-    uint8_t sprites;  // of which pushed from a sprite
-    uint8_t texts;    // text boxes drawn on the screen
-    uint8_t lamps;    // lamps drawn
+    uint8_t full;     // 1 when the whole screen was redrawn (first frame, layout change)
+    uint8_t regions;  // dirty rectangles after merging
+    uint16_t tiles;   // tiles composed and pushed
+    uint32_t pixels;  // pixels sent to the screen in tiles (or the whole screen when drawn straight)
+    uint8_t direct;   // 1 when drawn straight on the screen (no scratch sprite)
+    bool drewNothing() const { return tiles == 0 && direct == 0; }
 };
 
 class FrameRenderer {
@@ -394,103 +487,75 @@ class FrameRenderer {
         memset(last_lamp_seq_, 0, sizeof(last_lamp_seq_));
         last_model_seq_ = 0;
         last_status_seq_ = 0;
-        for (int i = 0; i < kDialCount; ++i) layouts_[i] = DialLayout{Rect{0, 0, 0, 0}, false, false, 0};
+        for (int i = 0; i < kDialCount; ++i) {
+            drawn_deg_[i] = 0.0f;
+            last_face_[i] = Rect{0, 0, 0, 0};
+        }
     }
 
-    const DialLayout& layout(int dial) const { return layouts_[dial]; }
+    // The angle needle `dial` is drawn at (see the header: it moves in kNeedleRedrawDeg steps).
+    float drawnNeedleDeg(int dial) const { return drawn_deg_[dial]; }
 
     RenderStats render(const Frame& f) {
         RenderStats st{0, 0, 0, 0, 0};
         if (!screen_) return st;
-        const uint16_t bg = rgb565(f.background);
+        DirtyList dirty;
         const bool full = !has_drawn_ || f.layout_seq != last_layout_seq_;
         if (full) {
-            screen_->fillRect(0, 0, cfg::kScreenW, cfg::kScreenH, bg);
-            for (int i = 0; i < kDialCount; ++i) {
-                layouts_[i] = dialLayout(f.dials[i]);
-                layouts_[i].overlays = overlaysOf(f, layouts_[i].rect);
-            }
+            dirty.add(screenRect());
             st.full = 1;
         }
-        // What changed among the screen elements, before any dial is composed (a dial that carries one of
-        // them as an overlay must be recomposed too).
-        const bool model_changed = full || f.model.seq != last_model_seq_;
-        const bool status_changed = full || f.status.seq != last_status_seq_;
-        uint8_t overlay_changes = (model_changed ? kOverlayModel : 0) | (status_changed ? kOverlayStatus : 0);
-        bool lamp_changed[kLampCount];
-        for (int i = 0; i < kLampCount; ++i) {
-            lamp_changed[i] = full || f.lamps[i].seq != last_lamp_seq_[i];
-            if (lamp_changed[i]) overlay_changes |= overlayLamp(i);
-        }
-
-        Rect pushed[kDialCount];
-        int pushed_count = 0;
         for (int i = 0; i < kDialCount; ++i) {
             const Dial& d = f.dials[i];
-            const DialLayout& lay = layouts_[i];
             DialSeqs& last = last_dial_[i];
-            const bool dirty = full || d.face_seq != last.face || d.needle_seq != last.needle ||
-                               (lay.label_inside && d.label.seq != last.label) ||
-                               (lay.value_inside && d.value.seq != last.value) ||
-                               (lay.overlays & overlay_changes) != 0;
-            if (dirty && !rectEmpty(lay.rect)) {
-                DialSurface* s = surfaces_ ? surfaces_->surfaceFor(i, lay.rect.w, lay.rect.h) : nullptr;
-                if (s) {
-                    drawDial(*s, lay.rect.x, lay.rect.y, f, i, lay, bg);
-                    s->push(lay.rect.x, lay.rect.y);
-                    ++st.sprites;
-                } else {
-                    drawDial(*screen_, 0, 0, f, i, lay, bg);
-                }
-                pushed[pushed_count++] = lay.rect;
-                ++st.dials;
-            }
-            last.face = d.face_seq;
-            last.needle = d.needle_seq;
-            if (lay.label_inside) last.label = d.label.seq;
-            if (lay.value_inside) last.value = d.value.seq;
-        }
-
-        // Everything drawn straight on the screen, after the sprites. Lamps, model and status are also in any
-        // sprite they overlap, so a push never needs them redrawn; dial texts outside their own sprite are
-        // redrawn when another dial's push covered them.
-        for (int i = 0; i < kDialCount; ++i) {
-            const Dial& d = f.dials[i];
-            const DialLayout& lay = layouts_[i];
-            DialSeqs& last = last_dial_[i];
-            if (!lay.label_inside &&
-                (full || d.label.seq != last.label || overlaps(d.label, pushed, pushed_count))) {
-                drawTextBox(*screen_, 0, 0, d.label, bg);
-                last.label = d.label.seq;
-                ++st.texts;
-            }
-            if (!lay.value_inside &&
-                (full || d.value.seq != last.value || overlaps(d.value, pushed, pushed_count))) {
-                drawTextBox(*screen_, 0, 0, d.value, bg);
-                last.value = d.value.seq;
-                ++st.texts;
-            }
+            const Rect face = faceExtent(d);
+            if (!full && d.face_seq != last.face) dirty.add(rectUnion(last_face_[i], face));
+            if (!full && d.label.seq != last.label) dirty.add(textExtent(d.label));
+            if (!full && d.value.seq != last.value) dirty.add(textExtent(d.value));
+            const float deg = clampNeedleDeg(d, d.needle_deg);
+            if (!full && d.needle_seq != last.needle)
+                dirty.add(rectUnion(needleExtent(d, drawn_deg_[i]), needleExtent(d, deg)));
+            if (full || d.needle_seq != last.needle) drawn_deg_[i] = deg;
+            last = DialSeqs{d.face_seq, d.needle_seq, d.label.seq, d.value.seq};
+            last_face_[i] = face;
         }
         for (int i = 0; i < kLampCount; ++i) {
-            const LampView& l = f.lamps[i];
-            if (lamp_changed[i]) {
-                drawLamp(*screen_, 0, 0, l, bg);
-                last_lamp_seq_[i] = l.seq;
-                ++st.lamps;
-            }
+            if (!full && f.lamps[i].seq != last_lamp_seq_[i]) dirty.add(lampExtent(f.lamps[i]));
+            last_lamp_seq_[i] = f.lamps[i].seq;
         }
-        if (model_changed) {
-            drawTextBox(*screen_, 0, 0, f.model, bg);
-            last_model_seq_ = f.model.seq;
-            ++st.texts;
-        }
-        if (status_changed) {
-            drawTextBox(*screen_, 0, 0, f.status, bg);
-            last_status_seq_ = f.status.seq;
-            ++st.texts;
-        }
+        if (!full && f.model.seq != last_model_seq_) dirty.add(textExtent(f.model));
+        if (!full && f.status.seq != last_status_seq_) dirty.add(textExtent(f.status));
+        last_model_seq_ = f.model.seq;
+        last_status_seq_ = f.status.seq;
         has_drawn_ = true;
         last_layout_seq_ = f.layout_seq;
+
+        dirty.merge();
+        st.regions = static_cast<uint8_t>(dirty.size());
+        if (dirty.size() == 0) return st;
+        Surface* s = surfaces_ ? surfaces_->surface() : nullptr;
+        if (!s || s->width() <= 0 || s->height() <= 0) {
+            // No off-screen memory: the whole screen, straight (a part alone would need clipping that
+            // anti-aliased lines do not honour), layer by layer as the tiles would be.
+            composeRegion(*screen_, 0, 0, screenRect(), f, drawn_deg_);
+            st.direct = 1;
+            st.pixels = static_cast<uint32_t>(cfg::kScreenW) * cfg::kScreenH;
+            return st;
+        }
+        const int16_t tw = s->width(), th = s->height();
+        for (int k = 0; k < dirty.size(); ++k) {
+            const Rect& r = dirty[k];
+            for (int16_t y = r.y; y < r.y + r.h; y = static_cast<int16_t>(y + th)) {
+                for (int16_t x = r.x; x < r.x + r.w; x = static_cast<int16_t>(x + tw)) {
+                    const int16_t w = static_cast<int16_t>(r.x + r.w - x < tw ? r.x + r.w - x : tw);
+                    const int16_t h = static_cast<int16_t>(r.y + r.h - y < th ? r.y + r.h - y : th);
+                    composeRegion(*s, x, y, Rect{x, y, w, h}, f, drawn_deg_);
+                    s->push(x, y, w, h);
+                    ++st.tiles;
+                    st.pixels += static_cast<uint32_t>(w) * static_cast<uint32_t>(h);
+                }
+            }
+        }
         return st;
     }
 
@@ -498,15 +563,6 @@ class FrameRenderer {
     struct DialSeqs {
         uint32_t face, needle, label, value;
     };
-
-    static bool overlapsRect(const Rect& r, const Rect* rects, int n) {
-        for (int i = 0; i < n; ++i)
-            if (rectsIntersect(r, rects[i])) return true;
-        return false;
-    }
-    static bool overlaps(const TextBox& t, const Rect* rects, int n) {
-        return overlapsRect(textBoxRect(t), rects, n);
-    }
 
     Canvas* screen_;
     SurfaceProvider* surfaces_;
@@ -516,7 +572,8 @@ class FrameRenderer {
     uint32_t last_lamp_seq_[kLampCount];
     uint32_t last_model_seq_;
     uint32_t last_status_seq_;
-    DialLayout layouts_[kDialCount];
+    float drawn_deg_[kDialCount];
+    Rect last_face_[kDialCount];
 };
 
 }  // namespace esp32

@@ -1,4 +1,4 @@
-// render_plan.h's Canvas bound to TFT_eSPI (the screen) and TFT_eSprite (one 8-bit sprite per dial).
+// render_plan.h's Canvas bound to TFT_eSPI (the screen) and one 16-bit TFT_eSprite (the scratch surface).
 // Every call below was checked against TFT_eSPI 2.5.43's TFT_eSPI.h / Extensions/Sprite.h (see the notes).
 #pragma once
 
@@ -10,9 +10,10 @@
 namespace gauge {
 namespace esp32 {
 
-// TFT_eSprite derives from TFT_eSPI, so one adapter serves both. T is TFT_eSPI or TFT_eSprite.
-template <typename T>
-class TftCanvasT : public DialSurface {
+// TFT_eSprite derives from TFT_eSPI, so one adapter serves both. T is TFT_eSPI or TFT_eSprite; Base is Canvas
+// (the screen) or Surface (the scratch sprite).
+template <typename T, typename Base>
+class TftCanvasT : public Base {
   public:
     explicit TftCanvasT(T& g) : g_(g) {}
 
@@ -33,12 +34,15 @@ class TftCanvasT : public DialSurface {
         g_.drawArc(x, y, r, ir, start, end, fg, bg, true);
     }
     void drawWideLine(float ax, float ay, float bx, float by, float w, uint16_t color) override {
-        // bg omitted (0x00FFFFFF): the anti-aliased edge blends with the pixels already there (readPixel on
-        // the sprite's RAM), so ticks over a zone blend with the zone.
+        // TFT_eSPI::drawWideLine(ax, ay, bx, by, width, fg, bg): takes the width (it passes width / 2 on to
+        // drawWedgeLine). bg omitted (0x00FFFFFF): the anti-aliased edge blends with the pixels already there
+        // (readPixel), so ticks over a zone blend with the zone.
         g_.drawWideLine(ax, ay, bx, by, w, color);
     }
     void drawWedgeLine(float ax, float ay, float bx, float by, float aw, float bw, uint16_t color) override {
-        g_.drawWedgeLine(ax, ay, bx, by, aw, bw, color);
+        // TFT_eSPI 2.5.43's drawWedgeLine(ax, ay, bx, by, ar, br, fg, bg) takes the RADII at each end (round
+        // caps of those radii; drawWideLine calls it with wd / 2): the Canvas passes widths, so halve them.
+        g_.drawWedgeLine(ax, ay, bx, by, aw / 2.0f, bw / 2.0f, color);
     }
     void drawText(int16_t x, int16_t y, uint8_t size, uint16_t fg, uint16_t bg, const char* text,
                   uint8_t len) override {
@@ -54,14 +58,12 @@ class TftCanvasT : public DialSurface {
         g_.setTextDatum(TL_DATUM);
         g_.drawString(buf, x, y);
     }
-    void push(int16_t x, int16_t y) override { pushTo(g_, x, y); }
 
-  private:
-    // Only a sprite can be pushed; for the screen itself push() never happens (it is never a dial surface).
-    static void pushTo(TFT_eSprite& s, int16_t x, int16_t y) { s.pushSprite(x, y); }
-    static void pushTo(TFT_eSPI&, int16_t, int16_t) {}
+  protected:
     T& g_;
 };
+
+using ScreenCanvas = TftCanvasT<TFT_eSPI, Canvas>;
 
 // The display's start-up, once in setup() (and in the virtual panel): TFT_eSPI::init() resets the panel,
 // sends the driver's init sequence and switches the backlight on (TFT_BL / TFT_BACKLIGHT_ON); then the
@@ -73,55 +75,52 @@ inline void beginDisplay(TFT_eSPI& tft) {
     tft.fillScreen(TFT_BLACK);
 }
 
-using ScreenCanvas = TftCanvasT<TFT_eSPI>;
-using SpriteCanvas = TftCanvasT<TFT_eSprite>;
+// The scratch sprite as the renderer's Surface.
+class SpriteSurface : public TftCanvasT<TFT_eSprite, Surface> {
+  public:
+    explicit SpriteSurface(TFT_eSprite& s) : TftCanvasT<TFT_eSprite, Surface>(s) {}
+    int16_t width() const override { return static_cast<int16_t>(g_.width()); }
+    int16_t height() const override { return static_cast<int16_t>(g_.height()); }
+    void push(int16_t x, int16_t y, int16_t w, int16_t h) override {
+        // TFT_eSprite::pushSprite(tx, ty, sx, sy, sw, sh): the sprite's window (sx, sy, sw, sh) to the screen
+        // at (tx, ty); one block when sw is the sprite's width, else row by row (Sprite.cpp).
+        g_.pushSprite(x, y, 0, 0, w, h);
+    }
+};
 
-// One 8-bit sprite per dial, created the first time the renderer asks (the size comes from the core's
-// layout). 8-bit colour halves the RAM of 16-bit (TFT_eSprite::setColorDepth(8) before createSprite(); the
-// sprite converts our RGB565 colours to RGB332 and back when pushed). On the core's layout the four
-// sprites take ~60 kB; if the heap cannot give one, that dial is drawn straight on the screen.
+// The renderer's one scratch sprite: 16 bits per pixel (TFT_eSprite::setColorDepth(16), RGB565 like the
+// screen, so every colour and blend is the screen's), kScratchW x kScratchH, created the first time the
+// renderer asks. If the heap cannot give it, half the rows are tried, down to kScratchMinH; if none fits,
+// the renderer draws straight on the screen and the next frame that draws asks again.
 class SpriteProvider : public SurfaceProvider {
   public:
-    explicit SpriteProvider(TFT_eSPI& tft)
-        : sprites_{TFT_eSprite(&tft), TFT_eSprite(&tft), TFT_eSprite(&tft), TFT_eSprite(&tft)},
-          canvases_{SpriteCanvas(sprites_[0]), SpriteCanvas(sprites_[1]), SpriteCanvas(sprites_[2]),
-                    SpriteCanvas(sprites_[3])},
-          w_{0, 0, 0, 0},
-          h_{0, 0, 0, 0},
-          failed_{false, false, false, false} {}
+    explicit SpriteProvider(TFT_eSPI& tft) : sprite_(&tft), surface_(sprite_), bytes_(0), failures_(0) {}
 
-    DialSurface* surfaceFor(int dial, int16_t w, int16_t h) override {
-        if (dial < 0 || dial >= kDialCount || w <= 0 || h <= 0) return nullptr;
-        TFT_eSprite& s = sprites_[dial];
-        if (s.created() && w_[dial] == w && h_[dial] == h) return &canvases_[dial];
-        if (failed_[dial] && w_[dial] == w && h_[dial] == h) return nullptr;  // do not retry every frame
-        if (s.created()) s.deleteSprite();
-        s.setColorDepth(8);
-        w_[dial] = w;
-        h_[dial] = h;
-        // createSprite() returns nullptr when the allocation fails (Sprite.h).
-        failed_[dial] = s.createSprite(w, h) == nullptr;
-        return failed_[dial] ? nullptr : &canvases_[dial];
+    Surface* surface() override {
+        if (sprite_.created()) return &surface_;
+        sprite_.setColorDepth(16);
+        for (int16_t h = kScratchH; h >= kScratchMinH; h = static_cast<int16_t>(h / 2)) {
+            // createSprite() returns nullptr when the allocation fails (Sprite.h). It allocates w * h + 1
+            // pixels of 2 bytes (Sprite.cpp, callocSprite).
+            if (sprite_.createSprite(kScratchW, h) != nullptr) {
+                bytes_ = (static_cast<size_t>(kScratchW) * static_cast<size_t>(h) + 1) * 2;
+                return &surface_;
+            }
+        }
+        ++failures_;
+        return nullptr;
     }
 
-    size_t bytesInUse() const {
-        size_t n = 0;
-        for (int i = 0; i < kDialCount; ++i)
-            if (!failed_[i]) n += static_cast<size_t>(w_[i]) * static_cast<size_t>(h_[i]);
-        return n;
-    }
-    int failedCount() const {
-        int n = 0;
-        for (int i = 0; i < kDialCount; ++i) n += failed_[i] ? 1 : 0;
-        return n;
-    }
+    // Heap the sprite holds (0 before the first frame, or while none could be had).
+    size_t bytesInUse() const { return bytes_; }
+    // Frames on which no sprite could be had (each fell back to drawing straight on the screen).
+    int failedCount() const { return failures_; }
 
   private:
-    TFT_eSprite sprites_[kDialCount];
-    SpriteCanvas canvases_[kDialCount];
-    int16_t w_[kDialCount];
-    int16_t h_[kDialCount];
-    bool failed_[kDialCount];
+    TFT_eSprite sprite_;
+    SpriteSurface surface_;
+    size_t bytes_;
+    int failures_;
 };
 
 }  // namespace esp32

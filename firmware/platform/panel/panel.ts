@@ -105,7 +105,9 @@ export interface Traffic {
 }
 
 export interface FrameResult extends Traffic {
-  render: { full: number; dials: number; sprites: number; texts: number; lamps: number };
+  render: { full: number; regions: number; tiles: number; pixels: number; direct: number };
+  /** The angles the needles are drawn at, by dial (the renderer moves a needle when its needle_seq changes). */
+  needles: number[];
 }
 
 /** RGB565 pixels, row-major. */

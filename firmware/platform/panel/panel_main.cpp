@@ -13,7 +13,8 @@
 //   boot SEED          the app's display start-up on a fresh panel whose memory is noise from SEED; answers
 //                      the SPI it took
 //   frame N            followed by N bytes (one Frame); renders it as loop() does; answers what went over
-//                      the wire, what the renderer redrew, the panel's faults and the sprite RAM in use
+//                      the wire, what the renderer redrew, the angles its needles are drawn at, the panel's
+//                      faults and the sprite RAM in use
 //   sprites on|off     off: the renderer gets no sprite and draws straight on the screen (its fallback)
 //   view               {"w":320,"h":240,"bytes":N} then N bytes: the glass as seen, RGB565 little-endian
 //   gram               {"w":240,"h":320,"bytes":N} then N bytes: the frame memory as written
@@ -56,14 +57,12 @@ using gauge::esp32::RenderStats;
 using gauge::esp32::ScreenCanvas;
 using gauge::esp32::SpriteProvider;
 
-// The renderer's sprites, or none when the test asks for the straight-to-screen fallback.
+// The renderer's scratch sprite, or none when the test asks for the straight-to-screen fallback.
 class SwitchableSurfaces : public gauge::esp32::SurfaceProvider {
   public:
     explicit SwitchableSurfaces(SpriteProvider& real) : real_(real) {}
     bool enabled = true;
-    gauge::esp32::DialSurface* surfaceFor(int dial, int16_t w, int16_t h) override {
-        return enabled ? real_.surfaceFor(dial, w, h) : nullptr;
-    }
+    gauge::esp32::Surface* surface() override { return enabled ? real_.surface() : nullptr; }
 
   private:
     SpriteProvider& real_;
@@ -76,7 +75,6 @@ struct App {
     SpriteProvider* sprites = nullptr;
     SwitchableSurfaces* surfaces = nullptr;
     FrameRenderer* renderer = nullptr;
-    bool sprites_enabled = true;
 
     void destroy() {
         delete renderer;
@@ -92,6 +90,7 @@ struct App {
 
 App g_app;
 Frame g_frame;
+bool g_sprites_enabled = true;  // kept across boots
 
 [[noreturn]] void fail(const char* why) {
     printf("{\"error\":\"%s\"}\n", why);
@@ -187,7 +186,7 @@ void boot(uint32_t seed) {
     g_app.screen = new ScreenCanvas(*g_app.tft);
     g_app.sprites = new SpriteProvider(*g_app.tft);
     g_app.surfaces = new SwitchableSurfaces(*g_app.sprites);
-    g_app.surfaces->enabled = g_app.sprites_enabled;
+    g_app.surfaces->enabled = g_sprites_enabled;
     g_app.renderer = new FrameRenderer();
     gauge::esp32::beginDisplay(*g_app.tft);
     g_app.renderer->attach(g_app.screen, g_app.surfaces);
@@ -202,8 +201,13 @@ void renderFrame(size_t n) {
     if (!g_app.renderer) fail("frame before boot");
     const Snapshot before = snapshot();
     const RenderStats st = g_app.renderer->render(g_frame);
-    printf("{\"render\":{\"full\":%u,\"dials\":%u,\"sprites\":%u,\"texts\":%u,\"lamps\":%u},", st.full,
-           st.dials, st.sprites, st.texts, st.lamps);
+    printf("{\"render\":{\"full\":%u,\"regions\":%u,\"tiles\":%u,\"pixels\":%u,\"direct\":%u},", st.full,
+           st.regions, st.tiles, static_cast<unsigned>(st.pixels), st.direct);
+    // The angles the needles are drawn at (render_plan.h: a needle moves on screen when its needle_seq does).
+    printf("\"needles\":[");
+    for (int i = 0; i < gauge::kDialCount; ++i)
+        printf("%s%.9g", i ? "," : "", static_cast<double>(g_app.renderer->drawnNeedleDeg(i)));
+    printf("],");
     printTraffic(before);
     printf("}\n");
 }
@@ -231,9 +235,9 @@ int main() {
         } else if (sscanf(line, "frame %lu", &arg) == 1) {
             renderFrame(arg);
         } else if (strcmp(line, "sprites on") == 0 || strcmp(line, "sprites off") == 0) {
-            g_app.sprites_enabled = strcmp(line, "sprites on") == 0;
-            if (g_app.surfaces) g_app.surfaces->enabled = g_app.sprites_enabled;
-            printf("{\"sprites\":%s}\n", g_app.sprites_enabled ? "true" : "false");
+            g_sprites_enabled = strcmp(line, "sprites on") == 0;
+            if (g_app.surfaces) g_app.surfaces->enabled = g_sprites_enabled;
+            printf("{\"sprites\":%s}\n", g_sprites_enabled ? "true" : "false");
         } else if (strcmp(line, "view") == 0 || strcmp(line, "gram") == 0) {
             if (!g_app.lcd) fail("no panel before boot");
             if (line[0] == 'v') {

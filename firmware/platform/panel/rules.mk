@@ -3,6 +3,7 @@
 # configured by that env's build_flags (-D options, read by test/lib/platformioIni.mjs: never written here).
 #
 #   make -C firmware panel [PANEL_ENV=cyd]   -> build/panel/<env>/panel
+#   make -C firmware panel-model             the virtual ILI9341 alone against its doctests (no kit needed)
 #
 # The kit is found at $(GAUGE_ESP32_KIT), else ../shared/esp32-kit beside the checkout. Nothing of it is copied:
 # TFT_eSPI.cpp is compiled from where it lies. Uses FW_DIR, REPO_DIR, BUILD_DIR, CORE_INC from firmware/Makefile.
@@ -26,7 +27,7 @@ PANEL_INC := -I$(PANEL_SRC_DIR)/arduino -I$(PANEL_SRC_DIR) -isystem $(PANEL_KIT_
 PANEL_OBJS := $(PANEL_BUILD)/TFT_eSPI.o $(PANEL_BUILD)/host_arduino.o $(PANEL_BUILD)/ili9341.o \
 	$(PANEL_BUILD)/panel_main.o
 
-.PHONY: panel panel-kit
+.PHONY: panel panel-kit panel-model
 
 panel: panel-kit $(PANEL_BIN)
 
@@ -45,5 +46,17 @@ $(PANEL_BUILD)/%.o: $(PANEL_SRC_DIR)/%.cpp $(PANEL_INI) $(PANEL_SRC_DIR)/rules.m
 
 $(PANEL_BIN): $(PANEL_OBJS)
 	$(HOST_CXX) $(PANEL_SAN) $^ -o $@
+
+# The ILI9341 model and the host bus on their own: no TFT_eSPI, no env, so no kit.
+PANEL_MODEL_DIR := $(BUILD_DIR)/panel/model
+PANEL_MODEL_BIN := $(PANEL_MODEL_DIR)/ili9341_tests
+PANEL_MODEL_SRCS := $(PANEL_SRC_DIR)/test/ili9341_test.cpp $(PANEL_SRC_DIR)/ili9341.cpp $(PANEL_SRC_DIR)/host_arduino.cpp
+
+$(PANEL_MODEL_BIN): $(PANEL_MODEL_SRCS) $(PANEL_SRC_DIR)/ili9341.h $(PANEL_SRC_DIR)/host_bus.h $(PANEL_SRC_DIR)/rules.mk
+	@mkdir -p $(dir $@)
+	$(HOST_CXX) $(PANEL_OWN_FLAGS) -O0 -I$(PANEL_SRC_DIR)/arduino -I$(PANEL_SRC_DIR) $(PANEL_MODEL_SRCS) -o $@
+
+panel-model: $(PANEL_MODEL_BIN)
+	$(PANEL_MODEL_BIN)
 
 -include $(PANEL_OBJS:.o=.d)

@@ -1,6 +1,6 @@
 // Draws a Frame on a canvas exactly as firmware/platform/esp32/render_plan.h draws it on the TFT: same
 // geometry (every coordinate, angle and colour comes from the Frame; the few constants below are the render
-// plan's own), the GLCD font's 6x8 cell per character. Logical coordinates are the CYD's 320x240; the
+// plan's own), the same layers in the same order, the GLCD font's 6x8 cell per character. Logical coordinates are the CYD's 320x240; the
 // canvas backing store is scaled by zoom x devicePixelRatio so lines stay sharp on any screen.
 import { css, type Dial, type Frame, type LampView, type TextBox } from '../frame.js';
 
@@ -15,6 +15,7 @@ const MINOR_TICK_WIDTH = 1;
 const NEEDLE_BASE_WIDTH = 5;
 const NEEDLE_TIP_WIDTH = 1;
 const LAMP_CORNER_RADIUS = 4;
+const NEEDLE_MARGIN_DEG = 12;
 const GLYPH_W = 6;
 const GLYPH_H = 8;
 
@@ -77,10 +78,12 @@ function drawBand(ctx: CanvasRenderingContext2D, d: Dial, from: number, to: numb
   ctx.fill();
 }
 
-function drawDial(ctx: CanvasRenderingContext2D, d: Dial, bg: string) {
-  drawBand(ctx, d, d.start_deg, d.end_deg, d.arc_color);
-  for (const z of d.zones.slice(0, Math.max(0, d.zone_count)))
-    drawBand(ctx, d, z.from_deg, z.to_deg, z.color);
+function drawFace(ctx: CanvasRenderingContext2D, d: Dial) {
+  if (d.radius > 0) {
+    drawBand(ctx, d, d.start_deg, d.end_deg, d.arc_color);
+    for (const z of d.zones.slice(0, Math.max(0, d.zone_count)))
+      drawBand(ctx, d, z.from_deg, z.to_deg, z.color);
+  }
 
   const inner = Math.max(0, d.radius - d.arc_width);
   const tickColor = css(d.tick_color);
@@ -102,12 +105,19 @@ function drawDial(ctx: CanvasRenderingContext2D, d: Dial, bg: string) {
       drawText(ctx, t.label, Math.round(px) - Math.trunc(w / 2), Math.round(py) - GLYPH_H / 2, 1, tickColor);
     }
   }
+}
 
-  drawTextBox(ctx, d.label, bg);
-  drawTextBox(ctx, d.value, bg);
+/** render_plan.h clampNeedleDeg(): a needle is drawn at most NEEDLE_MARGIN_DEG past its scale. */
+function clampNeedle(d: Dial): number {
+  const lo = finite(d.start_deg);
+  const hi = finite(d.end_deg);
+  if (!Number.isFinite(d.needle_deg)) return lo;
+  return Math.min(Math.max(d.needle_deg, lo - NEEDLE_MARGIN_DEG), hi + NEEDLE_MARGIN_DEG);
+}
 
-  // The needle: a wedge from the pivot (base width) to the tip (tip width), then the hub over the pivot.
-  const deg = finite(d.needle_deg, d.start_deg);
+// The needle: a wedge from the pivot (base width) to the tip (tip width), then the hub over the pivot.
+function drawNeedle(ctx: CanvasRenderingContext2D, d: Dial) {
+  const deg = clampNeedle(d);
   const [tx, ty] = polar(d.cx, d.cy, d.needle_length, deg);
   const [nx, ny] = [Math.cos(deg * DEG), Math.sin(deg * DEG)]; // unit normal to the needle
   const needle = css(d.needle_color);
@@ -169,13 +179,19 @@ export class ClusterRenderer {
     this.lastSeq = frame.seq;
     const ctx = this.ctx;
     ctx.setTransform(scale, 0, 0, scale, 0, 0);
+    // render_plan.h's layers, bottom to top: background, dial faces, text boxes, lamps, needles.
     const bg = css(frame.background);
     ctx.fillStyle = bg;
     ctx.fillRect(0, 0, SCREEN_W, SCREEN_H);
-    for (const dial of frame.dials) drawDial(ctx, dial, bg);
-    for (const lamp of frame.lamps) drawLamp(ctx, lamp);
+    for (const dial of frame.dials) drawFace(ctx, dial);
+    for (const dial of frame.dials) {
+      drawTextBox(ctx, dial.label, bg);
+      drawTextBox(ctx, dial.value, bg);
+    }
     drawTextBox(ctx, frame.model, bg);
     drawTextBox(ctx, frame.status, bg);
+    for (const lamp of frame.lamps) drawLamp(ctx, lamp);
+    for (const dial of frame.dials) drawNeedle(ctx, dial);
     return true;
   }
 }

@@ -26,63 +26,80 @@ using namespace gauge::esp32;
 
 namespace {
 
-// ---- A canvas that records what it is asked to draw
+// ---- A canvas that records what it is asked to draw, in screen coordinates
 struct Call {
     std::string op;
-    int x, y, w, h;
+    int x, y, w, h;  // for lines: both ends (x, y) - (w, h); for text: position, size, length
     std::string text;
+    Rect box;  // the screen area the call may paint (shape bounds, plus anti-aliasing for lines and arcs)
 };
 
-class Recorder : public DialSurface {
+class Recorder : public Surface {
   public:
-    // strict_boxes: boxes and text must lie inside too. Off for sprites, where overlapping screen elements
-    // (model, status, lamps) are painted in on purpose and clipped by the sprite.
-    explicit Recorder(int w = cfg::kScreenW, int h = cfg::kScreenH, bool strict_boxes = true)
-        : w_(w), h_(h), strict_boxes_(strict_boxes) {}
+    // A surface of w x h pixels whose origin is at (ox, oy) on the screen while it is being composed; the
+    // screen itself is a 320x240 recorder at (0, 0).
+    explicit Recorder(int w = cfg::kScreenW, int h = cfg::kScreenH) : w_(w), h_(h) {}
     std::vector<Call> calls;
-    int pushes = 0;
-    int push_x = -1, push_y = -1;
-    bool out_of_bounds = false;
+    struct Push {
+        int x, y, w, h;
+    };
+    std::vector<Push> pushes;
+    int ox = 0, oy = 0;  // set by the test from the last fillRect (a tile starts with one)
 
+    int16_t width() const override { return static_cast<int16_t>(w_); }
+    int16_t height() const override { return static_cast<int16_t>(h_); }
     void fillRect(int16_t x, int16_t y, int16_t w, int16_t h, uint16_t) override {
-        if (strict_boxes_) check(x, y, w, h);
-        calls.push_back({"fillRect", x, y, w, h, ""});
+        add({"fillRect", x, y, w, h, "", Rect{x, y, w, h}});
     }
     void fillRoundRect(int16_t x, int16_t y, int16_t w, int16_t h, int16_t, uint16_t) override {
-        if (strict_boxes_) check(x, y, w, h);
-        calls.push_back({"fillRoundRect", x, y, w, h, ""});
+        add({"fillRoundRect", x, y, w, h, "", Rect{x, y, w, h}});
     }
     void fillCircle(int16_t x, int16_t y, int16_t r, uint16_t) override {
-        check(x - r, y - r, 2 * r + 1, 2 * r + 1);
-        calls.push_back({"fillCircle", x, y, r, r, ""});
+        add({"fillCircle", x, y, r, r, "",
+             Rect{static_cast<int16_t>(x - r), static_cast<int16_t>(y - r), static_cast<int16_t>(2 * r + 1),
+                  static_cast<int16_t>(2 * r + 1)}});
     }
     void drawArc(int16_t x, int16_t y, int16_t r, int16_t ir, uint16_t start, uint16_t end, uint16_t,
                  uint16_t) override {
         CHECK(start <= 360);
         CHECK(end <= 360);
         CHECK(ir <= r);
-        calls.push_back({"drawArc", x, y, start, end, ""});
+        // The whole circle bounds it; faceExtent() is held to the swept part by the virtual panel's pixels.
+        add({"drawArc", x, y, start, end, "",
+             Rect{static_cast<int16_t>(x - r - 1), static_cast<int16_t>(y - r - 1),
+                  static_cast<int16_t>(2 * r + 3), static_cast<int16_t>(2 * r + 3)}});
     }
-    void drawWideLine(float ax, float ay, float bx, float by, float, uint16_t) override {
-        check(static_cast<int>(fminf(ax, bx)), static_cast<int>(fminf(ay, by)), 1, 1);
-        calls.push_back({"drawWideLine", static_cast<int>(ax), static_cast<int>(ay), static_cast<int>(bx),
-                         static_cast<int>(by), ""});
+    void drawWideLine(float ax, float ay, float bx, float by, float w, uint16_t) override {
+        add({"drawWideLine", static_cast<int>(ax), static_cast<int>(ay), static_cast<int>(bx),
+             static_cast<int>(by), "", lineBox(ax, ay, bx, by, w / 2.0f)});
     }
-    void drawWedgeLine(float ax, float ay, float bx, float by, float, float, uint16_t) override {
-        check(static_cast<int>(lroundf(bx)), static_cast<int>(lroundf(by)), 1, 1);
-        calls.push_back({"drawWedgeLine", static_cast<int>(lroundf(ax)), static_cast<int>(lroundf(ay)),
-                         static_cast<int>(lroundf(bx)), static_cast<int>(lroundf(by)), ""});
+    void drawWedgeLine(float ax, float ay, float bx, float by, float aw, float bw, uint16_t) override {
+        widths.push_back(aw);
+        widths.push_back(bw);
+        add({"drawWedgeLine", static_cast<int>(lroundf(ax)), static_cast<int>(lroundf(ay)),
+             static_cast<int>(lroundf(bx)), static_cast<int>(lroundf(by)), "",
+             lineBox(ax, ay, bx, by, fmaxf(aw, bw) / 2.0f)});
     }
     void drawText(int16_t x, int16_t y, uint8_t size, uint16_t, uint16_t, const char* text,
                   uint8_t len) override {
-        if (strict_boxes_) check(x, y, len * kGlyphW * size, kGlyphH * size);
-        calls.push_back({"drawText", x, y, size, len, std::string(text, len)});
+        add({"drawText", x, y, size, len, std::string(text, len),
+             Rect{x, y, static_cast<int16_t>(len * kGlyphW * size), static_cast<int16_t>(kGlyphH * size)}});
     }
-    void push(int16_t x, int16_t y) override {
-        ++pushes;
-        push_x = x;
-        push_y = y;
+    // A tile is composed at the surface's origin and pushed to where it belongs: the calls since the last
+    // push, moved by the push position, are what the tile drew on the screen.
+    void push(int16_t x, int16_t y, int16_t w, int16_t h) override {
+        CHECK(w <= w_);
+        CHECK(h <= h_);
+        pushes.push_back({x, y, w, h});
+        for (size_t i = pending_; i < calls.size(); ++i) {
+            Call c = calls[i];
+            c.box.x = static_cast<int16_t>(c.box.x + x);
+            c.box.y = static_cast<int16_t>(c.box.y + y);
+            screen_calls.push_back(c);
+        }
+        pending_ = calls.size();
     }
+    std::vector<Call> screen_calls;
     int count(const char* op) const {
         int n = 0;
         for (const Call& c : calls) n += c.op == op;
@@ -93,34 +110,66 @@ class Recorder : public DialSurface {
             if (c.op == "drawText" && c.text == t) return true;
         return false;
     }
+    long pushedPixels() const {
+        long n = 0;
+        for (const Push& p : pushes) n += static_cast<long>(p.w) * p.h;
+        return n;
+    }
+    void clear() {
+        calls.clear();
+        pushes.clear();
+        widths.clear();
+        screen_calls.clear();
+        pending_ = 0;
+    }
+    std::vector<float> widths;
 
   private:
-    // Anything drawn (beyond one pixel of anti-aliasing) outside the canvas would be lost or land elsewhere.
-    void check(int x, int y, int w, int h) {
-        if (x < -1 || y < -1 || x + w > w_ + 1 || y + h > h_ + 1) out_of_bounds = true;
+    static Rect lineBox(float ax, float ay, float bx, float by, float r) {
+        return boundsRect(fminf(ax, bx) - r, fminf(ay, by) - r, fmaxf(ax, bx) + r, fmaxf(ay, by) + r, 1);
     }
+    void add(const Call& c) { calls.push_back(c); }
     int w_, h_;
-    bool strict_boxes_;
+    size_t pending_ = 0;
 };
 
 class Surfaces : public SurfaceProvider {
   public:
-    Recorder dials[kDialCount];
-    int requested_w[kDialCount] = {0, 0, 0, 0};
-    int requested_h[kDialCount] = {0, 0, 0, 0};
+    Recorder scratch{kScratchW, kScratchH};
     bool refuse = false;
-    DialSurface* surfaceFor(int dial, int16_t w, int16_t h) override {
-        if (refuse) return nullptr;
-        requested_w[dial] = w;
-        requested_h[dial] = h;
-        dials[dial] = Recorder(w, h, false);
-        return &dials[dial];
+    int asked = 0;
+    Surface* surface() override {
+        ++asked;
+        return refuse ? nullptr : &scratch;
     }
-    void clear() {
-        for (Recorder& r : dials) {
-            r.calls.clear();
-            r.pushes = 0;
-        }
+};
+
+// The union of the areas pushed, as a 320x240 mask, and how often each pixel was pushed.
+struct Coverage {
+    std::vector<int> hits = std::vector<int>(cfg::kScreenW * cfg::kScreenH, 0);
+    void add(const Recorder& r) {
+        for (const Recorder::Push& p : r.pushes)
+            for (int y = p.y; y < p.y + p.h; ++y)
+                for (int x = p.x; x < p.x + p.w; ++x)
+                    if (x >= 0 && y >= 0 && x < cfg::kScreenW && y < cfg::kScreenH)
+                        ++hits[y * cfg::kScreenW + x];
+    }
+    bool covers(const Rect& r) const {
+        const Rect c = clipToScreen(r);
+        for (int y = c.y; y < c.y + c.h; ++y)
+            for (int x = c.x; x < c.x + c.w; ++x)
+                if (hits[y * cfg::kScreenW + x] == 0) return false;
+        return true;
+    }
+    int maxHits() const {
+        int m = 0;
+        for (int h : hits) m = h > m ? h : m;
+        return m;
+    }
+    long pixels() const {
+        long n = 0;
+        for (int h : hits) n += h > 0;
+        return n;
     }
 };
 
@@ -339,7 +388,7 @@ TEST_CASE("Text: placement in its box for each alignment, vertically centred, cu
 }
 
 // ---- The renderer
-TEST_CASE("Renderer: the first frame draws everything, each dial once through its sprite") {
+TEST_CASE("Renderer: the first frame composes the whole screen, tile by tile, each pixel once") {
     Recorder screen;
     Surfaces surfaces;
     FrameRenderer r;
@@ -347,113 +396,155 @@ TEST_CASE("Renderer: the first frame draws everything, each dial once through it
     const Frame f = makeFrame();
     const RenderStats st = r.render(f);
     CHECK(st.full == 1);
-    CHECK(st.dials == kDialCount);
-    CHECK(st.sprites == kDialCount);
-    CHECK(st.lamps == kLampCount);
-    REQUIRE(!screen.calls.empty());
-    CHECK(screen.calls[0].op == "fillRect");
-    CHECK(screen.calls[0].w == cfg::kScreenW);
-    CHECK(screen.calls[0].h == cfg::kScreenH);
-    for (int i = 0; i < kDialCount; ++i) {
-        const Recorder& s = surfaces.dials[i];
-        CHECK(s.pushes == 1);
-        CHECK(s.push_x == r.layout(i).rect.x);
-        CHECK(s.push_y == r.layout(i).rect.y);
-        CHECK(s.count("drawArc") == 2);  // base arc + one zone
-        CHECK(s.count("drawWedgeLine") == 1);
-        CHECK(s.count("fillCircle") == 1);
-        CHECK(s.hasText("42"));  // the value box lies inside the dial: drawn into the sprite
-        CHECK_FALSE(s.out_of_bounds);
-    }
-    CHECK(screen.count("fillRoundRect") == kLampCount);
-    CHECK(screen.hasText("opus-4.5"));
-    CHECK(screen.hasText("LIVE"));
-    CHECK_FALSE(screen.out_of_bounds);
+    CHECK(st.direct == 0);
+    CHECK(st.regions == 1);
+    CHECK(screen.calls.empty());  // nothing straight on the screen
+    Coverage cov;
+    cov.add(surfaces.scratch);
+    CHECK(cov.covers(screenRect()));
+    CHECK(cov.maxHits() == 1);
+    CHECK(st.pixels == static_cast<uint32_t>(cfg::kScreenW) * cfg::kScreenH);
+    CHECK(st.tiles == surfaces.scratch.pushes.size());
+    // Every element was drawn somewhere: each dial's arcs, needle and hub, every lamp, every text.
+    const Recorder& s = surfaces.scratch;
+    CHECK(s.count("drawWedgeLine") >= kDialCount);
+    CHECK(s.count("fillRoundRect") >= kLampCount);
+    CHECK(s.hasText("opus-4.5"));
+    CHECK(s.hasText("LIVE"));
+    CHECK(s.hasText("42"));
+    // Needle widths reach the canvas as widths (5 px at the pivot, 1 px at the tip), not radii.
+    REQUIRE(s.widths.size() >= 2);
+    CHECK(s.widths[0] == doctest::Approx(kNeedleBaseWidth));
+    CHECK(s.widths[1] == doctest::Approx(kNeedleTipWidth));
+    CHECK(kNeedleBaseWidth == doctest::Approx(5.0f));
+    CHECK(kNeedleTipWidth == doctest::Approx(1.0f));
 }
 
-TEST_CASE("Renderer: an unchanged frame draws nothing; a moved needle recomposes only its dial") {
+TEST_CASE("Renderer: an unchanged frame sends nothing; a moved needle resends only where it was and is") {
     Recorder screen;
     Surfaces surfaces;
     FrameRenderer r;
     r.attach(&screen, &surfaces);
     Frame f = makeFrame();
     r.render(f);
-    screen.calls.clear();
-    surfaces.clear();
+    surfaces.scratch.clear();
 
     RenderStats st = r.render(f);
-    CHECK(st.dials == 0);
-    CHECK(st.texts == 0);
-    CHECK(st.lamps == 0);
-    CHECK(screen.calls.empty());
+    CHECK(st.drewNothing());
+    CHECK(surfaces.scratch.pushes.empty());
 
-    f.dials[static_cast<int>(DialId::Boost)].needle_deg = 45.0f;
-    f.dials[static_cast<int>(DialId::Boost)].needle_seq = 2;
+    const int boost = static_cast<int>(DialId::Boost);
+    Dial& d = f.dials[boost];
+    const Rect before = needleExtent(d, d.needle_deg);
+    d.needle_deg = 45.0f;
+    d.needle_seq = 2;
     st = r.render(f);
-    CHECK(st.dials == 1);
-    CHECK(surfaces.dials[static_cast<int>(DialId::Boost)].pushes == 1);
-    CHECK(surfaces.dials[static_cast<int>(DialId::Tach)].pushes == 0);
-    CHECK(screen.calls.empty());  // the sprite covers nothing else on this layout
-    // The needle points at 45 degrees from the dial's centre, in sprite coordinates.
-    const Recorder& s = surfaces.dials[static_cast<int>(DialId::Boost)];
-    const Dial& d = f.dials[static_cast<int>(DialId::Boost)];
-    const DialLayout& lay = r.layout(static_cast<int>(DialId::Boost));
-    for (const Call& c : s.calls) {
-        if (c.op != "drawWedgeLine") continue;
-        CHECK(c.x == d.cx - lay.rect.x);
-        CHECK(c.y == d.cy - lay.rect.y);
-        const PointF tip = polarPoint(d.cx - lay.rect.x, d.cy - lay.rect.y, d.needle_length, 45.0f);
-        CHECK(c.w == lroundf(tip.x));
-        CHECK(c.h == lroundf(tip.y));
+    CHECK(st.regions == 1);
+    Coverage cov;
+    cov.add(surfaces.scratch);
+    CHECK(cov.covers(before));
+    CHECK(cov.covers(needleExtent(d, 45.0f)));
+    CHECK(cov.pixels() == static_cast<long>(rectUnion(before, needleExtent(d, 45.0f)).w) *
+                              rectUnion(before, needleExtent(d, 45.0f)).h);
+    CHECK_FALSE(rectsIntersect(rectUnion(before, needleExtent(d, 45.0f)), faceExtent(f.dials[0])));
+    // The needle points at 45 degrees from the dial's centre.
+    bool found = false;
+    for (const Call& c : surfaces.scratch.screen_calls) {
+        if (c.op != "drawWedgeLine" || c.box.x > d.cx || c.box.x + c.box.w < d.cx) continue;
+        const PointF tip = polarPoint(d.cx, d.cy, d.needle_length, 45.0f);
+        CHECK(rectsIntersect(
+            c.box, Rect{static_cast<int16_t>(lroundf(tip.x)), static_cast<int16_t>(lroundf(tip.y)), 1, 1}));
+        found = true;
     }
+    CHECK(found);
 }
 
-TEST_CASE("Renderer: lamps and texts redraw on their own seq; a layout change redraws everything") {
+TEST_CASE("Renderer: a needle stays at its last published angle until its needle_seq changes") {
     Recorder screen;
     Surfaces surfaces;
     FrameRenderer r;
     r.attach(&screen, &surfaces);
     Frame f = makeFrame();
     r.render(f);
-    screen.calls.clear();
-    surfaces.clear();
+    const int tach = static_cast<int>(DialId::Tach);
+    // The core moves needle_deg a little without a new needle_seq: nothing is redrawn...
+    f.dials[tach].needle_deg = 0.2f;
+    surfaces.scratch.clear();
+    CHECK(r.render(f).drewNothing());
+    CHECK(r.drawnNeedleDeg(tach) == doctest::Approx(0.0f));
+    // ...and a text redrawn across the needle draws it where it still is on the rest of the screen.
+    f.dials[tach].value.seq = 5;
+    strcpy(f.dials[tach].value.text, "43");
+    r.render(f);
+    CHECK(r.drawnNeedleDeg(tach) == doctest::Approx(0.0f));
+    f.dials[tach].needle_seq = 6;
+    r.render(f);
+    CHECK(r.drawnNeedleDeg(tach) == doctest::Approx(0.2f));
+}
+
+TEST_CASE("Renderer: lamps and texts resend their own extent; a layout change redraws everything") {
+    Recorder screen;
+    Surfaces surfaces;
+    FrameRenderer r;
+    r.attach(&screen, &surfaces);
+    Frame f = makeFrame();
+    r.render(f);
+    surfaces.scratch.clear();
 
     f.lamps[2].seq = 7;
     f.lamps[2].color = 0xFF0000;
     RenderStats st = r.render(f);
-    CHECK(st.lamps == 1);
-    CHECK(st.dials == 0);
-    CHECK(screen.count("fillRoundRect") == 1);
+    CHECK(st.regions == 1);
+    Coverage cov;
+    cov.add(surfaces.scratch);
+    CHECK(cov.covers(lampExtent(f.lamps[2])));
+    CHECK(cov.pixels() == static_cast<long>(lampExtent(f.lamps[2]).w) * lampExtent(f.lamps[2]).h);
+    CHECK(surfaces.scratch.count("fillRoundRect") == 1);
 
-    screen.calls.clear();
+    surfaces.scratch.clear();
     strcpy(f.status.text, "NO SIGNAL");
     f.status.seq = 9;
     st = r.render(f);
-    CHECK(st.texts == 1);
-    CHECK(screen.hasText("NO SIGNAL"));
+    CHECK(st.regions == 1);
+    CHECK(surfaces.scratch.hasText("NO SIGNAL"));
 
-    screen.calls.clear();
+    surfaces.scratch.clear();
     f.layout_seq = 2;
     st = r.render(f);
     CHECK(st.full == 1);
-    CHECK(st.dials == kDialCount);
-    CHECK(st.lamps == kLampCount);
+    CHECK(st.pixels == static_cast<uint32_t>(cfg::kScreenW) * cfg::kScreenH);
 }
 
-TEST_CASE("Renderer: without sprites (out of memory) dials are drawn straight on the screen") {
+TEST_CASE("Renderer: without a scratch surface a changed frame is drawn straight on the screen, in full") {
     Recorder screen;
     Surfaces surfaces;
     surfaces.refuse = true;
     FrameRenderer r;
     r.attach(&screen, &surfaces);
-    const RenderStats st = r.render(makeFrame());
-    CHECK(st.dials == kDialCount);
-    CHECK(st.sprites == 0);
+    Frame f = makeFrame();
+    RenderStats st = r.render(f);
+    CHECK(st.direct == 1);
+    CHECK(st.tiles == 0);
+    REQUIRE(!screen.calls.empty());
+    CHECK(screen.calls[0].op == "fillRect");
+    CHECK(screen.calls[0].w == cfg::kScreenW);
+    CHECK(screen.calls[0].h == cfg::kScreenH);
     CHECK(screen.count("drawWedgeLine") == kDialCount);
-    CHECK_FALSE(screen.out_of_bounds);
+    // Unchanged: nothing, and the surface is not even asked for.
+    screen.clear();
+    const int asked = surfaces.asked;
+    CHECK(r.render(f).drewNothing());
+    CHECK(surfaces.asked == asked);
+    // A refused surface is asked for again on the next frame that draws, and used once it comes.
+    surfaces.refuse = false;
+    f.lamps[0].seq = 3;
+    st = r.render(f);
+    CHECK(st.direct == 0);
+    CHECK(st.tiles >= 1);
+    CHECK(screen.calls.empty());
 }
 
-TEST_CASE("Renderer: a hostile frame (huge counts, NaN needle, text without NUL) stays in bounds") {
+TEST_CASE("Renderer: a hostile frame (huge counts, NaN needle and angles, text without NUL) is survived") {
     Recorder screen;
     Surfaces surfaces;
     FrameRenderer r;
@@ -463,141 +554,144 @@ TEST_CASE("Renderer: a hostile frame (huge counts, NaN needle, text without NUL)
     f.dials[0].tick_count = 200;
     f.dials[0].needle_deg = NAN;
     f.dials[1].needle_deg = 1e30f;
+    f.dials[2].start_deg = NAN;
+    f.dials[3].needle_length = 32767;
+    f.dials[3].radius = -5;
+    f.dials[2].ticks[0].deg = INFINITY;
     memset(f.model.text, 'x', sizeof f.model.text);  // no terminator at all
     memset(f.lamps[0].label, 'y', sizeof f.lamps[0].label);
-    r.render(f);
-    for (const Recorder& s : surfaces.dials) CHECK_FALSE(s.out_of_bounds);
-    CHECK_FALSE(screen.out_of_bounds);
+    f.lamps[1].label_size = 255;
+    const RenderStats st = r.render(f);
+    CHECK(st.full == 1);
+    Coverage cov;
+    cov.add(surfaces.scratch);
+    CHECK(cov.maxHits() == 1);
+    for (const Recorder::Push& p : surfaces.scratch.pushes)
+        CHECK(rectsIntersect(Rect{static_cast<int16_t>(p.x), static_cast<int16_t>(p.y),
+                                  static_cast<int16_t>(p.w), static_cast<int16_t>(p.h)},
+                             screenRect()));
+    for (int i = 0; i < kDialCount; ++i) {
+        CHECK(isfinite(r.drawnNeedleDeg(i)));
+        const Rect e = needleExtent(f.dials[i], r.drawnNeedleDeg(i));
+        CHECK(e.x >= 0);
+        CHECK(e.x + e.w <= cfg::kScreenW);
+    }
+}
+
+TEST_CASE("Dirty rectangles: rectangles that meet merge until none do; clipped to the screen") {
+    DirtyList d;
+    d.add(Rect{0, 0, 10, 10});
+    d.add(Rect{5, 5, 10, 10});
+    d.add(Rect{100, 100, 5, 5});
+    d.add(Rect{14, 14, 90, 90});    // meets the merged first two and the third
+    d.add(Rect{-50, -50, 10, 10});  // off the screen: dropped
+    d.merge();
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].x == 0);
+    CHECK(d[0].w == 105);
+    DirtyList e;
+    e.add(Rect{0, 0, 10, 10});
+    e.add(Rect{10, 0, 10, 10});  // touching edges do not meet
+    e.merge();
+    CHECK(e.size() == 2);
+    CHECK(kMaxDirty >= 4 * kDialCount + kLampCount + 2);
 }
 
 // ---- The renderer on the real core's layout
-TEST_CASE("Renderer on the core's layout: sprites fit the screen, never overlap, and fit the RAM budget") {
+TEST_CASE("Renderer on the core's layout: every draw call stays inside the extent it was drawn for") {
+    // Compose each element alone, in a screen-sized recorder, and hold every call to the element's extent
+    // (the virtual panel holds the pixels to them too: a tile that skips an element must lose nothing).
     Device dev;
-    dev.boot(1000);
-    dev.update(1000);
-    Recorder screen;
-    Surfaces surfaces;
-    FrameRenderer r;
-    r.attach(&screen, &surfaces);
-    r.render(dev.frame());
-    long bytes8 = 0;
-    for (int i = 0; i < kDialCount; ++i) {
-        const Rect a = r.layout(i).rect;
-        CHECK(a.x >= 0);
-        CHECK(a.y >= 0);
-        CHECK(a.x + a.w <= cfg::kScreenW);
-        CHECK(a.y + a.h <= cfg::kScreenH);
-        CHECK(surfaces.requested_w[i] == a.w);
-        CHECK(surfaces.requested_h[i] == a.h);
-        bytes8 += static_cast<long>(a.w) * a.h;  // 8-bit sprite: one byte per pixel
-        for (int j = i + 1; j < kDialCount; ++j) CHECK_FALSE(rectsIntersect(a, r.layout(j).rect));
-        // No lamp sits under a dial's sprite, so a needle move never blanks a lamp.
-        for (int k = 0; k < kLampCount; ++k) {
-            const LampView& l = dev.frame().lamps[k];
-            CHECK_FALSE(rectsIntersect(a, Rect{l.x, l.y, l.w, l.h}));
-        }
-        CHECK_FALSE(surfaces.dials[i].out_of_bounds);
-        // Whatever screen text a sprite covers is painted into it (else pushing it would erase that text).
+    dev.boot(0);
+    for (uint32_t t = 0; t <= 700; t += 50) {
+        dev.update(t);
         const Frame& f = dev.frame();
-        if (rectsIntersect(a, textBoxRect(f.model))) CHECK(surfaces.dials[i].hasText(f.model.text));
-        if (rectsIntersect(a, textBoxRect(f.status)) && f.status.text[0])
-            CHECK(surfaces.dials[i].hasText(std::string(f.status.text, placeText(f.status).chars)));
+        const uint16_t bg = rgb565(f.background);
+        for (int i = 0; i < kDialCount; ++i) {
+            const Dial& d = f.dials[i];
+            Recorder face;
+            drawFace(face, 0, 0, d, bg);
+            const Rect fe = faceExtent(d);
+            for (const Call& c : face.calls)
+                if (c.op != "drawArc") CHECK_MESSAGE(rectUnion(fe, c.box).w == fe.w, c.op);
+            Recorder needle;
+            const float deg = clampNeedleDeg(d, d.needle_deg);
+            drawNeedle(needle, 0, 0, d, deg);
+            const Rect ne = needleExtent(d, deg);
+            for (const Call& c : needle.calls) {
+                const Rect u = rectUnion(ne, clipToScreen(c.box));
+                CHECK(u.x == ne.x);
+                CHECK(u.y == ne.y);
+                CHECK(u.w == ne.w);
+                CHECK(u.h == ne.h);
+            }
+        }
     }
-    MESSAGE("8-bit dial sprites need " << bytes8 << " bytes");
-    CHECK(bytes8 <= 72 * 1024);  // the tach alone at 16 bits would already be ~80 kB
+    const Frame& f = dev.frame();
+    for (int i = 0; i < kLampCount; ++i) {
+        Recorder lamp;
+        drawLamp(lamp, 0, 0, f.lamps[i], 0);
+        const Rect le = lampExtent(f.lamps[i]);
+        for (const Call& c : lamp.calls) CHECK(rectUnion(le, c.box).w == le.w);
+    }
+    // Every extent lies on the screen; the scratch sprite fits a RAM budget far below the old per-dial ones.
+    for (int i = 0; i < kDialCount; ++i) {
+        const Rect e = faceExtent(f.dials[i]);
+        CHECK(e.x >= 0);
+        CHECK(e.y >= 0);
+        CHECK(e.x + e.w <= cfg::kScreenW);
+        CHECK(e.y + e.h <= cfg::kScreenH);
+    }
+    MESSAGE("16-bit scratch sprite: " << (kScratchW * kScratchH * 2) << " bytes");
+    CHECK(kScratchW * kScratchH * 2 <= 32 * 1024);
 }
 
 TEST_CASE(
-    "Renderer: a screen text under a dial's sprite is painted into it, so needle moves never blank it") {
-    Recorder screen;
-    Surfaces surfaces;
-    FrameRenderer r;
-    r.attach(&screen, &surfaces);
-    Frame f = makeFrame();
-    // Move the model readout into the tach's sprite area, below its hub.
-    f.model.x = 60;
-    f.model.y = 140;
-    r.render(f);
-    const int tach = static_cast<int>(DialId::Tach);
-    CHECK((r.layout(tach).overlays & kOverlayModel) != 0);
-    CHECK(surfaces.dials[tach].hasText("opus-4.5"));
-    screen.calls.clear();
-    surfaces.clear();
-
-    f.dials[tach].needle_deg = 30.0f;
-    f.dials[tach].needle_seq = 5;
-    RenderStats st = r.render(f);
-    CHECK(st.dials == 1);
-    CHECK(surfaces.dials[tach].hasText("opus-4.5"));  // recomposed with the text in it
-    CHECK(screen.calls.empty());                      // nothing redrawn on the screen: no flicker
-
-    // A new model text recomposes the sprite as well as drawing the box on the screen.
-    screen.calls.clear();
-    surfaces.clear();
-    strcpy(f.model.text, "sonnet-4.5");
-    f.model.seq = 6;
-    st = r.render(f);
-    CHECK(surfaces.dials[tach].pushes == 1);
-    CHECK(surfaces.dials[tach].hasText("sonnet-4.5"));
-    CHECK(screen.hasText("sonnet-4.5"));
-    // The text lands at the same screen position in the sprite and on the screen.
-    int sx = -1, sy = -1, x = -2, y = -2;
-    for (const Call& c : surfaces.dials[tach].calls)
-        if (c.op == "drawText" && c.text == "sonnet-4.5") {
-            sx = c.x + r.layout(tach).rect.x;
-            sy = c.y + r.layout(tach).rect.y;
-        }
-    for (const Call& c : screen.calls)
-        if (c.op == "drawText" && c.text == "sonnet-4.5") {
-            x = c.x;
-            y = c.y;
-        }
-    CHECK(sx == x);
-    CHECK(sy == y);
-}
-
-TEST_CASE("Renderer on the core's layout: the self-test sweep moves every needle, idle frames draw nothing") {
+    "Renderer on the core's layout: the self-test sweep sends only the needles' sweep; idle sends nothing") {
     Device dev;
     dev.boot(0);
     Recorder screen;
     Surfaces surfaces;
     FrameRenderer r;
     r.attach(&screen, &surfaces);
-    int needle_redraws[kDialCount] = {0, 0, 0, 0};
     int needle_only_frames = 0;
+    long worst = 0;
     Frame prev;
     memset(&prev, 0, sizeof prev);
-    for (uint32_t t = 0; t <= cfg::kSelfTestMs + 500; t += 20) {
+    for (uint32_t t = 0; t <= cfg::kSelfTestMs + 500; t += 33) {
         dev.update(t);
         const Frame& f = dev.frame();
-        surfaces.clear();
-        screen.calls.clear();
+        surfaces.scratch.clear();
         const RenderStats st = r.render(f);
-        for (int i = 0; i < kDialCount; ++i) needle_redraws[i] += surfaces.dials[i].pushes;
-        // A frame where only needles moved must not touch the screen outside the sprites (no flicker of the
-        // model readout, which sits inside the tach's sprite rectangle on this layout).
+        CHECK(screen.calls.empty());  // never straight on the screen: no flicker
         bool others_same = t > 0 && f.layout_seq == prev.layout_seq && f.model.seq == prev.model.seq &&
                            f.status.seq == prev.status.seq;
         for (int i = 0; i < kLampCount; ++i) others_same = others_same && f.lamps[i].seq == prev.lamps[i].seq;
         for (int i = 0; i < kDialCount; ++i)
             others_same = others_same && f.dials[i].label.seq == prev.dials[i].label.seq &&
-                          f.dials[i].value.seq == prev.dials[i].value.seq;
-        if (others_same && st.dials > 0) {
+                          f.dials[i].value.seq == prev.dials[i].value.seq &&
+                          f.dials[i].face_seq == prev.dials[i].face_seq;
+        if (others_same && !st.drewNothing()) {
             ++needle_only_frames;
-            CHECK(screen.calls.empty());
+            Coverage cov;
+            cov.add(surfaces.scratch);
+            CHECK(cov.maxHits() == 1);
+            // Only needle extents, old and new, were sent.
+            for (int i = 0; i < kDialCount; ++i)
+                if (f.dials[i].needle_seq != prev.dials[i].needle_seq)
+                    CHECK(cov.covers(needleExtent(f.dials[i], r.drawnNeedleDeg(i))));
+            worst = st.pixels > worst ? st.pixels : worst;
         }
         prev = f;
     }
-    for (int i = 0; i < kDialCount; ++i) CHECK(needle_redraws[i] > 10);
     CHECK(needle_only_frames > 5);
-    // Well after the sweep, with no signal settled, frames stop changing the dials.
+    MESSAGE("worst needle-only frame: " << worst << " pixels");
+    CHECK(worst < cfg::kScreenW * cfg::kScreenH / 4);
+    // Well after the sweep, with no signal settled, frames stop sending anything.
     for (uint32_t t = 20000; t < 20100; t += 20) dev.update(t);
     r.render(dev.frame());
-    surfaces.clear();
-    screen.calls.clear();
     dev.update(20120);
-    const RenderStats st = r.render(dev.frame());
-    CHECK(st.dials == 0);
+    CHECK(r.render(dev.frame()).drewNothing());
 }
 
 // ---- Feeding the decoder
