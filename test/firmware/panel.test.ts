@@ -236,6 +236,11 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
           }
         }
       }
+      const mean = (xs: number[]) => (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2);
+      console.log(
+        `needle width from the panel's pixels: ${mean(near)} px just past the hub (${near.length} stretches), ` +
+          `${mean(far)} px near the tip (${far.length} stretches)`,
+      );
       // Enough clean stretches of both kinds (others cross ticks or texts and are left out).
       expect(near.length).toBeGreaterThanOrEqual(6);
       expect(far.length).toBeGreaterThanOrEqual(6);

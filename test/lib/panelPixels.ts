@@ -7,11 +7,15 @@ import type { Dial, Frame, TextBox } from '../../firmware/platform/wasm/gaugeCor
 
 export type Rgb = [number, number, number];
 
-/** A picture in the Frame's 320x240 coordinates; `scale` pixels per coordinate unit (the simulator draws at 2). */
+/**
+ * A picture in the Frame's 320x240 coordinates, where the point (x, y) is the centre of the TFT's pixel (x, y)
+ * (TFT_eSPI's convention); `scale` picture pixels per coordinate unit (the simulator draws at 2).
+ */
 export interface Pixels {
   w: number;
   h: number;
   scale: number;
+  /** The colour at Frame point (x, y). */
   at(x: number, y: number): Rgb;
   /** How a Frame colour (RGB888) looks in this picture where it is drawn solid. */
   shows(rgb888: number): Rgb;
@@ -24,8 +28,8 @@ export function fromRgb565(pic: { w: number; h: number; px: Uint16Array }): Pixe
     h: pic.h,
     scale: 1,
     at(x, y) {
-      const xi = Math.floor(x);
-      const yi = Math.floor(y);
+      const xi = Math.round(x);
+      const yi = Math.round(y);
       if (xi < 0 || yi < 0 || xi >= pic.w || yi >= pic.h) return [0, 0, 0];
       const p = pic.px[yi * pic.w + xi] as number;
       const r = (p >> 11) & 0x1f;
@@ -37,15 +41,16 @@ export function fromRgb565(pic: { w: number; h: number; px: Uint16Array }): Pixe
   };
 }
 
-/** RGBA bytes (a canvas's ImageData) drawn at `scale` device pixels per Frame unit. */
+/** RGBA bytes (a canvas's ImageData) drawn at `scale` canvas pixels per Frame unit, Frame pixel (x, y) covering
+ * canvas [x, x + 1) x [y, y + 1) (scaled). */
 export function fromRgba(w: number, h: number, data: Uint8Array, scale: number): Pixels {
   return {
     w: w / scale,
     h: h / scale,
     scale,
     at(x, y) {
-      const xi = Math.floor(x * scale);
-      const yi = Math.floor(y * scale);
+      const xi = Math.floor((x + 0.5) * scale);
+      const yi = Math.floor((y + 0.5) * scale);
       if (xi < 0 || yi < 0 || xi >= w || yi >= h) return [0, 0, 0];
       const i = 4 * (yi * w + xi);
       return [data[i] as number, data[i + 1] as number, data[i + 2] as number];
@@ -134,8 +139,8 @@ export function needleWidth(
   const r = Math.ceil(s1 + reach + 2);
   for (let y = Math.floor(d.cy - r); y <= d.cy + r; y++) {
     for (let x = Math.floor(d.cx - r); x <= d.cx + r; x++) {
-      const vx = x + 0.5 - d.cx;
-      const vy = y + 0.5 - d.cy;
+      const vx = x - d.cx;
+      const vy = y - d.cy;
       const s = vx * axis[0] + vy * axis[1];
       const t = vx * normal[0] + vy * normal[1];
       if (s < s0 || s >= s1 || Math.abs(t) > reach) continue;
@@ -206,8 +211,8 @@ export function decodeText(px: Pixels, font: Uint8Array, t: TextGeometry): strin
   const bg = px.shows(t.bg);
   const glyphs: { bits: number[]; ch: string }[] = [];
   for (let c = 32; c < 127; c++) glyphs.push({ bits: glyphBits(font, c), ch: String.fromCharCode(c) });
-  const isFg = (x: number, y: number) => dist(px.at(x + 0.5, y + 0.5), fg) === 0;
-  const isBg = (x: number, y: number) => dist(px.at(x + 0.5, y + 0.5), bg) === 0;
+  const isFg = (x: number, y: number) => dist(px.at(x, y), fg) === 0;
+  const isBg = (x: number, y: number) => dist(px.at(x, y), bg) === 0;
   const fit = t.w > 0 ? Math.floor(t.w / (GLYPH_W * size)) : 0;
   for (let n = 1; n <= fit; n++) {
     const { x, y } = placement(t, n);

@@ -21,6 +21,13 @@ const GLYPH_H = 8;
 
 const DEG = Math.PI / 180;
 
+/**
+ * The TFT's pixel (x, y) has its centre at the Frame's point (x, y) (TFT_eSPI measures distances from pixel
+ * centres); a canvas pixel's centre is at (x + 0.5, y + 0.5). Arcs, ticks, needles and hubs are drawn around
+ * C(x), C(y) so they sit where the device draws them; boxes and text cells are whole pixels on both.
+ */
+const C = (v: number) => v + 0.5;
+
 /** frame.h: a point at angle a (clockwise from 12 o'clock) and radius r is (cx + r sin a, cy - r cos a). */
 function polar(cx: number, cy: number, r: number, deg: number): [number, number] {
   return [cx + r * Math.sin(deg * DEG), cy - r * Math.cos(deg * DEG)];
@@ -72,8 +79,8 @@ function drawBand(ctx: CanvasRenderingContext2D, d: Dial, from: number, to: numb
   const inner = Math.max(0, d.radius - d.arc_width);
   ctx.fillStyle = css(color);
   ctx.beginPath();
-  ctx.arc(d.cx, d.cy, d.radius, canvasAngle(from), canvasAngle(Math.min(to, from + 360)));
-  ctx.arc(d.cx, d.cy, inner, canvasAngle(Math.min(to, from + 360)), canvasAngle(from), true);
+  ctx.arc(C(d.cx), C(d.cy), d.radius, canvasAngle(from), canvasAngle(Math.min(to, from + 360)));
+  ctx.arc(C(d.cx), C(d.cy), inner, canvasAngle(Math.min(to, from + 360)), canvasAngle(from), true);
   ctx.closePath();
   ctx.fill();
 }
@@ -92,8 +99,8 @@ function drawFace(ctx: CanvasRenderingContext2D, d: Dial) {
   for (const t of d.ticks.slice(0, Math.max(0, d.tick_count))) {
     if (!Number.isFinite(t.deg)) continue;
     const len = t.major ? MAJOR_TICK_LEN : MINOR_TICK_LEN;
-    const [ax, ay] = polar(d.cx, d.cy, inner, t.deg);
-    const [bx, by] = polar(d.cx, d.cy, inner - len, t.deg);
+    const [ax, ay] = polar(C(d.cx), C(d.cy), inner, t.deg);
+    const [bx, by] = polar(C(d.cx), C(d.cy), inner - len, t.deg);
     ctx.lineWidth = t.major ? MAJOR_TICK_WIDTH : MINOR_TICK_WIDTH;
     ctx.beginPath();
     ctx.moveTo(ax, ay);
@@ -118,20 +125,21 @@ function clampNeedle(d: Dial): number {
 // The needle: a wedge from the pivot (base width) to the tip (tip width), then the hub over the pivot.
 function drawNeedle(ctx: CanvasRenderingContext2D, d: Dial) {
   const deg = clampNeedle(d);
-  const [tx, ty] = polar(d.cx, d.cy, d.needle_length, deg);
+  const [cx, cy] = [C(d.cx), C(d.cy)];
+  const [tx, ty] = polar(cx, cy, d.needle_length, deg);
   const [nx, ny] = [Math.cos(deg * DEG), Math.sin(deg * DEG)]; // unit normal to the needle
   const needle = css(d.needle_color);
   ctx.fillStyle = needle;
   ctx.beginPath();
-  ctx.moveTo(d.cx + (nx * NEEDLE_BASE_WIDTH) / 2, d.cy + (ny * NEEDLE_BASE_WIDTH) / 2);
+  ctx.moveTo(cx + (nx * NEEDLE_BASE_WIDTH) / 2, cy + (ny * NEEDLE_BASE_WIDTH) / 2);
   ctx.lineTo(tx + (nx * NEEDLE_TIP_WIDTH) / 2, ty + (ny * NEEDLE_TIP_WIDTH) / 2);
   ctx.lineTo(tx - (nx * NEEDLE_TIP_WIDTH) / 2, ty - (ny * NEEDLE_TIP_WIDTH) / 2);
-  ctx.lineTo(d.cx - (nx * NEEDLE_BASE_WIDTH) / 2, d.cy - (ny * NEEDLE_BASE_WIDTH) / 2);
+  ctx.lineTo(cx - (nx * NEEDLE_BASE_WIDTH) / 2, cy - (ny * NEEDLE_BASE_WIDTH) / 2);
   ctx.closePath();
   ctx.fill();
   if (d.hub_radius > 0) {
     ctx.beginPath();
-    ctx.arc(d.cx, d.cy, d.hub_radius, 0, 2 * Math.PI);
+    ctx.arc(cx, cy, d.hub_radius, 0, 2 * Math.PI);
     ctx.fill();
   }
 }
