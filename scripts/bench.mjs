@@ -5,6 +5,8 @@
 //   npm run bench                  1 GB / 60 days / ~700 MB biggest file (generated once, cached in .bench/)
 //   npm run bench -- --quick       ~100 MB, shorter CPU windows: a fast check
 //   npm run bench -- --size 2g --days 90 --biggest 1g --seed 7
+//   npm run bench -- --only device       only the named bench/*.mjs (comma-separated); no history is made
+//                                        unless one of them reads it
 // The history options go to our bench scripts; bench/frame-cost.mjs (the simulator's) runs with --json
 // and its JSON line becomes rows of the combined table.
 // A script reports rows by writing $BENCH_RESULTS_DIR/<name>.json (see bench/lib/common.mjs `report`).
@@ -14,7 +16,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : null;
+const args = onlyAt >= 0 ? [...argv.slice(0, onlyAt), ...argv.slice(onlyAt + 2)] : argv;
 const { benchParams, formatBytes, historyKey, historyParams } = await import(
   join(root, 'bench', 'lib', 'history.mjs')
 );
@@ -98,16 +103,25 @@ function frameCostRows(stdout) {
   ];
 }
 
-const t0 = Date.now();
-const gen = await run('history', join(root, 'bench', 'lib', 'history.mjs'), args);
-if (gen.code !== 0) {
-  console.error('bench: the history generator failed; nothing measured');
-  process.exit(1);
-}
-const afterGen = Date.now();
-const scripts = readdirSync(join(root, 'bench'))
+const allScripts = readdirSync(join(root, 'bench'))
   .filter((f) => f.endsWith('.mjs'))
   .sort();
+const scripts = only ? allScripts.filter((f) => only.has(f.replace(/\.mjs$/, ''))) : allScripts;
+if (only && scripts.length !== only.size) {
+  const known = allScripts.map((f) => f.replace(/\.mjs$/, '')).join(', ');
+  console.error(`bench: --only names a bench that does not exist (benches: ${known})`);
+  process.exit(2);
+}
+const needsHistory = scripts.some((f) => TAKES_HISTORY_ARGS.has(f));
+const t0 = Date.now();
+if (needsHistory) {
+  const gen = await run('history', join(root, 'bench', 'lib', 'history.mjs'), args);
+  if (gen.code !== 0) {
+    console.error('bench: the history generator failed; nothing measured');
+    process.exit(1);
+  }
+}
+const afterGen = Date.now();
 const outcomes = [];
 for (const f of scripts) {
   const argv = TAKES_HISTORY_ARGS.has(f)
@@ -130,12 +144,16 @@ const results = readdirSync(resultsDir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')));
 const rows = results.flatMap((r) => r.rows.map((x) => ({ ...x, metric: `${r.name}: ${x.metric}` })));
-const meta = JSON.parse(
-  readFileSync(join(root, '.bench', 'history', historyKey(historyParams(params)), 'meta.json'), 'utf8'),
-);
+const meta = needsHistory
+  ? JSON.parse(
+      readFileSync(join(root, '.bench', 'history', historyKey(historyParams(params)), 'meta.json'), 'utf8'),
+    )
+  : null;
 console.log(
-  `\n=== claude-gauge vs peer (seed B design, ccusage 20.0.24), ${new Date().toISOString()}, history ${formatBytes(meta.bytes)} / ` +
-    `${meta.params.days} days / biggest file ${formatBytes(meta.biggestBytes)} ===`,
+  meta
+    ? `\n=== claude-gauge vs peer (seed B design, ccusage 20.0.24), ${new Date().toISOString()}, history ${formatBytes(meta.bytes)} / ` +
+        `${meta.params.days} days / biggest file ${formatBytes(meta.biggestBytes)} ===`
+    : `\n=== claude-gauge, ${new Date().toISOString()}, ${scripts.map((f) => f.replace(/\.mjs$/, '')).join(', ')} only ===`,
 );
 console.log(formatTable(rows));
 for (const o of outcomes) {

@@ -86,3 +86,39 @@ describe('a vector played in pieces makes the same calls as one run to the end',
     });
   }
 });
+
+describe('showAt: what the simulator shows at a time, frozen or playing', () => {
+  const text = () => readFileSync(join(repoRoot, 'simulator', 'scenarios', 'states.jsonc'), 'utf8');
+  const open = async () => {
+    const core = await GaugeCore.load(module);
+    return { core, player: new VectorPlayer(core, parseVector(text(), core.pollOutcomes).steps) };
+  };
+
+  test('runs the steps up to t, then one update at t; before the first step it calls nothing', async () => {
+    const a = await open();
+    expect(a.player.showAt(11_900)).toBe(11_900);
+    const b = await open();
+    b.player.runUntil(11_900);
+    b.core.update(11_900);
+    expect(a.core.stateLine()).toBe(b.core.stateLine());
+    expect(a.core.frameBytes()).toEqual(b.core.frameBytes());
+    // Past the end it shows the end; a time before the latest call never goes back.
+    const c = await open();
+    expect(c.player.showAt(10 ** 9)).toBe(c.player.endTime);
+    expect(c.player.showAt(5)).toBe(c.player.endTime);
+  });
+
+  test('the frame at t does not depend on how many frames were shown before it', async () => {
+    const frozen = await open();
+    frozen.player.showAt(13_000);
+    const played = await open();
+    for (let t = 0; t < 13_000; t += 33) played.player.showAt(t);
+    played.player.showAt(13_000);
+    const a = frozen.core.frame();
+    const b = played.core.frame();
+    expect(b.t_ms).toBe(a.t_ms);
+    expect(b.dials.map((d) => d.needle_deg)).toEqual(a.dials.map((d) => d.needle_deg));
+    expect(b.lamps.map((l) => [l.lit, l.color])).toEqual(a.lamps.map((l) => [l.lit, l.color]));
+    expect(played.core.stateLine()).toBe(frozen.core.stateLine());
+  });
+});

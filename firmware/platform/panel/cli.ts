@@ -5,22 +5,40 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { envNames, loadIni } from '../../../test/lib/platformioIni.mjs';
 import { GaugeCore } from '../wasm/gaugeCore.js';
-import { buildPanel, encodePng, findKit, PanelProcess } from './panel.js';
+import { buildPanel, encodePng, findKit, PanelProcess, type Picture } from './panel.js';
 import { FRAME_PERIOD_MS, runScenes, wasmModule } from './scenes.js';
 
-const USAGE = 'usage: npm run firmware:panel -- --out DIR [--env ENV]';
+const USAGE = 'usage: npm run firmware:panel -- --out DIR [--env ENV] [--scale N]';
 
 export const fmtBytes = (n: number) => `${n.toLocaleString('en-US')} B`;
 export const fmtMs = (ns: number) => `${(ns / 1e6).toFixed(2)} ms`;
 
+/** Each pixel as an n x n block (the panel's pixels, only bigger; no smoothing). */
+export function upscale(pic: Picture, n: number): Picture {
+  if (n === 1) return pic;
+  const w = pic.w * n;
+  const px = new Uint16Array(w * pic.h * n);
+  for (let y = 0; y < pic.h * n; y++)
+    for (let x = 0; x < w; x++)
+      px[y * w + x] = pic.px[Math.floor(y / n) * pic.w + Math.floor(x / n)] as number;
+  return { w, h: pic.h * n, px };
+}
+
 export async function main(argv: string[]): Promise<number> {
   let out: string | null = null;
   let env = 'cyd';
+  let scale = 1;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out' && argv[i + 1]) out = argv[++i] as string;
     else if (a === '--env' && argv[i + 1]) env = argv[++i] as string;
-    else if (a === '--help' || a === '-h') {
+    else if (a === '--scale' && argv[i + 1]) {
+      scale = Number(argv[++i]);
+      if (!Number.isInteger(scale) || scale < 1 || scale > 8) {
+        console.error(`firmware:panel: --scale must be an integer 1..8\n${USAGE}`);
+        return 2;
+      }
+    } else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       return 0;
     } else {
@@ -59,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     mkdirSync(dir, { recursive: true });
     const rows = [['scene', 'last frame', 'at SPI clock', 'full redraw', 'at SPI clock', 'partial = full']];
     for (const r of runs) {
-      writeFileSync(join(dir, `${r.scene.name}.png`), encodePng(r.redrawn));
+      writeFileSync(join(dir, `${r.scene.name}.png`), encodePng(upscale(r.redrawn, scale)));
       const faults = r.last.faults.total + r.full.faults.total;
       if (r.differing !== 0 || faults !== 0 || !r.full.panel.showing) failed = true;
       rows.push([

@@ -1,7 +1,9 @@
 // A machine-readable description of the Frame's memory layout (offsets, kinds, array lengths), derived
 // from the struct definitions at compile time. The wasm module exports it so the TypeScript wrapper reads the
 // Frame straight out of linear memory without hard-coding a single offset: if frame.h changes, the table
-// follows (and a field the table names but frame.h lost fails to compile).
+// follows (and a field the table names but frame.h lost fails to compile). The virtual panel
+// (platform/panel) compiles the same tables natively and compares them with the module's before it takes
+// the module's Frame bytes as its own Frame.
 #pragma once
 
 #include <stddef.h>
