@@ -11,12 +11,13 @@ import type { FrameLayout } from '../wasm/gaugeCore.js';
 
 export { repoRoot };
 
-/** Where the ESP32 kit is ($GAUGE_ESP32_KIT, else ../shared/esp32-kit beside the checkout), or null. */
+/**
+ * Where the ESP32 kit is, or null: $GAUGE_ESP32_KIT when set (and nowhere else then), else ../shared/esp32-kit
+ * beside the checkout.
+ */
 export function findKit(root = repoRoot): { dir: string | null; looked: string[] } {
-  const looked: string[] = [];
   const env = process.env.GAUGE_ESP32_KIT;
-  if (env) looked.push(resolve(env));
-  looked.push(resolve(root, '..', 'shared', 'esp32-kit'));
+  const looked = env ? [resolve(env)] : [resolve(root, '..', 'shared', 'esp32-kit')];
   for (const dir of looked) if (existsSync(join(dir, 'TFT_eSPI', 'TFT_eSPI.cpp'))) return { dir, looked };
   return { dir: null, looked };
 }

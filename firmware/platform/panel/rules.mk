@@ -29,11 +29,13 @@ PANEL_OBJS := $(PANEL_BUILD)/TFT_eSPI.o $(PANEL_BUILD)/host_arduino.o $(PANEL_BU
 
 .PHONY: panel panel-kit panel-model
 
-panel: panel-kit $(PANEL_BIN)
+panel: panel-kit
+	@$(MAKE) --no-print-directory $(PANEL_BIN)
 
 panel-kit:
 	@if [ ! -f "$(PANEL_KIT_TFT)/TFT_eSPI.cpp" ]; then \
 		echo "panel: no ESP32 kit at $(GAUGE_ESP32_KIT) (set GAUGE_ESP32_KIT)"; exit 1; fi
+	@node $(REPO_DIR)/test/lib/platformioIni.mjs defines $(PANEL_ENV) > /dev/null
 
 # The env's flags are in platformio.ini: every object depends on it.
 $(PANEL_BUILD)/TFT_eSPI.o: $(PANEL_KIT_TFT)/TFT_eSPI.cpp $(PANEL_INI) $(PANEL_SRC_DIR)/rules.mk
