@@ -4,20 +4,22 @@
 // field, so the bytes mean the same thing on both sides.
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+// @ts-expect-error: plain ESM script helpers without type declarations
+import { esp32KitCandidates } from '../../../scripts/lib/esp32-kit.mjs';
 import { repoRoot } from '../../../test/lib/platformioIni.mjs';
 import type { FrameLayout } from '../wasm/gaugeCore.js';
 
 export { repoRoot };
 
 /**
- * Where the ESP32 kit is, or null: $GAUGE_ESP32_KIT when set (and nowhere else then), else ../shared/esp32-kit
- * beside the checkout.
+ * Where the ESP32 kit is, or null: looked for where `npm run firmware:esp32` looks (scripts/lib/esp32-kit.mjs:
+ * $GAUGE_ESP32_KIT when set, else esp32-kit/ in the shared directory beside the checkout), holding what the
+ * panel builds (TFT_eSPI's sources).
  */
-export function findKit(root = repoRoot): { dir: string | null; looked: string[] } {
-  const env = process.env.GAUGE_ESP32_KIT;
-  const looked = env ? [resolve(env)] : [resolve(root, '..', 'shared', 'esp32-kit')];
+export function findKit(): { dir: string | null; looked: string[] } {
+  const looked = (esp32KitCandidates as (env?: NodeJS.ProcessEnv) => string[])();
   for (const dir of looked) if (existsSync(join(dir, 'TFT_eSPI', 'TFT_eSPI.cpp'))) return { dir, looked };
   return { dir: null, looked };
 }

@@ -5,12 +5,12 @@
 #   make -C firmware panel [PANEL_ENV=cyd]   -> build/panel/<env>/panel
 #   make -C firmware panel-model             the virtual ILI9341 alone against its doctests (no kit needed)
 #
-# The kit is found at $(GAUGE_ESP32_KIT), else ../shared/esp32-kit beside the checkout. Nothing of it is copied:
-# TFT_eSPI.cpp is compiled from where it lies. Uses FW_DIR, REPO_DIR, BUILD_DIR, CORE_INC from firmware/Makefile.
+# The kit is ESP32_KIT (platform/esp32/rules.mk: $GAUGE_ESP32_KIT, else esp32-kit/ in the shared directory
+# beside the checkout). Nothing of it is copied: TFT_eSPI.cpp is compiled from where it lies. Uses FW_DIR,
+# REPO_DIR, BUILD_DIR, CORE_INC from firmware/Makefile.
 
 PANEL_ENV ?= cyd
-GAUGE_ESP32_KIT ?= $(abspath $(REPO_DIR)/../shared/esp32-kit)
-PANEL_KIT_TFT := $(GAUGE_ESP32_KIT)/TFT_eSPI
+PANEL_KIT_TFT = $(ESP32_KIT)/TFT_eSPI
 PANEL_SRC_DIR := $(FW_DIR)/platform/panel
 PANEL_BUILD := $(BUILD_DIR)/panel/$(PANEL_ENV)
 PANEL_BIN := $(PANEL_BUILD)/panel
@@ -34,7 +34,7 @@ panel: panel-kit
 
 panel-kit:
 	@if [ ! -f "$(PANEL_KIT_TFT)/TFT_eSPI.cpp" ]; then \
-		echo "panel: no ESP32 kit at $(GAUGE_ESP32_KIT) (set GAUGE_ESP32_KIT)"; exit 1; fi
+		echo "panel: no ESP32 kit at $(ESP32_KIT) (set GAUGE_ESP32_KIT)"; exit 1; fi
 	@node $(REPO_DIR)/test/lib/platformioIni.mjs defines $(PANEL_ENV) > /dev/null
 
 # The env's flags are in platformio.ini: every object depends on it.
