@@ -102,13 +102,23 @@ export function envNames(ini) {
   return [...ini.keys()].filter((s) => s.startsWith('env:')).map((s) => s.slice(4));
 }
 
+/** `-D NAME[=VALUE]` options of a flags value, in order, as [name, value] pairs (value '1' when none). */
+function defineList(flags) {
+  return [...flags.matchAll(/-D\s*([A-Za-z_][A-Za-z0-9_]*)(?:=(\S+))?/g)].map((m) => [m[1], m[2] ?? '1']);
+}
+
 /**
- * The -D options of env NAME's build_flags, or null when there is no such env.
+ * The -D options env NAME compiles with: its build_flags in order, less those its build_unflags name (the
+ * same name and value), later ones winning; null when there is no such env.
  * @returns {Map<string, string> | null}
  */
 export function envDefines(ini, env) {
   if (!ini.has(`env:${env}`)) return null;
-  return defines(option(ini, `env:${env}`, 'build_flags') ?? '');
+  const unflags = defineList(option(ini, `env:${env}`, 'build_unflags') ?? '');
+  const kept = defineList(option(ini, `env:${env}`, 'build_flags') ?? '').filter(
+    ([name, value]) => !unflags.some(([n, v]) => n === name && v === value),
+  );
+  return new Map(kept);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

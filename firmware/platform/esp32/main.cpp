@@ -1,7 +1,7 @@
 // claude-gauge on the ESP32 (Arduino): the thin glue around the portable core. The core decides everything
 // (needles, lamps, texts, when to poll, NO SIGNAL); this file only moves bytes between it and the hardware:
 //
-//   loop(): millis() -> Device::tick/update -> FrameRenderer (TFT sprites) + LEDs + serial state line
+//   loop(): millis() -> Device::tick/update -> FrameRenderer (dirty tiles, one sprite) + LEDs + state line
 //           PollClient (own FreeRTOS task): GET /usage under one deadline -> ArduinoJson -> UsageDecoder
 //           wifi_link: the station, kept up by the WifiSupervisor's policy
 //
@@ -55,9 +55,10 @@ namespace {
 TFT_eSPI g_tft;
 ScreenCanvas g_screen(g_tft);
 FrameRenderer g_renderer;
-// The dial sprites. A SpriteProvider never retries a sprite the heap refused once (that dial would be drawn
-// straight on the screen, flickering, for the whole uptime); its only way back is a new provider. So it
-// lives in this buffer and is rebuilt on a backoff while any sprite is missing (retrySprites()).
+// The renderer's scratch sprite. A SpriteProvider never retries a sprite the heap refused once (the cluster
+// would be drawn straight on the screen, flickering, for the whole uptime); its only way back is a new
+// provider. So it lives in this buffer and is rebuilt on a backoff while the sprite is missing
+// (retrySprites()).
 alignas(SpriteProvider) unsigned char g_sprites_mem[sizeof(SpriteProvider)];
 SpriteProvider* g_sprites = nullptr;
 RetryBackoff g_sprite_retry(kSpriteRetryBaseMs, kSpriteRetryMaxMs);
@@ -113,12 +114,12 @@ void makeSprites() {
 }
 
 // After each render: a missing sprite schedules a retry (5 s, 10 s, ... at most a minute apart); when it is
-// due the provider is destroyed -- TFT_eSprite's destructor frees every sprite -- and built again, and the
-// next render asks for all four sprites anew, in the same order, from a heap that may have recovered.
+// due the provider is destroyed -- TFT_eSprite's destructor frees its memory -- and built again, and the
+// next render asks for the sprite anew, from a heap that may have recovered.
 void retrySprites(uint32_t now) {
     const int failed = g_sprites->failedCount();
     if (!rebuildDue(g_sprite_retry, now, failed > 0)) return;
-    consolef("sprites: %d dial(s) without a sprite (heap_largest=%u); trying again", failed,
+    consolef("sprites: %d sprite(s) refused (heap_largest=%u); trying again", failed,
              static_cast<unsigned>(heap_caps_get_largest_free_block(MALLOC_CAP_8BIT)));
     g_sprites->~SpriteProvider();
     makeSprites();

@@ -18,7 +18,8 @@
 //  - The scratch sprite holds RGB565, the screen's own format: an 8-bit sprite stores RGB332, so its colours
 //    would not be the screen's (the arc grey turns olive, amber lamps shift) and its anti-aliasing is coarse.
 //    It is kScratchW x kScratchH (24 kB); if the heap cannot give that, fewer rows are tried; with no sprite
-//    at all, a changed frame is drawn straight on the screen in full (right, but it flickers).
+//    at all, a changed frame is drawn straight on the screen in full (right, but it flickers) until the app
+//    gets one (main.cpp retries on a backoff).
 //  - A needle is drawn at the angle it had when its needle_seq last changed (the core changes needle_seq once
 //    a needle has moved kNeedleRedrawDeg), so every tile shows the same needle.
 //  - layout_seq changing (and the first frame) redraws the whole screen.
@@ -185,8 +186,7 @@ class Surface : public Canvas {
     virtual void push(int16_t x, int16_t y, int16_t w, int16_t h) = 0;
 };
 
-// Hands out the scratch surface; null when it cannot (out of memory). Asked on every frame that draws, so a
-// surface refused once is tried again.
+// Hands out the scratch surface; null when it cannot (out of memory). Asked on every frame that draws.
 class SurfaceProvider {
   public:
     virtual ~SurfaceProvider() {}

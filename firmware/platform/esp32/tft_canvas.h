@@ -90,14 +90,16 @@ class SpriteSurface : public TftCanvasT<TFT_eSprite, Surface> {
 
 // The renderer's one scratch sprite: 16 bits per pixel (TFT_eSprite::setColorDepth(16), RGB565 like the
 // screen, so every colour and blend is the screen's), kScratchW x kScratchH, created the first time the
-// renderer asks. If the heap cannot give it, half the rows are tried, down to kScratchMinH; if none fits,
-// the renderer draws straight on the screen and the next frame that draws asks again.
+// renderer asks. If the heap cannot give it, half the rows are tried, down to kScratchMinH; if none fits, the
+// provider answers null from then on (the renderer draws straight on the screen) and never retries by
+// itself: main.cpp builds a new provider on a backoff (retrySprites()), as failedCount() asks.
 class SpriteProvider : public SurfaceProvider {
   public:
-    explicit SpriteProvider(TFT_eSPI& tft) : sprite_(&tft), surface_(sprite_), bytes_(0), failures_(0) {}
+    explicit SpriteProvider(TFT_eSPI& tft) : sprite_(&tft), surface_(sprite_), bytes_(0), failed_(false) {}
 
     Surface* surface() override {
         if (sprite_.created()) return &surface_;
+        if (failed_) return nullptr;
         sprite_.setColorDepth(16);
         for (int16_t h = kScratchH; h >= kScratchMinH; h = static_cast<int16_t>(h / 2)) {
             // createSprite() returns nullptr when the allocation fails (Sprite.h). It allocates w * h + 1
@@ -107,20 +109,20 @@ class SpriteProvider : public SurfaceProvider {
                 return &surface_;
             }
         }
-        ++failures_;
+        failed_ = true;
         return nullptr;
     }
 
-    // Heap the sprite holds (0 before the first frame, or while none could be had).
+    // Heap the sprite holds (0 before the first frame, or when none could be had).
     size_t bytesInUse() const { return bytes_; }
-    // Frames on which no sprite could be had (each fell back to drawing straight on the screen).
-    int failedCount() const { return failures_; }
+    // Sprites the renderer wanted and the heap refused: 1 when there is none, else 0.
+    int failedCount() const { return failed_ ? 1 : 0; }
 
   private:
     TFT_eSprite sprite_;
     SpriteSurface surface_;
     size_t bytes_;
-    int failures_;
+    bool failed_;
 };
 
 }  // namespace esp32

@@ -6,7 +6,7 @@
 // only the token rate moves only the tach; a steady payload changes nothing).
 import { envDefines, envNames, loadIni } from '../../../test/lib/platformioIni.mjs';
 import { type Frame, GaugeCore } from '../wasm/gaugeCore.js';
-import { buildPanel, type FrameResult, findKit, noKitMessage, PanelProcess } from './panel.js';
+import { buildPanel, type FrameResult, findKit, noKitMessage, PanelProcess, panelRefusal } from './panel.js';
 import { FRAME_PERIOD_MS, openScenario, wasmModule } from './scenes.js';
 
 /** 30 frames a second: every needle moving must fit one frame period on the wire. */
@@ -107,17 +107,25 @@ export async function measure(
   };
 }
 
-/** Every env with its own TFT configuration (envs whose -D flags are identical, e.g. an OTA twin, share one). */
-export function envGroups(): { envs: string[]; key: string }[] {
+/**
+ * Every env with its own TFT configuration (envs whose -D flags are identical, e.g. an OTA twin, share one),
+ * and the envs the panel cannot show (another display driver), with why.
+ */
+export function envGroups(): { groups: { envs: string[]; key: string }[]; refused: string[] } {
   const ini = loadIni();
   const groups = new Map<string, string[]>();
+  const refused: string[] = [];
   for (const env of envNames(ini)) {
     const d = envDefines(ini, env);
-    if (d === null) continue;
+    const why = panelRefusal(env);
+    if (d === null || why !== null) {
+      refused.push(why ?? env);
+      continue;
+    }
     const key = JSON.stringify([...d]);
     groups.set(key, [...(groups.get(key) ?? []), env]);
   }
-  return [...groups].map(([key, envs]) => ({ key, envs }));
+  return { groups: [...groups].map(([key, envs]) => ({ key, envs })), refused };
 }
 
 export interface BenchRow {
@@ -142,7 +150,9 @@ export async function run(
   const module = await wasmModule();
   const layout = (await GaugeCore.load(module)).layout;
   const figures: EnvFigures[] = [];
-  for (const g of envGroups()) {
+  const { groups, refused } = envGroups();
+  for (const why of refused) log(`device rows: not measured: ${why}`);
+  for (const g of groups) {
     const env = g.envs[0] as string;
     const { panel, hello } = await PanelProcess.start(buildPanel(env, kit.dir), layout);
     try {

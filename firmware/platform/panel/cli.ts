@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { envNames, loadIni } from '../../../test/lib/platformioIni.mjs';
 import { GaugeCore } from '../wasm/gaugeCore.js';
-import { buildPanel, encodePng, findKit, PanelProcess, type Picture } from './panel.js';
+import { buildPanel, encodePng, findKit, PanelProcess, type Picture, panelRefusal } from './panel.js';
 import { FRAME_PERIOD_MS, runScenes, wasmModule } from './scenes.js';
 
 const USAGE = 'usage: npm run firmware:panel -- --out DIR [--env ENV] [--scale N]';
@@ -50,9 +50,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`firmware:panel: --out DIR is required\n${USAGE}`);
     return 2;
   }
-  const envs = envNames(loadIni());
-  if (!envs.includes(env)) {
-    console.error(`firmware:panel: platformio.ini has no env ${env} (envs: ${envs.join(', ')})`);
+  const refusal = panelRefusal(env);
+  if (refusal !== null) {
+    console.error(`firmware:panel: ${refusal} (envs: ${envNames(loadIni()).join(', ')})`);
     return 2;
   }
   const kit = findKit();

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 // @ts-expect-error: plain ESM script helpers without type declarations
 import { esp32KitCandidates } from '../../../scripts/lib/esp32-kit.mjs';
-import { repoRoot } from '../../../test/lib/platformioIni.mjs';
+import { envDefines, loadIni, repoRoot } from '../../../test/lib/platformioIni.mjs';
 import type { FrameLayout } from '../wasm/gaugeCore.js';
 
 export { repoRoot };
@@ -22,6 +22,21 @@ export function findKit(): { dir: string | null; looked: string[] } {
   const looked = (esp32KitCandidates as (env?: NodeJS.ProcessEnv) => string[])();
   for (const dir of looked) if (existsSync(join(dir, 'TFT_eSPI', 'TFT_eSPI.cpp'))) return { dir, looked };
   return { dir: null, looked };
+}
+
+/** The TFT_eSPI drivers the virtual panel models (ili9341.h): both ILI9341 init sequences. */
+export const PANEL_DRIVERS = ['ILI9341_DRIVER', 'ILI9341_2_DRIVER'] as const;
+
+/**
+ * Why env `env` cannot be shown on the virtual panel (no such env, or a display driver it does not model),
+ * or null when it can.
+ */
+export function panelRefusal(env: string): string | null {
+  const d = envDefines(loadIni(), env);
+  if (d === null) return `platformio.ini has no env ${env}`;
+  if (PANEL_DRIVERS.some((k) => d.has(k))) return null;
+  const driver = [...d.keys()].find((k) => k.endsWith('_DRIVER')) ?? 'no TFT_eSPI driver';
+  return `env ${env} sets ${driver}; the virtual panel models the ILI9341 (${PANEL_DRIVERS.join(', ')}) only`;
 }
 
 /** The line a test or tool prints when there is no kit (the test runner counts it as a skip). */
