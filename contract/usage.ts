@@ -4,7 +4,8 @@
  * Body of GET /usage, contract v1. The single source of truth for the daemon's response schema, the TypeScript types (contract/usage.ts is generated from this file) and the firmware core's decoder defaults (tested against this file). Consumers ignore unknown fields; a missing field takes its `default`.
  */
 export type UsagePayload = OfficialQuota &
-  Attention & {
+  Attention &
+  Machines & {
     /**
      * Contract version. Consumers reject a payload whose v is present and not 1.
      */
@@ -120,6 +121,15 @@ export interface Attention {
    * Live sessions waiting for the user: a permission prompt, a question, or input after Claude stopped. 0 when none is waiting or no hook has reported.
    */
   attention?: number;
+}
+/**
+ * OPTIONAL (a consumer that does not know it ignores it; the firmware decodes it, with 0 when absent): sent by a hub (`claude-gauge serve --accept-forward`, docs/hub.md), which counts the union of every machine's usage; then sessions_active also sums the live sessions the other machines report. Only this count leaves the daemon: never a machine's name.
+ */
+export interface Machines {
+  /**
+   * Machines whose usage the payload counts and that were heard from within the hub's timeout (default 2 minutes), the hub itself included. 0 when the daemon is not a hub (and when absent: an older daemon).
+   */
+  machines?: number;
 }
 
 /** The schema's documented default for every field (what a consumer assumes when one is missing). */

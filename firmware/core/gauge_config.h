@@ -76,7 +76,7 @@ constexpr double kMinRedline = 1.0;            // tokens/min; rate_redline below
 constexpr double kMaxTokens = 1e15;            // window_5h_tokens
 constexpr double kMaxWindowPct = 10.0;         // window_5h_pct (1.0 = 100 % of the ceiling)
 constexpr double kMaxResetInS = 5.0 * 3600.0;  // window_5h_reset_in_s: a block never lasts longer than 5 h
-constexpr double kMaxSessions = 999.0;         // sessions_active, attention (a count of sessions)
+constexpr double kMaxSessions = 999.0;         // sessions_active, attention, machines (counts)
 constexpr double kMaxTsMs =
     9007199254740991.0;  // ts: 2^53 - 1, the largest integer JSON numbers carry exactly
 

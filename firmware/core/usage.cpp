@@ -24,6 +24,7 @@ const UsageFieldInfo kUsageFields[kUsageFieldCount] = {
     {UsageField::Stale, "stale", FieldType::Boolean},
     {UsageField::Source, "source", FieldType::String},
     {UsageField::Attention, "attention", FieldType::Integer, true},
+    {UsageField::Machines, "machines", FieldType::Integer, true},
 };
 
 namespace {
@@ -91,6 +92,7 @@ Usage usageDefaults() {
     u.hot = u.warn = u.stall = u.idle = u.stale = false;
     u.source[0] = '\0';
     u.attention = 0;
+    u.machines = 0;
     return u;
 }
 
@@ -205,6 +207,9 @@ void UsageDecoder::markDefaulted(UsageField field) {
         case UsageField::Attention:
             work_.attention = d.attention;
             break;
+        case UsageField::Machines:
+            work_.machines = d.machines;
+            break;
         case UsageField::Count:
             return;
     }
@@ -264,6 +269,7 @@ void UsageDecoder::setNumber(UsageField field, double value) {
             break;
         case UsageField::SessionsActive:
         case UsageField::Attention:
+        case UsageField::Machines:
             hi = cfg::kMaxSessions;
             break;
         default:
@@ -314,6 +320,9 @@ void UsageDecoder::setNumber(UsageField field, double value) {
             break;
         case UsageField::Attention:
             work_.attention = static_cast<uint32_t>(value);
+            break;
+        case UsageField::Machines:
+            work_.machines = static_cast<uint32_t>(value);
             break;
         default:
             return;

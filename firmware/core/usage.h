@@ -32,7 +32,7 @@
 //    exclusiveMinimum 0) -> default 1e6, counted as defaulted; 0 < rate_redline < kMinRedline -> kMinRedline.
 //  - Ratios (thinking_ratio, cache_hit_rate) are clamped to 0..1; window_5h_pct to 0..kMaxWindowPct (10).
 //  - Huge numbers are clamped to the maxima in gauge_config.h (rates 1e9/min, tokens 1e15, reset 18000 s,
-//    sessions and attention 999, ts 2^53-1). Clamps are counted in DecodeReport::clamped.
+//    sessions, attention and machines 999, ts 2^53-1). Clamps are counted in DecodeReport::clamped.
 //  - Integer fields given a fractional number are truncated toward zero (counted as clamped).
 //  - Strings longer than the schema's maxLength (last_model 128, source 32 bytes) are truncated at a UTF-8
 //    character boundary (counted in DecodeReport::truncated). Control bytes and NUL are replaced by '?' so
@@ -76,6 +76,7 @@ struct Usage {
     char source[cfg::kSourceMaxBytes + 1];  // NUL-terminated, printable, may be empty
     // Optional fields (absent from older daemons: they keep the default).
     uint32_t attention;  // live sessions waiting for the user, 0..kMaxSessions
+    uint32_t machines;   // machines a hub counts (0: not a hub), 0..kMaxSessions
 };
 
 // The schema's defaults (what a missing field becomes).
@@ -102,6 +103,7 @@ enum class UsageField : uint8_t {
     Stale,
     Source,
     Attention,
+    Machines,
     Count
 };
 

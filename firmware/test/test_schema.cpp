@@ -63,6 +63,8 @@ json decodedDefault(const gauge::Usage& u, gauge::UsageField f) {
             return std::string(u.source);
         case UsageField::Attention:
             return u.attention;
+        case UsageField::Machines:
+            return u.machines;
         case UsageField::Count:
             break;
     }

@@ -36,6 +36,7 @@ void feedGood(UsageDecoder& d) {
     d.setBool(UsageField::Stale, true);
     d.setString(UsageField::Source, "jsonl", 5);
     d.setNumber(UsageField::Attention, 3);
+    d.setNumber(UsageField::Machines, 2);
 }
 
 Usage decodeOne(UsageField f, double value, DecodeStatus* status = nullptr) {
@@ -76,6 +77,7 @@ TEST_CASE("Usage: a complete valid payload decodes exactly") {
     CHECK(u.stale);
     CHECK(std::string(u.source) == "jsonl");
     CHECK(u.attention == 3u);
+    CHECK(u.machines == 2u);
     CHECK(d.report().present == gauge::kUsageFieldCount);
     CHECK(d.report().accepted == gauge::kUsageFieldCount);
     CHECK(d.report().defaulted == 0);
@@ -97,6 +99,7 @@ TEST_CASE("Usage: missing fields take the schema defaults") {
     CHECK(u.last_model[0] == '\0');
     CHECK(u.source[0] == '\0');
     CHECK(u.attention == 0u);
+    CHECK(u.machines == 0u);
     CHECK(d.report().present == 1);
 }
 
@@ -123,6 +126,24 @@ TEST_CASE("Usage: attention (optional) is a count of sessions: clamped, truncate
         CHECK(u.attention == 0u);
         CHECK(d.report().defaulted == 1);
     }
+}
+
+TEST_CASE("Usage: machines (optional, from a hub) is a count: clamped, truncated, defaulted") {
+    // A daemon that is not a hub sends none: 0.
+    CHECK(decodeOne(UsageField::Rate1m, 1).machines == 0u);
+    CHECK(decodeOne(UsageField::Machines, 3).machines == 3u);
+    CHECK(decodeOne(UsageField::Machines, -1).machines == 0u);
+    CHECK(decodeOne(UsageField::Machines, 1e300).machines == 999u);
+    CHECK(decodeOne(UsageField::Machines, 2.7).machines == 2u);
+    CHECK(decodeOne(UsageField::Machines, NAN).machines == 0u);
+    UsageDecoder d;
+    d.begin();
+    feedGood(d);
+    d.setString(UsageField::Machines, "3", 1);
+    Usage u;
+    REQUIRE(d.finish(u) == DecodeStatus::Ok);
+    CHECK(u.machines == 0u);
+    CHECK(d.report().defaulted == 1);
 }
 
 TEST_CASE("Usage: an optional field alone does not make a payload") {
