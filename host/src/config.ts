@@ -3,7 +3,7 @@
 // Precedence: flags > env > config file(s) > defaults.
 
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { SourceName } from './sources/source.js';
 import { readRegularFile } from './user-files.js';
@@ -80,6 +80,18 @@ export interface Settings {
   /** OTLP/HTTP endpoint to push the bridge's session metrics to, or null for none. */
   otlpExportUrl: string | null;
   otlpExportIntervalSeconds: number;
+  /** Satellite: the hub's OTLP/HTTP endpoint every counted response is forwarded to, or null (docs/hub.md). */
+  forwardTo: string | null;
+  /** The bearer token sent to the hub; the daemon's own token when not set. */
+  forwardToken: string | null;
+  /** This machine's name on the hub (default: the host name). */
+  machine: string;
+  /** Hub: accept forwarded records and Claude Code's api_request events, count the union. */
+  acceptForward: boolean;
+  /** Hub: a machine counts in `machines` this long after it was last heard from. */
+  machineTimeoutSeconds: number;
+  /** Where the daemon keeps state across restarts (the satellite's spool of unsent records). */
+  stateDir: string;
   /** Config files that were read, lowest precedence first. */
   configFiles: string[];
 }
@@ -92,7 +104,12 @@ type Kind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'enum' | 'iso-time';
 
 interface OptionSpec {
   key:
-    | Exclude<keyof Settings, 'configFiles' | 'claudeDirsExplicit' | 'plan' | 'ceiling'>
+    | Exclude<
+        keyof Settings,
+        'configFiles' | 'claudeDirsExplicit' | 'plan' | 'ceiling' | 'machine' | 'stateDir'
+      >
+    | 'machine'
+    | 'stateDir'
     | 'plan'
     | 'ceiling'
     | 'lan';
@@ -348,6 +365,57 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'With --otlp-export-url: seconds between pushes.',
     defaultText: '15',
   },
+  {
+    key: 'forwardTo',
+    flag: 'forward-to',
+    env: 'CLAUDE_GAUGE_FORWARD_TO',
+    kind: 'string',
+    help: 'Satellite: forward every response this daemon counts to a hub (OTLP/HTTP JSON logs; a URL without a path gets /v1/logs). See docs/hub.md.',
+    defaultText: 'none',
+  },
+  {
+    key: 'forwardToken',
+    flag: 'forward-token',
+    env: 'CLAUDE_GAUGE_FORWARD_TOKEN',
+    kind: 'string',
+    secret: true,
+    help: "With --forward-to: the bearer token the hub wants (the hub's --token).",
+    defaultText: "this daemon's --token",
+  },
+  {
+    key: 'machine',
+    flag: 'machine',
+    env: 'CLAUDE_GAUGE_MACHINE',
+    kind: 'string',
+    help: "This machine's name on the hub (--forward-to, --accept-forward): 1-64 of A-Z a-z 0-9 . _ -.",
+    defaultText: 'the host name',
+  },
+  {
+    key: 'acceptForward',
+    flag: 'accept-forward',
+    env: 'CLAUDE_GAUGE_ACCEPT_FORWARD',
+    kind: 'bool',
+    help: "Hub: accept records forwarded by satellites and Claude Code's api_request events on POST /v1/logs, and count the union of all machines (needs --token off loopback).",
+    defaultText: 'false',
+  },
+  {
+    key: 'machineTimeoutSeconds',
+    flag: 'machine-timeout-seconds',
+    env: 'CLAUDE_GAUGE_MACHINE_TIMEOUT_SECONDS',
+    kind: 'number',
+    min: 1,
+    max: 86_400,
+    help: 'With --accept-forward: a machine counts in `machines` (and its sessions in sessions_active) this long after it was last heard from.',
+    defaultText: '120',
+  },
+  {
+    key: 'stateDir',
+    flag: 'state-dir',
+    env: 'CLAUDE_GAUGE_STATE_DIR',
+    kind: 'string',
+    help: "Where the daemon keeps state across restarts: a satellite's spool of records the hub has not taken yet.",
+    defaultText: '$XDG_STATE_HOME/claude-gauge (~/.local/state/claude-gauge)',
+  },
 ];
 
 export const DEFAULTS = {
@@ -370,6 +438,10 @@ export const DEFAULTS = {
   logLevel: 'info' as LogLevel,
   otlpExportUrl: null,
   otlpExportIntervalSeconds: 15,
+  forwardTo: null,
+  forwardToken: null,
+  acceptForward: false,
+  machineTimeoutSeconds: 120,
 } as const;
 
 /** One layer of partial settings (a file, the env or the flags), already typed and validated. */
@@ -419,8 +491,10 @@ export function coerce(spec: OptionSpec, raw: unknown, origin: string): unknown 
       if (raw.length > 1024) return fail('is longer than 1024 characters');
       // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
       if (/[\u0000-\u001f\u007f]/.test(raw)) return fail('contains control characters');
-      if (spec.key === 'token' && !/^[A-Za-z0-9\-._~+/=]{8,}$/.test(raw))
+      if ((spec.key === 'token' || spec.key === 'forwardToken') && !/^[A-Za-z0-9\-._~+/=]{8,}$/.test(raw))
         return fail('must be 8 or more of A-Z a-z 0-9 - . _ ~ + / = (a bearer token)');
+      if (spec.key === 'machine' && !MACHINE_NAME.test(raw))
+        return fail('must be 1 to 64 of A-Z a-z 0-9 . _ -');
       return raw;
     }
     case 'enum': {
@@ -561,6 +635,7 @@ function expandHome(p: string, home: string): string {
 function relativeTo(layer: Layer, file: string, home: string): Layer {
   const base = dirname(file);
   const out = { ...layer };
+  if (typeof out.stateDir === 'string') out.stateDir = resolve(base, expandHome(out.stateDir, home));
   if (Array.isArray(out.claudeDirs))
     out.claudeDirs = (out.claudeDirs as string[]).map((d) => resolve(base, expandHome(d, home)));
   if (typeof out.ui === 'string' && !['none', 'off', 'false'].includes(out.ui.toLowerCase()))
@@ -674,13 +749,52 @@ export function resolveSettings(input: ResolveInput): Settings {
     logLevel: pick('logLevel', DEFAULTS.logLevel),
     otlpExportUrl: pick<string | null>('otlpExportUrl', DEFAULTS.otlpExportUrl),
     otlpExportIntervalSeconds: pick('otlpExportIntervalSeconds', DEFAULTS.otlpExportIntervalSeconds),
+    forwardTo: pick<string | null>('forwardTo', DEFAULTS.forwardTo),
+    forwardToken: pick<string | null>('forwardToken', DEFAULTS.forwardToken),
+    machine: pick<string | undefined>('machine', undefined) ?? defaultMachineName(),
+    acceptForward: pick('acceptForward', DEFAULTS.acceptForward),
+    machineTimeoutSeconds: pick('machineTimeoutSeconds', DEFAULTS.machineTimeoutSeconds),
+    stateDir: resolve(
+      cwd,
+      expandHome(pick<string | undefined>('stateDir', undefined) ?? defaultStateDir(input.env, home), home),
+    ),
     configFiles,
   };
   if (settings.otlpExportUrl !== null && !/^https?:\/\/[^/\s]+/i.test(settings.otlpExportUrl))
     throw new ConfigError(
       `--otlp-export-url: expected an http:// or https:// URL, got ${JSON.stringify(settings.otlpExportUrl.slice(0, 80))}`,
     );
+  if (settings.forwardTo !== null && !/^https?:\/\/[^/\s]+/i.test(settings.forwardTo))
+    throw new ConfigError(
+      `--forward-to: expected an http:// or https:// URL, got ${JSON.stringify(settings.forwardTo.slice(0, 80))}`,
+    );
+  if (settings.forwardTo !== null && settings.acceptForward)
+    throw new ConfigError('--forward-to and --accept-forward: a daemon is a satellite or a hub, not both');
+  if ((settings.forwardTo !== null || settings.acceptForward) && settings.source !== 'jsonl')
+    throw new ConfigError(
+      `--${settings.acceptForward ? 'accept-forward' : 'forward-to'} counts Claude Code's transcripts: it needs --source jsonl, not ${settings.source}`,
+    );
+  // Forwarded records are usage: off loopback, only a hub with a token may take them.
+  if (settings.acceptForward && !isLoopbackHost(settings.host) && !settings.token)
+    throw new ConfigError(
+      `--accept-forward on ${settings.host} needs --token: anyone on the network could add usage otherwise`,
+    );
   return settings;
+}
+
+/** A machine name the hub shows: 1-64 of A-Z a-z 0-9 . _ - (checked for --machine, made so for the default). */
+export const MACHINE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The host name, cut to what a machine name may hold ("host" when nothing is left). */
+export function defaultMachineName(host = hostname()): string {
+  const name = (host.split('.')[0] ?? '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  return name === '' ? 'host' : name;
+}
+
+/** `$XDG_STATE_HOME/claude-gauge`, else `~/.local/state/claude-gauge` (the XDG base directory rule). */
+export function defaultStateDir(env: NodeJS.ProcessEnv, home: string): string {
+  const xdg = env.XDG_STATE_HOME?.trim();
+  return join(xdg ? xdg : join(home, '.local', 'state'), 'claude-gauge');
 }
 
 export function isLoopbackHost(host: string): boolean {
