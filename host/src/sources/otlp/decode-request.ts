@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { decodeLogs, decodeMetrics, OtlpDecodeError } from './decode.js';
+import { decodeLogRecords, decodeMetrics, OtlpDecodeError } from './decode.js';
 import { type PackedBatch, packEvents, packPoints } from './packed.js';
 
 export interface DecodeRequest {
@@ -60,13 +60,9 @@ export function decodeRequest(req: DecodeRequest): DecodeOutcome {
   }
   const batchKey = createHash('sha256').update(inflated).digest('base64url').slice(0, 24);
   try {
-    return {
-      ok: true,
-      batch:
-        req.kind === 'metrics'
-          ? packPoints(decodeMetrics(json, batchKey))
-          : packEvents(decodeLogs(json, batchKey)),
-    };
+    if (req.kind === 'metrics') return { ok: true, batch: packPoints(decodeMetrics(json, batchKey)) };
+    const { events, reports } = decodeLogRecords(json, batchKey);
+    return { ok: true, batch: packEvents(events, reports) };
   } catch (err) {
     if (err instanceof OtlpDecodeError) return refuse(400, err.message.slice(0, 300));
     throw err;

@@ -46,7 +46,7 @@ export interface MetricPoint {
   dedupeKey: string | null;
 }
 
-/** One claude_code.api_request event. */
+/** One claude_code.api_request event (Claude Code's own, or a satellite's forwarded response). */
 export interface RequestEvent {
   /**
    * Identifies the event across retries (session, sequence, timestamp, counts); for an event with neither a
@@ -59,7 +59,54 @@ export interface RequestEvent {
   output: number;
   cacheRead: number;
   cacheCreation: number;
+  /**
+   * A forwarded response's stable id (`claude_gauge.response_id`: a hash of its message and request ids);
+   * null for Claude Code's own events. The hub counts each id once across machines.
+   */
+  responseId?: string | null;
+  /** The sending machine (forwarded records; Claude Code's events when their resource names one), or null. */
+  machine?: MachineName | null;
+  /** Estimated thinking tokens of a forwarded response (`claude_gauge.thinking_tokens`), or null. */
+  thinking?: number | null;
+  /** A forwarded copy from a sidechain (ccusage prefers the main chain's copy of a response). */
+  sidechain?: boolean;
+  /** The satellite takes back a response it sent under this id (its kept copy changed ids). */
+  retracted?: boolean;
 }
+
+/** Who sent a record: the name the hub shows, and a stable id telling apart two of the same name. */
+export interface MachineName {
+  name: string;
+  /** 8 hex digits from the sender, or '' when only a name is known (host.name of Claude Code's events). */
+  id: string;
+}
+
+/** A satellite's report about itself (the `claude_gauge.machine` record every delivery carries). */
+export interface MachineReport {
+  machine: MachineName;
+  sessionsActive: number;
+  sessionsWorking: number;
+  /** The satellite's clock when it sent the delivery (epoch ms), for the clock-offset estimate. */
+  sentAtMs: number | null;
+}
+
+/** Attribute and event names of forwarded records (docs/hub.md): one definition for both ends. */
+export const FORWARD = {
+  responseId: 'claude_gauge.response_id',
+  thinking: 'claude_gauge.thinking_tokens',
+  sidechain: 'claude_gauge.sidechain',
+  retracted: 'claude_gauge.retracted',
+  machine: 'claude_gauge.machine',
+  machineId: 'claude_gauge.machine_id',
+  sessionsActive: 'claude_gauge.sessions_active',
+  sessionsWorking: 'claude_gauge.sessions_working',
+  /** The event a satellite's self-report is named. */
+  machineEvent: 'claude_gauge.machine',
+} as const;
+
+const RESPONSE_ID = /^[0-9a-f]{16,64}$/;
+const MACHINE_ID = /^[0-9a-f]{8}$/;
+const MACHINE_NAME_CHARS = /[^A-Za-z0-9._-]/g;
 
 type Json = unknown;
 
@@ -237,19 +284,54 @@ function isApiRequest(record: Record<string, Json>, attrs: Map<string, string | 
   return record.eventName === API_REQUEST_EVENT || record.eventName === 'api_request';
 }
 
+/** The machine a resource names: claude_gauge.machine (+ _id) from a satellite, else host.name. */
+function machineOf(resAttrs: Map<string, string | number | boolean>): MachineName | null {
+  const own = resAttrs.get(FORWARD.machine);
+  const raw = typeof own === 'string' ? own : resAttrs.get('host.name');
+  if (typeof raw !== 'string') return null;
+  const name = raw.replace(MACHINE_NAME_CHARS, '-').slice(0, 64);
+  if (name === '') return null;
+  const id = resAttrs.get(FORWARD.machineId);
+  return { name, id: typeof own === 'string' && typeof id === 'string' && MACHINE_ID.test(id) ? id : '' };
+}
+
+function isMachineReport(
+  record: Record<string, Json>,
+  attrs: Map<string, string | number | boolean>,
+): boolean {
+  const body = isObject(record.body) ? record.body.stringValue : undefined;
+  return body === FORWARD.machineEvent || attrs.get('event.name') === FORWARD.machineEvent;
+}
+
+/** A count of sessions in a report: a small non-negative integer, else 0 (a report never fails a batch). */
+function sessionCount(x: string | number | boolean | undefined): number {
+  const n = typeof x === 'number' ? x : typeof x === 'string' ? Number(x) : Number.NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 100_000 ? n : 0;
+}
+
 /**
  * Decodes an ExportLogsServiceRequest into api_request events. Throws OtlpDecodeError on anything malformed.
  * `batchKey` as for decodeMetrics.
  */
 export function decodeLogs(body: Json, batchKey: string | null = null): RequestEvent[] {
+  return decodeLogRecords(body, batchKey).events;
+}
+
+/** decodeLogs, plus the satellites' reports about themselves (forwarded deliveries carry one each). */
+export function decodeLogRecords(
+  body: Json,
+  batchKey: string | null = null,
+): { events: RequestEvent[]; reports: MachineReport[] } {
   const root = objectAt(body, 'body');
   const events: RequestEvent[] = [];
+  const reports: MachineReport[] = [];
   arrayAt(root, 'resourceLogs', 'body').forEach((rlRaw, ri) => {
     const rw = `resourceLogs[${ri}]`;
     const rl = objectAt(rlRaw, rw);
     const resource =
       rl.resource === undefined || rl.resource === null ? {} : objectAt(rl.resource, `${rw}.resource`);
     const resAttrs = attributes(resource.attributes, `${rw}.resource.attributes`);
+    const machine = machineOf(resAttrs);
     arrayAt(rl, 'scopeLogs', rw).forEach((slRaw, si) => {
       const sw = `${rw}.scopeLogs[${si}]`;
       const sl = objectAt(slRaw, sw);
@@ -257,6 +339,16 @@ export function decodeLogs(body: Json, batchKey: string | null = null): RequestE
         const lw = `${sw}.logRecords[${li}]`;
         const lr = objectAt(lrRaw, lw);
         const attrs = attributes(lr.attributes, `${lw}.attributes`);
+        if (isMachineReport(lr, attrs)) {
+          if (machine !== null)
+            reports.push({
+              machine,
+              sessionsActive: sessionCount(attrs.get(FORWARD.sessionsActive)),
+              sessionsWorking: sessionCount(attrs.get(FORWARD.sessionsWorking)),
+              sentAtMs: nanosToMs(lr.timeUnixNano, `${lw}.timeUnixNano`),
+            });
+          return;
+        }
         if (!isApiRequest(lr, attrs)) return;
         const input = tokenCount(attrs.get('input_tokens'), `${lw} input_tokens`);
         const output = tokenCount(attrs.get('output_tokens'), `${lw} output_tokens`);
@@ -284,9 +376,26 @@ export function decodeLogs(body: Json, batchKey: string | null = null): RequestE
                 cacheRead,
                 cacheCreation,
               ]).slice(0, MAX_KEY_LEN);
-        events.push({ dedupeKey, model: modelOf(attrs), timeMs, input, output, cacheRead, cacheCreation });
+        const rid = attrs.get(FORWARD.responseId);
+        if (rid !== undefined && (typeof rid !== 'string' || !RESPONSE_ID.test(rid)))
+          throw new OtlpDecodeError(`${lw} ${FORWARD.responseId} is not 16-64 lower-case hex digits`);
+        const thinking = attrs.get(FORWARD.thinking);
+        events.push({
+          dedupeKey,
+          model: modelOf(attrs),
+          timeMs,
+          input,
+          output,
+          cacheRead,
+          cacheCreation,
+          responseId: rid ?? null,
+          machine,
+          thinking: thinking === undefined ? null : tokenCount(thinking, `${lw} ${FORWARD.thinking}`),
+          sidechain: attrs.get(FORWARD.sidechain) === true,
+          retracted: attrs.get(FORWARD.retracted) === true,
+        });
       });
     });
   });
-  return events;
+  return { events, reports };
 }

@@ -4,7 +4,14 @@
 // (dedupe.ts), in the worker, too. The source reads records back one at a time in the same shape whatever
 // the delivery's form (packed, or the decoder's objects given directly).
 
-import type { MetricPoint, RequestEvent, Temporality, TokenType } from './decode.js';
+import type {
+  MachineName,
+  MachineReport,
+  MetricPoint,
+  RequestEvent,
+  Temporality,
+  TokenType,
+} from './decode.js';
 import { hash53 } from './dedupe.js';
 
 /** A metric point as the source ingests it: ids instead of key strings. */
@@ -28,6 +35,12 @@ export interface EventIn {
   output: number;
   cacheRead: number;
   cacheCreation: number;
+  /** hash53 of a forwarded response's id (responseKey), or null. */
+  responseId: number | null;
+  machine: MachineName | null;
+  thinking: number | null;
+  sidechain: boolean;
+  retracted: boolean;
 }
 
 export interface PackedBatch {
@@ -36,14 +49,28 @@ export interface PackedBatch {
   /** POINT_FIELDS or EVENT_FIELDS numbers per record; NaN stands for null. */
   data: Float64Array;
   models: string[];
+  /** Logs: the machines the events name (by index); none for metrics. */
+  machines: MachineName[];
+  /** Logs: the satellites' reports about themselves. */
+  reports: MachineReport[];
 }
 
 /** Token types by the number packed for them. */
 export const TYPES: readonly TokenType[] = ['input', 'output', 'cacheRead', 'cacheCreation'];
 /** Numbers per metric point: seriesId, dedupeId, type, model, value, temporality (0 delta), start, time. */
 export const POINT_FIELDS = 8;
-/** Numbers per event: dedupeId, model, time, input, output, cacheRead, cacheCreation. */
-export const EVENT_FIELDS = 7;
+/**
+ * Numbers per event: dedupeId, model, time, input, output, cacheRead, cacheCreation, then what forwarded
+ * records add: responseId, machine (index into `machines`), thinking, flags (1 sidechain, 2 retracted).
+ */
+export const EVENT_FIELDS = 11;
+export const SIDECHAIN_FLAG = 1;
+export const RETRACTED_FLAG = 2;
+
+/** The number a forwarded response's id is known by: one function for the hub's own responses and others'. */
+export function responseKey(responseId: string): number {
+  return hash53(`r|${responseId}`);
+}
 
 const orNaN = (x: number | null): number => (x === null ? Number.NaN : x);
 
@@ -69,6 +96,11 @@ export function eventIn(e: RequestEvent): EventIn {
     output: e.output,
     cacheRead: e.cacheRead,
     cacheCreation: e.cacheCreation,
+    responseId: e.responseId == null ? null : responseKey(e.responseId),
+    machine: e.machine ?? null,
+    thinking: e.thinking ?? null,
+    sidechain: e.sidechain ?? false,
+    retracted: e.retracted ?? false,
   };
 }
 
@@ -98,13 +130,18 @@ export function packPoints(points: readonly MetricPoint[]): PackedBatch {
     data[o + 6] = orNaN(q.startMs);
     data[o + 7] = orNaN(q.timeMs);
   });
-  return { kind: 'metrics', count: points.length, data, models };
+  return { kind: 'metrics', count: points.length, data, models, machines: [], reports: [] };
 }
 
-export function packEvents(events: readonly RequestEvent[]): PackedBatch {
+export function packEvents(
+  events: readonly RequestEvent[],
+  reports: readonly MachineReport[] = [],
+): PackedBatch {
   const data = new Float64Array(events.length * EVENT_FIELDS);
   const models: string[] = [];
   const index = new Map<string, number>();
+  const machines: MachineName[] = [];
+  const machineIndex = new Map<string, number>();
   events.forEach((e, n) => {
     const q = eventIn(e);
     const o = n * EVENT_FIELDS;
@@ -115,6 +152,19 @@ export function packEvents(events: readonly RequestEvent[]): PackedBatch {
     data[o + 4] = q.output;
     data[o + 5] = q.cacheRead;
     data[o + 6] = q.cacheCreation;
+    data[o + 7] = orNaN(q.responseId);
+    let m = Number.NaN;
+    if (q.machine !== null) {
+      const key = `${q.machine.name}\u0000${q.machine.id}`;
+      m = machineIndex.get(key) ?? machines.length;
+      if (m === machines.length) {
+        machines.push(q.machine);
+        machineIndex.set(key, m);
+      }
+    }
+    data[o + 8] = m;
+    data[o + 9] = orNaN(q.thinking);
+    data[o + 10] = (q.sidechain ? SIDECHAIN_FLAG : 0) | (q.retracted ? RETRACTED_FLAG : 0);
   });
-  return { kind: 'logs', count: events.length, data, models };
+  return { kind: 'logs', count: events.length, data, models, machines, reports: [...reports] };
 }

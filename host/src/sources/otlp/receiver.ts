@@ -21,6 +21,8 @@ export interface OtlpSink {
   /** A whole decoded delivery, taken in slices (see OtlpSource.ingestBatch). */
   ingestBatch(batch: PackedBatch): Promise<IngestResult>;
   noteRejected(): void;
+  /** Headers for every answer to /v1/logs (a hub's epoch and heartbeat request: docs/hub.md). */
+  responseHeaders?(): Record<string, string>;
 }
 
 /** The source as an OtlpSink when it is one (the otlp source), else null: the receiver is mounted only then. */
@@ -119,6 +121,8 @@ export const otlpReceiverRoutes: FastifyPluginAsync<OtlpReceiverOptions> = async
         return fail(reply, outcome.status, outcome.message);
       }
       const result = await opts.sink.ingestBatch(outcome.batch);
+      if (kind === 'logs')
+        for (const [k, v] of Object.entries(opts.sink.responseHeaders?.() ?? {})) reply.header(k, v);
       reply.header('X-Claude-Gauge-Accepted', String(result.accepted));
       if (result.duplicates > 0) reply.header('X-Claude-Gauge-Duplicates', String(result.duplicates));
       return reply.code(200).send({});
