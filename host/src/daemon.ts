@@ -2,16 +2,19 @@
 // SIGINT/SIGTERM. `usage` reuses openService() without the server, so the server (Fastify, prom-client,
 // pino: ~130 ms of module loading) is imported only by startDaemon().
 
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type Settings } from './config.js';
 import { Faults } from './faults.js';
 import { AttentionStore } from './hooks/attention.js';
+import { HUB_HISTORY_MS, machineIdOf } from './hub/record.js';
+import type { Satellite } from './hub/satellite.js';
 import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
 import { UsageService } from './service.js';
 import { SessionTracker } from './sessions.js';
 import { createSource, hasTranscripts, type SourceContext } from './sources/factory.js';
 import { DemoUntilData } from './sources/fallback.js';
+import type { MachineName } from './sources/otlp/decode.js';
 import type { SourceName } from './sources/source.js';
 import { QuotaStore } from './statusline/quota.js';
 import { VERSION } from './version.js';
@@ -48,6 +51,12 @@ export interface OpenedService {
   sourceName: SourceName;
   /** Why the demo runs instead of jsonl, or null. */
   fallbackReason: string | null;
+  faults: Faults;
+}
+
+/** This daemon as a machine of a hub: its name, and an id telling two daemons of one host apart. */
+export function machineOf(settings: Pick<Settings, 'machine' | 'claudeDirs'>): MachineName {
+  return { name: settings.machine, id: machineIdOf(hostname(), settings.machine, settings.claudeDirs) };
 }
 
 export function clockOf(settings: Pick<Settings, 'now'>): () => number {
@@ -64,7 +73,14 @@ export async function openService(
   const clock = clockOf(settings);
   let sourceName: SourceName = settings.source;
   let fallbackReason: string | null = null;
-  if (sourceName === 'jsonl' && settings.fallbackDemo && !(await hasTranscripts(settings.claudeDirs))) {
+  // A hub or a satellite serving (not `usage`) counts more history: docs/hub.md.
+  const linked = !opts.oneShot && (settings.acceptForward || settings.forwardTo !== null);
+  if (
+    sourceName === 'jsonl' &&
+    settings.fallbackDemo &&
+    !linked &&
+    !(await hasTranscripts(settings.claudeDirs))
+  ) {
     sourceName = 'demo';
     fallbackReason =
       settings.claudeDirs.length === 0
@@ -84,8 +100,22 @@ export async function openService(
     oneShot: opts.oneShot ?? false,
     log,
     faults,
+    ...(linked ? { historyMs: HUB_HISTORY_MS } : {}),
   };
-  const chosen = await createSource(sourceName, context);
+  let chosen = await createSource(sourceName, context);
+  if (linked && settings.acceptForward) {
+    // The hub: its own transcripts and everything forwarded to it, counted as one union.
+    const { HubSource } = await import('./hub/source.js');
+    const { JsonlSource } = await import('./sources/jsonl/index.js');
+    if (!(chosen instanceof JsonlSource)) throw new Error('--accept-forward needs the jsonl source');
+    chosen = new HubSource({
+      local: chosen,
+      machine: machineOf(settings),
+      machineTimeoutMs: settings.machineTimeoutSeconds * 1000,
+      clock,
+      faults,
+    });
+  }
   // Serving with no transcripts yet: the demo plays until the first one appears, then gives way to it.
   const source =
     fallbackReason !== null && !opts.oneShot && settings.claudeDirs.length > 0
@@ -118,7 +148,7 @@ export async function openService(
     faults,
   });
   await service.start();
-  return { service, sessions, sourceName, fallbackReason };
+  return { service, sessions, sourceName, fallbackReason, faults };
 }
 
 /** How long SIGINT/SIGTERM waits for an orderly shutdown before exiting anyway. */
@@ -127,6 +157,8 @@ export const SHUTDOWN_MS = 5000;
 export interface Daemon {
   app: FastifyInstance;
   service: UsageService;
+  /** The forwarder of a satellite (--forward-to), else null. */
+  satellite: Satellite | null;
   url: string;
   startupLine: string;
   advertisement: Advertisement | null;
@@ -164,6 +196,28 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
   serverModule.catch(() => {}); // awaited below; a failure there is reported then, not as unhandled
   const opened = await openService(settings, log);
   const { service, sessions, sourceName, fallbackReason } = opened;
+  // A satellite: every response counted goes to the hub too (docs/hub.md).
+  let satellite: Satellite | null = null;
+  if (settings.forwardTo !== null) {
+    const { startSatellite } = await import('./hub/satellite.js');
+    const { JsonlSource } = await import('./sources/jsonl/index.js');
+    if (!(service.source instanceof JsonlSource)) {
+      await service.stop();
+      throw new Error('--forward-to needs the jsonl source');
+    }
+    satellite = await startSatellite({
+      source: service.source,
+      sessions,
+      url: settings.forwardTo,
+      token: settings.forwardToken ?? settings.token,
+      machine: machineOf(settings),
+      stateDir: settings.stateDir,
+      faults: opened.faults,
+      log,
+    });
+    const sat = satellite;
+    service.forwardStatus = () => sat.status();
+  }
   let app: FastifyInstance;
   try {
     const { buildServer } = await serverModule;
@@ -223,6 +277,10 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
       startupLine += `\nclaude-gauge: advertising _${advertisement.description.type}._tcp via mDNS`;
   }
   if (settings.ui) startupLine += `\nclaude-gauge: web UI at ${url.replace(/usage$/, '')}`;
+  if (satellite)
+    startupLine += `\nclaude-gauge: forwarding every response to the hub at ${new URL(satellite.url).origin} as machine ${settings.machine}`;
+  if (settings.acceptForward)
+    startupLine += `\nclaude-gauge: hub: counting the union of this machine (${settings.machine}) and every machine forwarding to POST /v1/logs`;
 
   // OTLP push of the bridge's session metrics, when asked for (the SDK is loaded only then).
   let bridgeExport: { stop(): Promise<void> } | null = null;
@@ -240,6 +298,7 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
       startupLine += `\nclaude-gauge: pushing session metrics to ${exp.url} (OTLP/HTTP JSON)`;
     } catch (err) {
       await app.close();
+      await satellite?.stop();
       await service.stop();
       throw err;
     }
@@ -248,6 +307,7 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
+      await satellite?.stop();
       await bridgeExport?.stop();
       await advertisement?.stop().catch(() => {});
       await app.close();
@@ -278,5 +338,5 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
     process.once('SIGTERM', onSignal);
   }
 
-  return { app, service, url, startupLine, advertisement, stop };
+  return { app, service, satellite, url, startupLine, advertisement, stop };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { isLoopbackHost, type Settings } from './config.js';
 import { FAULTS, type FaultId, type FaultSummary, Faults, isFaultId } from './faults.js';
 import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
+import type { ForwardStatus } from './hub/forwarder.js';
 import { SessionTracker } from './sessions.js';
 import { inspectSettings, readSettings, SettingsError, settingsFileFor } from './setup.js';
 import { CcusageRunError, resolveCcusageCommand } from './sources/ccusage/run.js';
@@ -123,7 +124,13 @@ export async function claudeGaugeAt(
   host: string,
   port: number,
   timeoutMs = 1500,
-): Promise<{ version: string; source: string; faults: FaultSummary } | null> {
+): Promise<{
+  version: string;
+  source: string;
+  faults: FaultSummary;
+  forward: Partial<ForwardStatus> | null;
+  hub: boolean;
+} | null> {
   const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/healthz`;
   try {
@@ -133,12 +140,19 @@ export async function claudeGaugeAt(
       version?: unknown;
       source?: unknown;
       faults?: unknown;
+      forward?: unknown;
+      hub?: unknown;
     };
     if (res.ok && body.ok === true && typeof body.version === 'string' && typeof body.source === 'string')
       return {
         version: body.version.slice(0, 40),
         source: body.source.slice(0, 20),
         faults: faultsFrom(body.faults),
+        forward:
+          typeof body.forward === 'object' && body.forward !== null
+            ? (body.forward as Partial<ForwardStatus>)
+            : null,
+        hub: typeof body.hub === 'object' && body.hub !== null,
       };
   } catch {
     // Refused, timed out, not HTTP or not JSON: something else holds the port.
@@ -313,6 +327,158 @@ export function reportChecks(r: ReportTimes | { error: string }, nowMs: number):
   ];
 }
 
+/** A hub's machines as its /metrics lists them (label, last heard, live, clock offset). */
+export interface MachineLine {
+  machine: string;
+  lastSeenMs: number;
+  live: boolean;
+  clockOffsetMs: number | null;
+}
+
+/** The machines a running hub knows (its /metrics, with the token). */
+export async function hubMachines(
+  host: string,
+  port: number,
+  token: string | null,
+  timeoutMs = 1500,
+): Promise<MachineLine[] | { error: string }> {
+  const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/metrics`;
+  try {
+    const res = await fetch(url, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) return { error: `HTTP ${res.status}` };
+    const text = await res.text();
+    const series = (name: string) => {
+      const out = new Map<string, number>();
+      for (const m of text.matchAll(new RegExp(`^${name}\\{machine="([^"]*)"\\} (\\S+)$`, 'gm')))
+        out.set(m[1] as string, Number(m[2]));
+      return out;
+    };
+    const seen = series('claude_gauge_machine_last_seen_seconds');
+    const live = series('claude_gauge_machine_live');
+    const offset = series('claude_gauge_machine_clock_offset_seconds');
+    return [...seen].map(([machine, s]) => ({
+      machine,
+      lastSeenMs: s * 1000,
+      live: live.get(machine) === 1,
+      clockOffsetMs: offset.has(machine) ? (offset.get(machine) as number) * 1000 : null,
+    }));
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** Above this a machine's clock offset moves its responses on the tach (docs/hub.md, "Limits"). */
+export const CLOCK_OFFSET_WARN_MS = 5_000;
+
+export function machineChecks(
+  r: MachineLine[] | { error: string },
+  nowMs: number,
+  timeoutSeconds: number,
+): CheckResult[] {
+  if ('error' in r)
+    return [
+      {
+        level: 'warn',
+        what: `cannot ask the running hub which machines it hears (${r.error})`,
+        fix: "give doctor the hub's --token (or CLAUDE_GAUGE_TOKEN)",
+      },
+    ];
+  const out: CheckResult[] = [];
+  for (const m of r) {
+    const s = Math.max(0, Math.round((nowMs - m.lastSeenMs) / 1000));
+    if (!m.live) {
+      out.push({
+        level: 'warn',
+        what: `machine ${m.machine}: silent for ${s} s: the hub left it out of machines and sessions_active after ${timeoutSeconds} s (what it forwarded still counts)`,
+        fix: `on ${m.machine}: claude-gauge doctor (is its daemon running with --forward-to, and does it reach this hub?)`,
+      });
+      continue;
+    }
+    const off = m.clockOffsetMs;
+    const clock = off === null ? '' : `, clock ${off >= 0 ? '+' : '-'}${(Math.abs(off) / 1000).toFixed(1)} s`;
+    out.push({ level: 'ok', what: `machine ${m.machine}: heard ${s} s ago${clock}` });
+    if (off !== null && Math.abs(off) > CLOCK_OFFSET_WARN_MS)
+      out.push({
+        level: 'warn',
+        what: `machine ${m.machine}: its clock is ${(Math.abs(off) / 1000).toFixed(0)} s ${off > 0 ? 'ahead of' : 'behind'} the hub's: the tach shows its responses that much ${off > 0 ? 'late' : 'early, or not at all past 60 s'}`,
+        fix: `set the clock of ${m.machine} (NTP: timedatectl set-ntp true)`,
+      });
+  }
+  return out;
+}
+
+/** Whether the hub a satellite forwards to answers, is a hub, and takes its token. */
+export async function hubCheck(
+  forwardTo: string,
+  token: string | null,
+  timeoutMs = 2000,
+): Promise<CheckResult> {
+  let origin: string;
+  try {
+    origin = new URL(forwardTo).origin;
+  } catch {
+    return {
+      level: 'fail',
+      what: `--forward-to ${forwardTo} is not a URL`,
+      fix: 'give the hub as http://host:port',
+    };
+  }
+  try {
+    const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await res.json()) as { ok?: unknown; hub?: unknown };
+    if (!res.ok || body.ok !== true)
+      return { level: 'fail', what: `the hub at ${origin} answers /healthz with HTTP ${res.status}` };
+    if (typeof body.hub !== 'object' || body.hub === null)
+      return {
+        level: 'fail',
+        what: `${origin} runs claude-gauge, but not as a hub: it does not take forwarded records`,
+        fix: 'start the daemon there with --accept-forward',
+      };
+    const auth = await fetch(`${origin}/metrics`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await auth.arrayBuffer();
+    if (auth.status === 401)
+      return {
+        level: 'fail',
+        what: `the hub at ${origin} refuses ${token ? 'this token' : 'requests without a token'}`,
+        fix: "give --forward-token (or --token) the hub's --token",
+      };
+    return { level: 'ok', what: `the hub at ${origin} answers and takes forwarded records` };
+  } catch (err) {
+    return {
+      level: 'fail',
+      what: `the hub at ${origin} does not answer (${(err as Error).message}): records wait in the spool until it does`,
+      fix: 'start the hub (claude-gauge serve --accept-forward there), or fix --forward-to',
+    };
+  }
+}
+
+/** What a running satellite says of its forwarding (its /healthz). */
+export function forwardChecks(f: Partial<ForwardStatus>, nowMs: number): CheckResult[] {
+  const waiting = `${f.queued ?? 0} record(s) queued, ${f.spooled ?? 0} spooled on disk`;
+  if (f.state === 'failing')
+    return [
+      {
+        level: 'warn',
+        what: `the running daemon cannot deliver to its hub (${f.last_error ?? 'unknown'}): ${waiting}`,
+        fix: 'see the hub line above; nothing is lost while the spool has room',
+      },
+    ];
+  const last = typeof f.last_ok_at === 'number' ? `, last delivery ${ago(nowMs - f.last_ok_at)}` : '';
+  return [
+    {
+      level: 'ok',
+      what: `the running daemon forwards to its hub: ${f.delivered ?? 0} record(s) delivered${last}; ${waiting}`,
+    },
+  ];
+}
+
 async function readable(dir: string): Promise<boolean> {
   try {
     await fsp.access(dir, constants.R_OK | constants.X_OK);
@@ -437,6 +603,17 @@ export async function runDoctor(settings: Settings, home: string = homedir()): P
   out.push(...claudeSettingsChecks(settingsFileFor(settings.claudeDirs, home)));
   if (running)
     out.push(...reportChecks(await lastReports(settings.host, settings.port, settings.token), Date.now()));
+  if (running?.hub)
+    out.push(
+      ...machineChecks(
+        await hubMachines(settings.host, settings.port, settings.token),
+        Date.now(),
+        settings.machineTimeoutSeconds,
+      ),
+    );
+  if (settings.forwardTo !== null)
+    out.push(await hubCheck(settings.forwardTo, settings.forwardToken ?? settings.token));
+  if (running?.forward) out.push(...forwardChecks(running.forward, Date.now()));
 
   if (!isLoopbackHost(settings.host)) {
     out.push(

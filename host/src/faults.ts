@@ -103,6 +103,31 @@ export const FAULTS = {
     what: 'an OTLP cumulative series changed its start time within its own reported interval; the value was taken as a new baseline, not counted again',
     fix: 'check the exporter: a restarted counter starts after its previous point',
   },
+  'forward-spool-full': {
+    kind: 'limit',
+    what: 'the spool of records the hub has not taken yet was full: the oldest unsent records were dropped, so the hub misses them',
+    fix: 'bring the hub back (claude-gauge doctor on this machine says why it is not reached), or give the spool more room in a state dir with space',
+  },
+  'forward-refused': {
+    kind: 'refused',
+    what: 'the hub refused forwarded records (a wrong or missing token, or a delivery it could not read); they are kept and sent again',
+    fix: "give --forward-token (or --token) the hub's --token; doctor on this machine checks the hub",
+  },
+  'hub-records-dropped': {
+    kind: 'limit',
+    what: 'the hub held as many responses as it keeps: the oldest were dropped',
+    fix: 'nothing to do unless it recurs: it takes far more responses than Claude Code makes in a day',
+  },
+  'hub-machines-evicted': {
+    kind: 'limit',
+    what: 'more machines reported to the hub than it remembers: the one heard from least recently was forgotten',
+    fix: 'nothing to do unless it recurs: give each satellite one stable --machine name',
+  },
+  'hub-clock-ahead': {
+    kind: 'implausible',
+    what: "a forwarded response was stamped more than 60 s ahead of the hub's clock and was counted at the hub's now",
+    fix: "set the sending machine's clock (NTP); doctor on the hub shows each machine's clock offset",
+  },
   'implausible-transcript-tokens': {
     kind: 'implausible',
     what: 'a transcript line with a token count above the plausibility bound was skipped',

@@ -5,11 +5,25 @@
 
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { UsagePayload } from '../../contract/usage.js';
+import type { ForwardStatus } from './hub/forwarder.js';
+import type { MachineView } from './hub/machines.js';
 import type { SessionCounts } from './sessions.js';
 
 export interface UsageMetrics {
   registry: Registry;
-  update(p: UsagePayload, sessions: SessionCounts, sourceStats?: unknown, reports?: ReportTimes): void;
+  update(
+    p: UsagePayload,
+    sessions: SessionCounts,
+    sourceStats?: unknown,
+    reports?: ReportTimes,
+    links?: Links,
+  ): void;
+}
+
+/** A hub's machines and a satellite's forwarding state (docs/hub.md); null when the daemon is neither. */
+export interface Links {
+  machines: MachineView[] | null;
+  forward: ForwardStatus | null;
 }
 
 /** When `claude-gauge statusline` and `claude-gauge hook` last reported (epoch ms), or null. */
@@ -100,11 +114,35 @@ export function createMetrics(): UsageMetrics {
     "The source's own counters (jsonl: lines read, duplicates dropped, garbage skipped, read errors...).",
     ['stat'],
   );
+  const machinesLive = g(
+    'claude_gauge_machines',
+    'Machines a hub counts and heard from within its timeout (absent: not a hub).',
+  );
+  const machineSeen = g(
+    'claude_gauge_machine_last_seen_seconds',
+    'When a hub last heard from each machine (epoch seconds; itself: now). A machine silent past the timeout is left out of machines.',
+    ['machine'],
+  );
+  const machineLive = g(
+    'claude_gauge_machine_live',
+    'Whether the hub counts the machine as live (1) or silent (0).',
+    ['machine'],
+  );
+  const machineOffset = g(
+    'claude_gauge_machine_clock_offset_seconds',
+    "A machine's clock minus the hub's, as measured from its deliveries (less the quickest transit).",
+    ['machine'],
+  );
+  const forward = g(
+    'claude_gauge_forward',
+    "A satellite's forwarding: records queued in memory and spooled on disk, delivered, consecutive failures, last delivery (epoch seconds).",
+    ['stat'],
+  );
   let startedSeen = 0;
 
   return {
     registry,
-    update(p, s, stats, reports) {
+    update(p, s, stats, reports, links) {
       rate.set(p.rate_1m);
       redline.set(p.rate_redline);
       windowTokens.set(p.window_5h_tokens);
@@ -133,6 +171,28 @@ export function createMetrics(): UsageMetrics {
       startedSeen = Math.max(startedSeen, s.started);
       sourceStat.reset();
       for (const [name, value] of flattenStats(stats)) sourceStat.set({ stat: name }, value);
+
+      machinesLive.reset();
+      machineSeen.reset();
+      machineLive.reset();
+      machineOffset.reset();
+      if (p.machines !== undefined) machinesLive.set(p.machines);
+      for (const m of links?.machines ?? []) {
+        machineSeen.set({ machine: m.label }, m.lastSeenMs / 1000);
+        machineLive.set({ machine: m.label }, m.live ? 1 : 0);
+        if (m.clockOffsetMs !== null) machineOffset.set({ machine: m.label }, m.clockOffsetMs / 1000);
+      }
+      forward.reset();
+      const f = links?.forward;
+      if (f) {
+        forward.set({ stat: 'queued' }, f.queued);
+        forward.set({ stat: 'spooled' }, f.spooled);
+        forward.set({ stat: 'spool_bytes' }, f.spool_bytes);
+        forward.set({ stat: 'delivered' }, f.delivered);
+        forward.set({ stat: 'failures' }, f.failures);
+        forward.set({ stat: 'spool_dropped' }, f.spool_dropped);
+        if (f.last_ok_at !== null) forward.set({ stat: 'last_ok_timestamp' }, f.last_ok_at / 1000);
+      }
     },
   };
 }

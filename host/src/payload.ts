@@ -69,6 +69,12 @@ export function sanitizeSnapshot(s: Partial<SourceSnapshot> | null | undefined):
     lastResponseAtMs: typeof last === 'number' && Number.isFinite(last) && last > 0 ? last : null,
   };
   if (src.sessionsActive !== undefined) out.sessionsActive = Math.round(nonNegative(src.sessionsActive));
+  if (src.hub !== undefined)
+    out.hub = {
+      machines: Math.round(nonNegative(src.hub.machines)),
+      sessionsActive: Math.round(nonNegative(src.hub.sessionsActive)),
+      sessionsWorking: Math.round(nonNegative(src.hub.sessionsWorking)),
+    };
   return out;
 }
 
@@ -136,6 +142,11 @@ export function buildPayload({
     working = active;
     stallKnowable = false;
   }
+  // A hub adds the live sessions its other machines reported (docs/hub.md).
+  if (snap.hub) {
+    active += snap.hub.sessionsActive;
+    working += snap.hub.sessionsWorking;
+  }
 
   // STALL: a working session and nothing heard for stallMinutes, counted from the newest response or,
   // when a session started after it (or no response is known), from that session's start.
@@ -191,6 +202,9 @@ export function buildPayload({
       minutes_to_full: pace.minutesToFull,
     }),
     ...(attention !== undefined && { attention: Math.round(nonNegative(attention)) }),
+    // Always present (0: not a hub), so GET /usage, whose serialiser fills absent fields with the schema's
+    // defaults, and `usage --json` print the same.
+    machines: snap.hub?.machines ?? 0,
   };
 }
 

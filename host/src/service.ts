@@ -6,6 +6,8 @@
 import type { UsagePayload } from '../../contract/usage.js';
 import { Faults } from './faults.js';
 import type { AttentionStore } from './hooks/attention.js';
+import type { ForwardStatus } from './hub/forwarder.js';
+import type { MachineView } from './hub/machines.js';
 import { buildPayload, contentKey, NO_SESSIONS, type PayloadSettings, sanitizeSnapshot } from './payload.js';
 import { implausibleSnapshotFields } from './plausible.js';
 import type { SessionCounts, SessionTracker } from './sessions.js';
@@ -88,6 +90,8 @@ export class UsageService {
   private started = false;
   /** Failures since the last good snapshot (for /healthz and logs). */
   consecutiveFailures = 0;
+  /** A satellite's forwarding state (counts and times; docs/hub.md), set by the daemon; null otherwise. */
+  forwardStatus: (() => ForwardStatus) | null = null;
 
   constructor(opts: UsageServiceOptions) {
     this.source = opts.source;
@@ -162,6 +166,12 @@ export class UsageService {
     } catch {
       return undefined;
     }
+  }
+
+  /** A hub's machines (names, last heard, clock offsets): for /metrics and doctor. Null when not a hub. */
+  machineList(): MachineView[] | null {
+    const hub = this.source as UsageSource & { machineList?: () => MachineView[] };
+    return typeof hub.machineList === 'function' ? hub.machineList() : null;
   }
 
   sessionCounts(): SessionCounts {

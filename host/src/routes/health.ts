@@ -10,6 +10,7 @@ export const healthRoutes: FastifyPluginAsync<{ service: UsageService; version: 
 ) => {
   app.get('/healthz', async () => {
     const counts = service.sessionCounts();
+    const machines = service.machineList();
     return {
       ok: true,
       version,
@@ -20,6 +21,12 @@ export const healthRoutes: FastifyPluginAsync<{ service: UsageService; version: 
       faults: service.faults.summary(),
       // Session manifests the last scan read and could not (no paths).
       manifests: { stale: counts.stale, invalid: counts.invalid, skipped: counts.skipped },
+      // A hub: how many machines it knows and hears (no names here: /metrics, with the token, has them).
+      ...(machines && {
+        hub: { machines_live: machines.filter((m) => m.live).length, machines_known: machines.length },
+      }),
+      // A satellite: what waits for the hub (counts and times only).
+      ...(service.forwardStatus && { forward: service.forwardStatus() }),
     };
   });
 };

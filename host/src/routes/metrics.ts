@@ -15,7 +15,10 @@ export const metricsRoutes: FastifyPluginAsync<{ service: UsageService }> = asyn
       metrics = null; // a failed load is retried by the next scrape
       throw err;
     });
-    m.update(await service.payload(), service.sessionCounts(), service.sourceStats(), service.reportTimes());
+    m.update(await service.payload(), service.sessionCounts(), service.sourceStats(), service.reportTimes(), {
+      machines: service.machineList(),
+      forward: service.forwardStatus?.() ?? null,
+    });
     reply.header('Content-Type', m.registry.contentType).header('Cache-Control', 'no-cache');
     return m.registry.metrics();
   });

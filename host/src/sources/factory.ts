@@ -27,6 +27,11 @@ export interface SourceContext {
   };
   /** The daemon's fault registry: sources count their limits hit and read errors there. */
   faults?: Faults;
+  /**
+   * jsonl: read back and keep at least this much history (a hub's union and a satellite's resync need
+   * more than one machine's own 5 h chain: docs/hub.md). Default: the engine's own.
+   */
+  historyMs?: number;
 }
 
 export type SourceFactory = (ctx: SourceContext) => Promise<UsageSource> | UsageSource;
@@ -50,6 +55,7 @@ registerSource('jsonl', async (ctx) => {
     clock: ctx.clock,
     ...(ctx.log ? { log: ctx.log } : {}),
     ...(ctx.faults ? { faults: ctx.faults } : {}),
+    ...(ctx.historyMs ? { initialLookbackMs: ctx.historyMs, retainMs: ctx.historyMs } : {}),
     // One answer and exit: no watcher, no rescan timer, and a complete last line without a newline
     // counts at once instead of after its file has been quiet for a while.
     ...(ctx.oneShot ? { watch: false, rescanIntervalMs: 0, finalLineQuietMs: 0 } : {}),

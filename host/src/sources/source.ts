@@ -23,6 +23,17 @@ export interface SourceSnapshot {
    * daemon's session-manifest tracker decides.
    */
   sessionsActive?: number;
+  /**
+   * A hub's view of the other machines (docs/hub.md): machines heard from within the timeout, itself
+   * included, and the live sessions the others reported. Undefined for every other source.
+   */
+  hub?: HubView;
+}
+
+export interface HubView {
+  machines: number;
+  sessionsActive: number;
+  sessionsWorking: number;
 }
 
 export type SourceName = 'jsonl' | 'ccusage' | 'prometheus' | 'otlp' | 'hybrid' | 'demo';

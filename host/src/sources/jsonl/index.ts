@@ -15,6 +15,7 @@ import {
   type ObjectLogger,
   TRANSCRIPT_DIR_DEPTH,
 } from './engine.js';
+import type { Entry } from './ledger.js';
 
 export type { JsonlStats, LogFn, ObjectLogger } from './engine.js';
 
@@ -72,6 +73,7 @@ export class JsonlSource implements UsageSource {
   private readonly recent = new Map<string, number>();
   /** Transcripts holding a last line without a newline: polled again once their file may be quiet. */
   private readonly lastLineTimers = new Map<string, NodeJS.Timeout>();
+  private readonly entryListeners = new Set<(e: Entry) => void>();
 
   constructor(private readonly opts: JsonlSourceOptions) {
     this.engine = new Engine(opts);
@@ -274,6 +276,28 @@ export class JsonlSource implements UsageSource {
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Every response counted, from the cold start on: resolves, once the cold start is done, with the kept
+   * entries as they are then, and calls `listener` with each entry that is added or changes after that (a
+   * better copy, more content: Ledger.onChange). What a hub counts and a satellite forwards.
+   */
+  async follow(listener: (e: Entry) => void): Promise<readonly Entry[]> {
+    if (!this.coldDone) throw new Error('jsonl source not started');
+    await this.coldDone;
+    // From here to the return nothing else runs: reads happen in later turns (flush, rescan), so no entry
+    // falls between the list and the listener.
+    this.entryListeners.add(listener);
+    this.engine.ledger.onChange ??= (e) => {
+      for (const l of this.entryListeners) l(e);
+    };
+    return this.engine.ledger.sorted().slice();
+  }
+
+  /** The kept entries now, in time order (a copy of the list; the entries are the ledger's own). */
+  entries(): readonly Entry[] {
+    return this.engine.ledger.sorted().slice();
   }
 
   /** A copy of the counters (garbage, duplicates, long lines, errors…): for logs and /metrics. */

@@ -101,6 +101,12 @@ export class Ledger {
    * message.id that each had already counted, by rereadKey, with how many times. See beginReread.
    */
   private readonly rereads = new Map<number, Map<string, number>>();
+  /**
+   * Called with a kept entry after it was added, replaced by a better copy, or took in more content (its
+   * thinking estimate may have moved): what a satellite forwards to its hub (host/src/hub/feed.ts). Null
+   * costs nothing.
+   */
+  onChange: ((e: Entry) => void) | null = null;
 
   get size(): number {
     return this.order.length + this.unmerged.length;
@@ -142,7 +148,9 @@ export class Ledger {
     if (rec.model !== '<synthetic>' && (this.newest === null || rec.ts > this.newest.ts))
       this.newest = { ts: rec.ts, model: rec.model ?? this.newest?.model ?? null };
     if (rec.messageId === null) {
-      this.insert(this.newEntry(rec, fileId, offset));
+      const entry = this.newEntry(rec, fileId, offset);
+      this.insert(entry);
+      this.onChange?.(entry);
       return 'new';
     }
     const list = this.byMessage.get(rec.messageId);
@@ -154,6 +162,7 @@ export class Ledger {
       this.insert(entry);
       if (list) list.push(entry);
       else this.byMessage.set(rec.messageId, [entry]);
+      this.onChange?.(entry);
       return 'new';
     }
     // Every copy adds to the group's content (the thinking estimate moves) and a better copy replaces
@@ -169,12 +178,14 @@ export class Ledger {
     this.version++;
     if (!isBetter(rec, fileId, offset, match)) {
       this.count(match, 1);
+      this.onChange?.(match);
       return 'duplicate';
     }
     const at = this.indexOf(match);
     takeCopy(match, rec, fileId, offset);
     this.count(match, 1);
     if (at >= 0) this.reposition(at);
+    this.onChange?.(match);
     return 'replaced';
   }
 
