@@ -46,6 +46,27 @@ describe('buildPayload', () => {
       idle: false,
       stale: false,
       source: 'jsonl',
+      machines: 0,
+    });
+    expect(validatePayload(p)).toBe(true);
+  });
+
+  it("a hub's snapshot: machines, and the other machines' live sessions added to its own", () => {
+    const hub = { machines: 3, sessionsActive: 2, sessionsWorking: 1 };
+    const p = build({ hub, lastResponseAtMs: NOW - 10 * 60_000 });
+    expect(p.machines).toBe(3);
+    expect(p.sessions_active).toBe(3);
+    expect(p.idle).toBe(false);
+    // Working sessions elsewhere count for STALL too: nothing heard for 10 min from anyone.
+    expect(p.stall).toBe(true);
+    const alone = build({ hub: { machines: 1, sessionsActive: 0, sessionsWorking: 0 } }, NO_SESSIONS);
+    expect([alone.machines, alone.sessions_active, alone.idle]).toEqual([1, 0, true]);
+    expect(
+      sanitizeSnapshot({ hub: { machines: Number.NaN, sessionsActive: -2, sessionsWorking: 1.6 } }).hub,
+    ).toEqual({
+      machines: 0,
+      sessionsActive: 0,
+      sessionsWorking: 2,
     });
     expect(validatePayload(p)).toBe(true);
   });

@@ -9,6 +9,18 @@ import { SHUTDOWN_MS } from '../../../host/src/daemon.js';
 import { FAULTS, LOG_EVERY_MS } from '../../../host/src/faults.js';
 import { MAX_ATTENTION_SESSIONS } from '../../../host/src/hooks/attention.js';
 import {
+  BACKOFF_MAX_MS,
+  BACKOFF_MIN_MS,
+  MAX_BATCH_RECORDS,
+  MAX_MEMORY_RECORDS,
+  REQUEST_TIMEOUT_MS,
+} from '../../../host/src/hub/forwarder.js';
+import { MAX_MACHINES } from '../../../host/src/hub/machines.js';
+import { HUB_HISTORY_MS } from '../../../host/src/hub/record.js';
+import { MAX_CLOCK_AHEAD_MS } from '../../../host/src/hub/source.js';
+import { SPOOL_MAX_BYTES } from '../../../host/src/hub/spool.js';
+import { MAX_UNION_RECORDS } from '../../../host/src/hub/union.js';
+import {
   MAX_QUOTA_PERCENT,
   MAX_TOKENS_PER_MINUTE,
   MAX_TOKENS_PER_RESPONSE,
@@ -122,6 +134,15 @@ const LIMITS: Array<[string, string]> = [
   ['OTLP record age', ms(RETAIN_MS)],
   ['OTLP cumulative series', count(MAX_SERIES)],
   ['OTLP model names', String(MAX_MODELS)],
+  ['history a hub counts with (and a satellite reads back and sends again)', ms(HUB_HISTORY_MS)],
+  ['responses a hub keeps', count(MAX_UNION_RECORDS)],
+  ['machines a hub remembers', String(MAX_MACHINES)],
+  ["a forwarded response stamped ahead of the hub's clock", ms(MAX_CLOCK_AHEAD_MS)],
+  ['forwarded records a satellite holds in memory', count(MAX_MEMORY_RECORDS)],
+  ["a satellite's spool on disk", bytes(SPOOL_MAX_BYTES)],
+  ['records per forwarded delivery', count(MAX_BATCH_RECORDS)],
+  ['forwarded delivery', ms(REQUEST_TIMEOUT_MS)],
+  ['wait before a failed delivery is sent again', `${ms(BACKOFF_MIN_MS)} doubling to ${ms(BACKOFF_MAX_MS)}`],
   ['fault log', `every ${ms(LOG_EVERY_MS)}`],
 ];
 

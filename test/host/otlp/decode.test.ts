@@ -86,6 +86,8 @@ describe('OTLP JSON decoding: metrics', () => {
 describe('OTLP JSON decoding: log events', () => {
   it('reads the api_request events of a Claude Code export, counts as strings or ints', () => {
     const events = decodeLogs(fixture('logs-api-request.json'));
+    // Claude Code's own events carry none of what a satellite's forwarded records add (docs/hub.md).
+    const own = { responseId: null, machine: null, thinking: null, sidechain: false, retracted: false };
     expect(events.map(({ dedupeKey: _k, ...e }) => e)).toEqual([
       {
         model: SONNET,
@@ -94,6 +96,7 @@ describe('OTLP JSON decoding: log events', () => {
         output: 400,
         cacheRead: 30000,
         cacheCreation: 2000,
+        ...own,
       },
       {
         model: OPUS,
@@ -102,6 +105,7 @@ describe('OTLP JSON decoding: log events', () => {
         output: 600,
         cacheRead: 40000,
         cacheCreation: 0,
+        ...own,
       },
     ]);
     expect(events[0]?.dedupeKey).not.toBe(events[1]?.dedupeKey);
