@@ -144,7 +144,9 @@ async function main(): Promise<void> {
   const describeMode = () => {
     if (mock !== null) return { kind: 'mock', text: `mock: ${mock} (msw, no daemon)` };
     const where = `daemon ${daemonLabel(opts)}`;
-    const src = view.source === '' ? '' : ` · source ${view.source}`;
+    const src =
+      (view.source === '' ? '' : ` · source ${view.source}`) +
+      (view.machines > 0 ? ` · hub of ${view.machines} machine${view.machines === 1 ? '' : 's'}` : '');
     if (stream !== null) {
       const s = stream.state === 'open' ? 'stream (SSE)' : `stream ${stream.state}, polling`;
       return { kind: view.source === 'demo' ? 'demo' : 'stream', text: `${s} · ${where}${src}` };

@@ -16,7 +16,13 @@ const DIAL_NAMES: Record<string, string> = {
   boost: 'Boost (cache hits)',
 };
 
-export function readoutLines(frame: Frame): [string, string][] {
+/** What the page knows from the payload beside the core's frame (the firmware does not show these). */
+export interface PayloadExtras {
+  /** A hub's `machines` (docs/hub.md); 0 or absent: not a hub. */
+  machines?: number;
+}
+
+export function readoutLines(frame: Frame, extras: PayloadExtras = {}): [string, string][] {
   const lines: [string, string][] = [
     ['Phase', PHASE_TEXT[String(frame.phase).toLowerCase()] ?? String(frame.phase)],
   ];
@@ -31,6 +37,8 @@ export function readoutLines(frame: Frame): [string, string][] {
   lines.push(['Model', frame.model.text.trim() === '' ? '—' : frame.model.text.trim()]);
   lines.push(['Status', frame.status.text.trim() === '' ? '—' : frame.status.text.trim()]);
   if (frame.stale) lines.push(['Data', "stale: the daemon's source missed its refresh"]);
+  const m = extras.machines ?? 0;
+  if (m > 0) lines.push(['Machines', `${m} counted by the hub (heard in the last 2 min)`]);
   if (frame.fuel_over) lines.push(['Fuel', 'over 100 % of the 5 h window']);
   return lines;
 }
@@ -42,11 +50,11 @@ export class Readouts {
   constructor(private readonly list: HTMLElement) {}
 
   /** `force` bypasses the once-a-second limit (scenario jumps, paused frames). */
-  update(frame: Frame, wallMs: number, force = false): void {
+  update(frame: Frame, wallMs: number, force = false, extras: PayloadExtras = {}): void {
     if (!force && wallMs - this.lastWrite < 1000) return;
     this.lastWrite = wallMs;
     const seen = new Set<string>();
-    for (const [name, value] of readoutLines(frame)) {
+    for (const [name, value] of readoutLines(frame, extras)) {
       seen.add(name);
       let cell = this.cells.get(name);
       if (cell === undefined) {

@@ -13,6 +13,8 @@ export interface GaugeState {
   mode: string;
   /** The `source` field of the last payload the core accepted ('' before any). */
   source: string;
+  /** A hub's `machines` from the last payload (0: not a hub, or none yet). */
+  machines: number;
   t: number;
   phase: string;
   /** Needle angles in degrees clockwise from 12 o'clock, straight from the Frame. */
@@ -65,6 +67,8 @@ export class GaugeView {
   accepted = 0;
   lastOutcome = '';
   source = '';
+  /** A hub's `machines` (docs/hub.md): shown as a readout and in the mode line, not on the device. */
+  machines = 0;
   mode = '';
 
   constructor(
@@ -89,6 +93,8 @@ export class GaugeView {
     const num = (v: unknown, fallback: number) =>
       typeof v === 'number' && Number.isFinite(v) ? v : fallback;
     this.source = typeof p.source === 'string' ? p.source.slice(0, 32) : '';
+    this.machines =
+      Number.isInteger(p.machines) && (p.machines as number) > 0 ? Math.min(999, p.machines as number) : 0;
     this.history.add({
       atMs: nowMs,
       rate: num(p.rate_1m, 0),
@@ -102,7 +108,7 @@ export class GaugeView {
     this.frame = this.core.frame();
     this.renderer.draw(this.frame);
     this.lamps.update(this.frame);
-    this.readouts.update(this.frame, wallMs, force);
+    this.readouts.update(this.frame, wallMs, force, { machines: this.machines });
     const demo = this.source === 'demo';
     if (this.els.demoBanner.hidden === demo) this.els.demoBanner.hidden = !demo;
     if (force || wallMs - this.lastHistoryDraw >= 1000) {
@@ -132,6 +138,7 @@ export class GaugeView {
     return {
       mode: this.mode,
       source: this.source,
+      machines: this.machines,
       t: f.t_ms,
       phase: f.phase,
       needles: {
@@ -159,7 +166,7 @@ export class GaugeView {
       accepted: this.accepted,
       lastOutcome: this.lastOutcome,
       historySamples: this.history.size,
-      readouts: Object.fromEntries(readoutLines(f)),
+      readouts: Object.fromEntries(readoutLines(f, { machines: this.machines })),
       error,
       scenario,
     };

@@ -142,3 +142,43 @@ test('a real daemon with --token: refused without it, streamed with ?token=&stre
     dir.dispose();
   }
 });
+
+test('a real hub and satellite: the page shows the machines the hub counts, and a silent one leaving', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const hubDir = new ClaudeDir();
+  const satDir = new ClaudeDir();
+  const [hubPort, satPort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${hubPort}`;
+  const hub = startDaemon(hubDir.root, hubPort, ['--accept-forward', '--machine-timeout-seconds', '3']);
+  const sat = startDaemon(satDir.root, satPort, [
+    '--ui',
+    'none',
+    '--forward-to',
+    url,
+    '--machine',
+    'laptop',
+    '--state-dir',
+    join(satDir.root, 'state'),
+  ]);
+  try {
+    const session = satDir.startSession();
+    satDir.appendTurn(session.sessionId, { input: 100, output: 200, model: 'claude-opus-4-5-20251101' });
+    await waitHealthy(url);
+    await page.goto(`${url}/`);
+    await page.waitForFunction(() => window.gauge?.ready === true);
+    // The satellite's response and live session reach the hub's page.
+    const two = await waitForState(page, (s) => s.machines === 2 && s.model === 'opus-4.5', 20_000);
+    expect(two.readouts.Machines).toMatch(/^2 counted by the hub/);
+    await expect(page.locator('#mode')).toHaveText(/hub of 2 machines/);
+    await stop(sat);
+    const one = await waitForState(page, (s) => s.machines === 1, 20_000);
+    expect(one.readouts.Machines).toMatch(/^1 counted by the hub/);
+  } finally {
+    await stop(sat);
+    await stop(hub);
+    hubDir.dispose();
+    satDir.dispose();
+  }
+});
