@@ -61,6 +61,8 @@ export interface ForwarderOptions {
   requestTimeoutMs?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** Behind a collector (no hub epoch in the answers): everything is sent again this often (RESYNC_MS). */
+  resyncMs?: number;
   /** For tests: replaces fetch. */
   fetchFn?: typeof fetch;
 }
@@ -97,6 +99,7 @@ export class Forwarder {
   private readonly spool: Spool;
   private inflight: Batch | null = null;
   private resync: Iterator<ForwardRecord> | null = null;
+  private readonly resyncMs: number;
   /** One record pulled from the resync that did not fit the last batch. */
   private resyncNext: ForwardRecord | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -126,6 +129,7 @@ export class Forwarder {
 
   constructor(private readonly opts: ForwarderOptions) {
     this.maxBatch = opts.maxBatch ?? MAX_BATCH_RECORDS;
+    this.resyncMs = opts.resyncMs ?? RESYNC_MS;
     this.fetchFn = opts.fetchFn ?? fetch;
     this.spool = new Spool(opts.spoolDir, opts.spoolMaxBytes, opts.spoolSegmentBytes, (n) => {
       this.status.spool_dropped += n;
@@ -172,6 +176,16 @@ export class Forwarder {
     this.resyncNext = null;
     this.lastResyncAt = Date.now();
     this.status.resyncs++;
+  }
+
+  /** Behind a collector no epoch tells of a hub restart: then everything goes again every resyncMs. */
+  private resyncDue(now: number): boolean {
+    return (
+      !this.epochSeen &&
+      this.status.state === 'ok' &&
+      this.resync === null &&
+      now - this.lastResyncAt >= this.resyncMs
+    );
   }
 
   /** Runs pump() after `delayMs`, or sooner if already due sooner. */
@@ -237,13 +251,7 @@ export class Forwarder {
 
   private async sendOne(): Promise<void> {
     const now = Date.now();
-    if (
-      !this.epochSeen &&
-      this.hubEpoch === null &&
-      now - this.lastResyncAt >= RESYNC_MS &&
-      this.status.state === 'ok'
-    )
-      this.startResync();
+    if (this.resyncDue(now)) this.startResync();
     const heartbeatDue = now - this.lastSendAt >= this.heartbeatMs;
     if (!this.pending() && !heartbeatDue) {
       this.schedule(this.lastSendAt + this.heartbeatMs - now);
@@ -294,7 +302,10 @@ export class Forwarder {
     if (this.stopped) return;
     if (failure === null) {
       this.failures = 0;
-      this.schedule(this.pending() ? 0 : this.heartbeatMs);
+      const resyncIn = this.epochSeen
+        ? Number.POSITIVE_INFINITY
+        : this.lastResyncAt + this.resyncMs - Date.now();
+      this.schedule(this.pending() ? 0 : Math.max(0, Math.min(this.heartbeatMs, resyncIn)));
       return;
     }
     this.failures++;

@@ -271,6 +271,32 @@ describe('Forwarder', () => {
     expect(hub.deliveries.every((d) => d.events.length <= 4)).toBe(true);
   });
 
+  it('behind a collector (no epoch in the answers), sends everything again every resync period', async () => {
+    hub.answer = () => ({ status: 200 });
+    let walks = 0;
+    const f = forwarder({
+      resyncMs: 300,
+      *everything() {
+        walks++;
+        yield record(100);
+      },
+    });
+    f.start();
+    await until(
+      async () => walks,
+      (n) => n >= 3,
+      10_000,
+      'resyncs without an epoch',
+    );
+    await until(
+      async () => hub.events.length,
+      (n) => n >= 2,
+      10_000,
+      'each resync delivered',
+    );
+    expect(new Set(ids(hub.events))).toEqual(new Set([record(100).id]));
+  });
+
   it('sends everything again when the hub answers with a new epoch (it restarted)', async () => {
     let epoch = 'e1';
     hub.answer = () => ({ status: 200, headers: { 'X-Claude-Gauge-Hub-Epoch': epoch } });

@@ -6,7 +6,10 @@
 // a satellite gone silent, the same delivery three times, a forged delivery without the token.
 
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
@@ -350,6 +353,51 @@ describe.skipIf(ccusageBinary() === null)('hub and satellites on loopback', () =
     const p = await usage(port);
     expect(p.window_5h_tokens).toBe(base.window_5h_tokens + 600 + 800);
     expect(p.machines).toBe(2);
+  });
+});
+
+describe.skipIf(ccusageBinary() === null)('hub behind a relay (what an OpenTelemetry Collector does)', () => {
+  it('counts the same when deliveries are re-encoded on the way and the hub’s answer headers never arrive', async () => {
+    const now = Date.now();
+    const m = machines(join(tmp.path, 'relay'), now);
+    const hub = await start('relay-hub', { claudeDirs: [m.a], acceptForward: true, token: TOKEN });
+    const hubPort = portOf(hub);
+    // The relay: takes OTLP/HTTP JSON (gzip), re-serialises each ResourceLogs on its own (a collector
+    // regroups and re-encodes: int64 as strings), posts to the hub with its own token, answers 200 with
+    // none of the hub's headers.
+    let relayed = 0;
+    const relay = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const body = JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as {
+          resourceLogs: unknown[];
+        };
+        const re = JSON.parse(JSON.stringify(body), (k, v) => (k === 'intValue' ? String(v) : v));
+        const answer = await postLogs(hubPort, re, TOKEN);
+        relayed++;
+        res.writeHead(answer.status === 200 ? 200 : 503, { 'Content-Type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const relayPort = (relay.address() as AddressInfo).port;
+    try {
+      const b = await start('relay-b', { claudeDirs: [m.b], forwardTo: `http://127.0.0.1:${relayPort}` });
+      const expected = await ccusageActive([m.a, m.b]);
+      await until(
+        () => usage(hubPort, TOKEN),
+        (u) => u.window_5h_tokens === expected && u.machines === 2,
+        30_000,
+        'union through the relay',
+      );
+      expect(relayed).toBeGreaterThan(0);
+      const f = JSON.parse((await http(portOf(b), { path: '/healthz' })).body).forward;
+      expect(f.state).toBe('ok');
+    } finally {
+      relay.closeAllConnections();
+      await new Promise((r) => relay.close(r));
+    }
   });
 });
 

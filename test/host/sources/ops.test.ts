@@ -65,6 +65,39 @@ describe('ops/otel-collector-config.yaml', () => {
   });
 });
 
+describe('ops/otel-collector-hub.yaml', () => {
+  it('relays logs only, as OTLP/HTTP JSON (what the hub reads), gzip, with the hub token, retrying', () => {
+    const cfg = yaml('otel-collector-hub.yaml') as {
+      receivers: { otlp: { protocols: Record<string, unknown> } };
+      processors: Record<string, unknown>;
+      exporters: Record<
+        string,
+        {
+          endpoint: string;
+          encoding: string;
+          compression: string;
+          headers: Record<string, string>;
+          retry_on_failure: { enabled: boolean };
+        }
+      >;
+      service: {
+        pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>;
+      };
+    };
+    expect(Object.keys(cfg.service.pipelines)).toEqual(['logs']);
+    const logs = cfg.service.pipelines.logs;
+    expect(logs?.receivers).toEqual(['otlp']);
+    for (const p of logs?.processors ?? []) expect(cfg.processors).toHaveProperty(p);
+    const hub = cfg.exporters[logs?.exporters[0] ?? ''];
+    // The collector's own ${env:...} substitution: the hub's address and token stay out of the file.
+    const env = (name: string) => ['$', '{env:', name, '}'].join('');
+    expect(hub).toMatchObject({ encoding: 'json', compression: 'gzip', endpoint: env('HUB_URL') });
+    expect(hub?.headers.Authorization).toBe(`Bearer ${env('HUB_TOKEN')}`);
+    expect(hub?.retry_on_failure.enabled).toBe(true);
+    expect(Object.keys(cfg.receivers.otlp.protocols)).toEqual(['http']);
+  });
+});
+
 describe('ops/docker-compose.yml', () => {
   const compose = yaml('docker-compose.yml') as {
     services: Record<string, { image: string; ports?: string[]; volumes?: string[]; command?: string[] }>;
