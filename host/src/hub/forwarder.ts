@@ -29,7 +29,7 @@ export const BATCH_DELAY_MS = 50;
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** Backoff after a failed delivery: from the first to the longest wait (each with jitter). */
 export const BACKOFF_MIN_MS = 500;
-export const BACKOFF_MAX_MS = 30_000;
+export const BACKOFF_MAX_MS = 15_000;
 /** Heartbeat when the hub does not ask for one. */
 export const DEFAULT_HEARTBEAT_MS = 30_000;
 /** Behind a collector (no hub epoch in the answers): everything is sent again this often. */
@@ -104,6 +104,8 @@ export class Forwarder {
   private resyncNext: ForwardRecord | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
+  /** No delivery before this (wall ms): the backoff after a failure. */
+  private backoffUntil = 0;
   private sending: Promise<void> | null = null;
   private stopped = false;
   private failures = 0;
@@ -178,6 +180,13 @@ export class Forwarder {
     this.status.resyncs++;
   }
 
+  /** With nothing to send: until the next heartbeat, or the next resync behind a collector (≥ 1 ms). */
+  private idleWait(now: number): number {
+    const heartbeat = this.lastSendAt + this.heartbeatMs;
+    const resync = this.epochSeen ? Number.POSITIVE_INFINITY : this.lastResyncAt + this.resyncMs;
+    return Math.max(1, Math.min(heartbeat, resync) - now);
+  }
+
   /** Behind a collector no epoch tells of a hub restart: then everything goes again every resyncMs. */
   private resyncDue(now: number): boolean {
     return (
@@ -191,7 +200,8 @@ export class Forwarder {
   /** Runs pump() after `delayMs`, or sooner if already due sooner. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    const at = Date.now() + delayMs;
+    // While backing off, new records wait with the rest: the backoff is what the hub is owed.
+    const at = Math.max(Date.now() + delayMs, this.backoffUntil);
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
@@ -199,7 +209,7 @@ export class Forwarder {
       this.timer = null;
       this.timerAt = Number.POSITIVE_INFINITY;
       void this.pump();
-    }, delayMs);
+    }, at - Date.now());
     this.timer.unref();
   }
 
@@ -254,7 +264,7 @@ export class Forwarder {
     if (this.resyncDue(now)) this.startResync();
     const heartbeatDue = now - this.lastSendAt >= this.heartbeatMs;
     if (!this.pending() && !heartbeatDue) {
-      this.schedule(this.lastSendAt + this.heartbeatMs - now);
+      this.schedule(this.idleWait(now));
       return;
     }
     const batch = this.nextBatch();
@@ -302,10 +312,8 @@ export class Forwarder {
     if (this.stopped) return;
     if (failure === null) {
       this.failures = 0;
-      const resyncIn = this.epochSeen
-        ? Number.POSITIVE_INFINITY
-        : this.lastResyncAt + this.resyncMs - Date.now();
-      this.schedule(this.pending() ? 0 : Math.max(0, Math.min(this.heartbeatMs, resyncIn)));
+      this.backoffUntil = 0;
+      this.schedule(this.pending() ? 0 : this.idleWait(Date.now()));
       return;
     }
     this.failures++;
@@ -322,7 +330,9 @@ export class Forwarder {
       (this.opts.backoffMinMs ?? BACKOFF_MIN_MS) * 2 ** Math.min(20, this.failures - 1),
     );
     // Jitter: somewhere in the upper half, so satellites that lost the hub together do not return in step.
-    this.schedule(Math.max(retryAfterMs, base / 2 + Math.random() * (base / 2)));
+    const wait = Math.max(retryAfterMs, base / 2 + Math.random() * (base / 2));
+    this.backoffUntil = Date.now() + wait;
+    this.schedule(wait);
   }
 
   /** A batch split after a 413: its records wait in memory again, before anything newer. */
@@ -367,6 +377,7 @@ export class Forwarder {
 
   /** Sends what waits now (tests, bench), without waiting for the batch delay. */
   flush(): Promise<void> {
+    this.backoffUntil = 0;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.timerAt = Number.POSITIVE_INFINITY;

@@ -63,6 +63,16 @@ export interface HubSourceOptions {
   historyMs?: number;
 }
 
+/** One delivery being taken: its clock, its machines' keys, what it did. */
+interface Delivery {
+  nowMs: number;
+  keys: string[];
+  unnamed: string | null;
+  accepted: number;
+  same: number;
+  reports: number;
+}
+
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class HubSource implements UsageSource, OtlpSink {
@@ -219,13 +229,7 @@ export class HubSource implements UsageSource, OtlpSink {
     return { 'X-Claude-Gauge-Hub-Epoch': this.epoch, 'X-Claude-Gauge-Heartbeat-Ms': String(heartbeat) };
   }
 
-  private begin(batch: PackedBatch): {
-    nowMs: number;
-    keys: string[];
-    unnamed: string | null;
-    accepted: number;
-    same: number;
-  } {
+  private begin(batch: PackedBatch): Delivery {
     this.counters.deliveries++;
     for (const r of batch.reports)
       this.machines.report(r.machine, r.sessionsActive, r.sessionsWorking, r.sentAtMs);
@@ -235,14 +239,11 @@ export class HubSource implements UsageSource, OtlpSink {
       unnamed: null,
       accepted: 0,
       same: 0,
+      reports: batch.reports.length,
     };
   }
 
-  private ingestAt(
-    batch: PackedBatch,
-    i: number,
-    st: { nowMs: number; keys: string[]; unnamed: string | null; accepted: number; same: number },
-  ): void {
+  private ingestAt(batch: PackedBatch, i: number, st: Delivery): void {
     const d = batch.data;
     const o = i * EVENT_FIELDS;
     const m = d[o + 8] as number;
@@ -291,9 +292,10 @@ export class HubSource implements UsageSource, OtlpSink {
     else st.same++;
   }
 
-  private finish(st: { accepted: number; same: number; nowMs: number }): IngestResult {
+  private finish(st: Delivery): IngestResult {
     this.maybeEvict(st.nowMs);
-    if (st.accepted > 0) this.notify();
+    // New numbers, or a machine's sessions: listeners (/usage/stream) hear at once.
+    if (st.accepted > 0 || st.reports > 0) this.notify();
     return { accepted: st.accepted, duplicates: st.same };
   }
 

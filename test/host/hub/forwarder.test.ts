@@ -169,6 +169,37 @@ describe('Forwarder', () => {
     expect(f.snapshot()).toMatchObject({ state: 'ok', queued: 0 });
   });
 
+  it('backs off after a failure: records that come meanwhile wait for the retry instead of forcing one', async () => {
+    let attempts = 0;
+    hub.answer = () => {
+      attempts++;
+      return { status: 503 };
+    };
+    const f = forwarder({ backoffMinMs: 400, backoffMaxMs: 400 });
+    f.start();
+    f.enqueue([record(1)]);
+    await until(
+      async () => attempts,
+      (n) => n >= 1,
+      10_000,
+      'first attempt',
+    );
+    // 20 records in the next 200 ms: inside the first backoff (200-400 ms), so no attempt until it ends.
+    const before = attempts;
+    for (let i = 2; i <= 21; i++) {
+      f.enqueue([record(i)]);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(attempts - before).toBeLessThanOrEqual(1);
+    hub.answer = () => ({ status: 200 });
+    await until(
+      async () => hub.events.length,
+      (n) => n >= 21,
+      10_000,
+      'all delivered after the backoff',
+    );
+  });
+
   it('retries a 503 after its Retry-After, with backoff, and sends the same records again', async () => {
     let refused = 0;
     hub.answer = () => (refused++ < 3 ? { status: 503, headers: { 'Retry-After': '0' } } : { status: 200 });
