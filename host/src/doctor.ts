@@ -399,7 +399,8 @@ export function machineChecks(
       continue;
     }
     const off = m.clockOffsetMs;
-    const clock = off === null ? '' : `, clock ${off >= 0 ? '+' : '-'}${(Math.abs(off) / 1000).toFixed(1)} s`;
+    const sign = off === null || Math.abs(off) < 50 ? '±' : off > 0 ? '+' : '-';
+    const clock = off === null ? '' : `, clock ${sign}${(Math.abs(off) / 1000).toFixed(1)} s`;
     out.push({ level: 'ok', what: `machine ${m.machine}: heard ${s} s ago${clock}` });
     if (off !== null && Math.abs(off) > CLOCK_OFFSET_WARN_MS)
       out.push({

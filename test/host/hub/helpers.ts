@@ -149,13 +149,22 @@ export function http(
   });
 }
 
+/**
+ * GET /usage, asked again while the answer is stale (the daemon missed its deadline on a loaded machine:
+ * last good values, not the current ones), for at most 15 s.
+ */
 export async function usage(port: number, token?: string): Promise<UsagePayload> {
-  const res = await http(port, {
-    path: '/usage',
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
-  });
-  if (res.status !== 200) throw new Error(`GET /usage: HTTP ${res.status}`);
-  return JSON.parse(res.body) as UsagePayload;
+  const end = Date.now() + 15_000;
+  for (;;) {
+    const res = await http(port, {
+      path: '/usage',
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
+    if (res.status !== 200) throw new Error(`GET /usage: HTTP ${res.status}`);
+    const p = JSON.parse(res.body) as UsagePayload;
+    if (!p.stale || Date.now() > end) return p;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** POSTs an OTLP logs body (gzip) to /v1/logs. */

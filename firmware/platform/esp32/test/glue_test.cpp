@@ -290,6 +290,7 @@ FakeJson cruisingPayload() {
     j.boolean("stale", false);
     j.str("source", "jsonl", 5);
     j.num("attention", 1);
+    j.num("machines", 3);
     return j;
 }
 

@@ -50,7 +50,7 @@ const char* const kGood =
     R"({"v":1,"ts":1763776000000,"rate_1m":600000,"rate_redline":1000000,"window_5h_tokens":4000000,)"
     R"("window_5h_pct":0.4,"window_5h_reset_in_s":3600,"thinking_ratio":0.25,"cache_hit_rate":0.9,)"
     R"("last_model":"claude-opus-4-5-20251101","sessions_active":1,"hot":false,"warn":false,"stall":false,)"
-    R"("idle":false,"stale":false,"source":"jsonl","attention":1})";
+    R"("idle":false,"stale":false,"source":"jsonl","attention":1,"machines":3})";
 
 }  // namespace
 
