@@ -36,6 +36,8 @@ export interface Satellite {
   readonly spoolDir: string;
   status(): ForwardStatus;
   forwarder: Forwarder;
+  /** Resolves once forwarding runs (after the cold start). */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,16 +68,28 @@ export async function startSatellite(opts: SatelliteOptions): Promise<Satellite>
     ...(opts.log ? { log: opts.log } : {}),
     ...opts.tune,
   });
-  // Before the cold start's entries are known nothing is sent but the spool; then everything once (the
-  // hub may lack any of it), then every change as it comes.
-  await source.follow((e) => forwarder.enqueue(feed.records(e)));
+  // Once the cold start is done: everything once (the hub may lack any of it), then every change as it
+  // comes. The daemon does not wait for that to listen (a long cold start serves stale values meanwhile),
+  // and a cold start that fails still lets the spool go out.
   const unsubscribe = opts.sessions.subscribe(() => forwarder.stateChanged());
-  forwarder.start();
+  const following = source
+    .follow((e) => forwarder.enqueue(feed.records(e)))
+    .then(
+      () => forwarder.start(),
+      (err: unknown) => {
+        opts.log?.warn(
+          { err: String(err) },
+          'the transcripts could not be read: only the spool is forwarded',
+        );
+        forwarder.start();
+      },
+    );
   return {
     url,
     spoolDir,
     forwarder,
     status: () => forwarder.snapshot(),
+    ready: following,
     async stop() {
       unsubscribe();
       await forwarder.stop();
