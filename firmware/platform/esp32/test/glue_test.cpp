@@ -353,41 +353,6 @@ TEST_CASE("Angles: arc spans keep their clockwise direction and drop the undrawa
     CHECK_FALSE(arcSpan(0.0f, INFINITY).visible);
 }
 
-TEST_CASE("Geometry: polar points follow frame.h (cx + r sin a, cy - r cos a)") {
-    PointF p = polarPoint(100, 100, 10, 0);
-    CHECK(p.x == doctest::Approx(100));
-    CHECK(p.y == doctest::Approx(90));
-    p = polarPoint(100, 100, 10, 90);
-    CHECK(p.x == doctest::Approx(110));
-    CHECK(p.y == doctest::Approx(100));
-    p = polarPoint(100, 100, 10, -90);
-    CHECK(p.x == doctest::Approx(90));
-    p = polarPoint(100, 100, 10, 180);
-    CHECK(p.y == doctest::Approx(110));
-}
-
-TEST_CASE("Text: placement in its box for each alignment, vertically centred, cut to the box width") {
-    TextBox t{10, 20, 60, 16, 1, Align::Left, 0xFFFFFF, "abcd", 1};
-    TextPlacement p = placeText(t);
-    CHECK(p.x == 10);
-    CHECK(p.y == 24);  // (16 - 8) / 2
-    CHECK(p.chars == 4);
-    t.align = Align::Center;
-    CHECK(placeText(t).x == 10 + (60 - 24) / 2);
-    t.align = Align::Right;
-    CHECK(placeText(t).x == 10 + 60 - 24);
-    t.size = 2;  // 12 px per char: 5 fit in 60 px
-    strcpy(t.text, "abcdefghij");
-    t.align = Align::Left;
-    p = placeText(t);
-    CHECK(p.chars == 5);
-    CHECK(p.y == 20);  // (16 - 16) / 2
-    t.size = 0;        // treated as 1
-    CHECK(placeText(t).chars == 10);
-    t.w = 0;
-    CHECK(placeText(t).chars == 0);
-}
-
 // ---- The renderer
 TEST_CASE("Renderer: the first frame composes the whole screen, tile by tile, each pixel once") {
     Recorder screen;
