@@ -42,7 +42,7 @@ TickMark tickMark(const Dial& d, const Tick& t, int16_t ox, int16_t oy) {
 
 Rect tickLabelRect(const Dial& d, const Tick& t) {
     const size_t len = strnlen(t.label, sizeof(t.label));
-    if (len == 0) return Rect{0, 0, 0, 0};
+    if (len == 0 || !isfinite(t.deg)) return Rect{0, 0, 0, 0};
     const PointF p = polarPoint(d.cx, d.cy, static_cast<float>(d.label_radius), t.deg);
     const int16_t w = static_cast<int16_t>(len * kGlyphW);
     return Rect{static_cast<int16_t>(lroundf(p.x) - w / 2), static_cast<int16_t>(lroundf(p.y) - kGlyphH / 2),
@@ -50,16 +50,18 @@ Rect tickLabelRect(const Dial& d, const Tick& t) {
 }
 
 float clampNeedleDeg(const Dial& d, float deg) {
-    if (!isfinite(deg)) return d.start_deg;
-    if (deg < d.start_deg - kNeedleMarginDeg) return d.start_deg - kNeedleMarginDeg;
-    if (deg > d.end_deg + kNeedleMarginDeg) return d.end_deg + kNeedleMarginDeg;
+    const float lo = isfinite(d.start_deg) ? d.start_deg : 0.0f;
+    const float hi = isfinite(d.end_deg) ? d.end_deg : 0.0f;
+    if (!isfinite(deg)) return lo;
+    if (deg < lo - kNeedleMarginDeg) return lo - kNeedleMarginDeg;
+    if (deg > hi + kNeedleMarginDeg) return hi + kNeedleMarginDeg;
     return deg;
 }
 
-NeedleShape needleShape(const Dial& d, int16_t ox, int16_t oy) {
+NeedleShape needleShape(const Dial& d, float deg, int16_t ox, int16_t oy) {
     const int16_t cx = static_cast<int16_t>(d.cx - ox);
     const int16_t cy = static_cast<int16_t>(d.cy - oy);
-    const PointF tip = polarPoint(cx, cy, d.needle_length, clampNeedleDeg(d, d.needle_deg));
+    const PointF tip = polarPoint(cx, cy, d.needle_length, deg);
     return NeedleShape{PointF{static_cast<float>(cx), static_cast<float>(cy)}, tip, kNeedleBaseWidth,
                        kNeedleTipWidth};
 }
@@ -102,7 +104,7 @@ void planDrawing(const Frame& f, Drawing& out) {
             dd.ticks[k] = tickMark(d, d.ticks[k]);
             dd.tick_labels[k] = tickLabelRect(d, d.ticks[k]);
         }
-        dd.needle = needleShape(d);
+        dd.needle = needleShape(d, clampNeedleDeg(d, d.needle_deg));
     }
     for (int i = 0; i < kLampCount; ++i) {
         out.lamps[i].corner_radius = lampCornerRadius(f.lamps[i]);

@@ -65,19 +65,21 @@ struct TickMark {
 };
 TickMark tickMark(const Dial& d, const Tick& t, int16_t ox = 0, int16_t oy = 0);
 
-// Where a tick label's text goes (size 1, centred on its point at label_radius); empty for an empty label.
+// Where a tick label's text goes (size 1, centred on its point at label_radius); empty for an empty label or
+// a tick at no finite angle.
 Rect tickLabelRect(const Dial& d, const Tick& t);
 
-// The needle angle actually drawn: within kNeedleMarginDeg of the scale; a non-finite angle is the start.
+// The needle angle actually drawn: within kNeedleMarginDeg of the scale (a non-finite end counts as 0); a
+// non-finite angle is the start.
 float clampNeedleDeg(const Dial& d, float deg);
 
-// The needle on a canvas whose origin is at (ox, oy): a wedge from the pivot (base_width wide) to the tip
-// (tip_width wide); a filled hub of Dial::hub_radius goes over the pivot.
+// The needle at `deg` (clampNeedleDeg()'s) on a canvas whose origin is at (ox, oy): a wedge from the pivot
+// (base_width wide) to the tip (tip_width wide); a filled hub of Dial::hub_radius goes over the pivot.
 struct NeedleShape {
     PointF pivot, tip;
     float base_width, tip_width;
 };
-NeedleShape needleShape(const Dial& d, int16_t ox = 0, int16_t oy = 0);
+NeedleShape needleShape(const Dial& d, float deg, int16_t ox = 0, int16_t oy = 0);
 
 // A lamp's corner radius: kLampCornerRadius, less when the lamp is too small for it.
 int16_t lampCornerRadius(const LampView& l);

@@ -10,9 +10,9 @@
 namespace gauge {
 namespace layout {
 
-namespace {
-
-// Type -> (kind, ref) at compile time. No <type_traits>: the core includes C headers only.
+// Type -> (kind, ref) at compile time. No <type_traits>: the core includes C headers only. (A named
+// namespace: clang flags the members of unused specializations in an anonymous one.)
+namespace traits {
 template <typename T>
 struct KindOf;
 #define GAUGE_LAYOUT_KIND(T, KIND)                      \
@@ -79,16 +79,21 @@ struct Member<T[N]> {
     static constexpr bool array = true;
 };
 
+}  // namespace traits
+
+namespace {
+
 template <typename M>
 constexpr Field makeField(const char* name, size_t offset, const char* count_field) {
-    using Elem = typename Member<M>::Elem;
+    using Elem = typename traits::Member<M>::Elem;
+    using Kind = traits::KindOf<Elem>;
     return Field{name,
                  static_cast<uint32_t>(offset),
-                 KindOf<Elem>::kind,
-                 Member<M>::count,
+                 Kind::kind,
+                 traits::Member<M>::count,
                  static_cast<uint32_t>(sizeof(Elem)),
-                 KindOf<Elem>::ref,
-                 Member<M>::array && KindOf<Elem>::kind != kChars ? 1u : 0u,
+                 Kind::ref,
+                 traits::Member<M>::array && Kind::kind != kChars ? 1u : 0u,
                  count_field};
 }
 
@@ -243,6 +248,39 @@ const Struct kStructs[kStructCount] = {
     GAUGE_STRUCT(Drawing, kDrawingFields),
 };
 #undef GAUGE_STRUCT
+
+const char* kindName(uint32_t kind) {
+    switch (kind) {
+        case kU8:
+            return "u8";
+        case kI8:
+            return "i8";
+        case kU16:
+            return "u16";
+        case kI16:
+            return "i16";
+        case kU32:
+            return "u32";
+        case kI32:
+            return "i32";
+        case kF32:
+            return "f32";
+        case kBool:
+            return "bool";
+        case kChars:
+            return "chars";
+        case kEnum:
+            return "enum";
+        case kStruct:
+            return "struct";
+        case kU64:
+            return "u64";
+        case kF64:
+            return "f64";
+        default:
+            return nullptr;
+    }
+}
 
 const Enum kEnums[kEnumCount] = {
     Enum{"Phase", 3, phaseAt},

@@ -30,6 +30,10 @@ enum Kind : uint32_t {
     kF64 = 13
 };
 
+// "u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "chars", "enum", "struct", "u64", "f64"; nullptr for
+// anything else (the wasm wrapper reads kinds by these names, not by number).
+const char* kindName(uint32_t kind);
+
 enum StructIndex : uint32_t {
     kTextBoxS,
     kZoneS,

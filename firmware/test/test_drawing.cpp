@@ -74,6 +74,8 @@ TEST_CASE(
     CHECK(r.w == 2 * kGlyphW);
     CHECK(r.h == kGlyphH);
     CHECK(tickLabelRect(d, minor).w == 0);
+    const Tick lost{NAN, 1, "9"};
+    CHECK(tickLabelRect(d, lost).w == 0);
     d.arc_width = 60;
     CHECK(arcInnerRadius(d) == 0);
 }
@@ -90,8 +92,10 @@ TEST_CASE("Needle: clamped to the scale plus a margin; a wedge from the pivot") 
     CHECK(clampNeedleDeg(d, -200.0f) == -120 - kNeedleMarginDeg);
     CHECK(clampNeedleDeg(d, 200.0f) == 120 + kNeedleMarginDeg);
     CHECK(clampNeedleDeg(d, NAN) == -120);
-    d.needle_deg = 90.0f;
-    const NeedleShape n = needleShape(d, 10, 20);
+    d.start_deg = NAN;
+    CHECK(clampNeedleDeg(d, -200.0f) == -kNeedleMarginDeg);
+    d.start_deg = -120;
+    const NeedleShape n = needleShape(d, 90.0f, 10, 20);
     CHECK(n.pivot.x == 40);
     CHECK(n.pivot.y == 40);
     CHECK(n.tip.x == doctest::Approx(80));
@@ -147,7 +151,7 @@ TEST_CASE("planDrawing: the same numbers as the single functions, for a real fra
             CHECK(dd.ticks[k].outer.y == m.outer.y);
             CHECK(dd.tick_labels[k].x == tickLabelRect(d, d.ticks[k]).x);
         }
-        CHECK(dd.needle.tip.x == needleShape(d).tip.x);
+        CHECK(dd.needle.tip.x == needleShape(d, clampNeedleDeg(d, d.needle_deg)).tip.x);
     }
     for (int i = 0; i < kLampCount; ++i) {
         CHECK(dr.lamps[i].corner_radius == lampCornerRadius(f.lamps[i]));
