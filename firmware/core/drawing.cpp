@@ -59,10 +59,9 @@ float clampNeedleDeg(const Dial& d, float deg) {
 }
 
 NeedleShape needleShape(const Dial& d, float deg, int16_t ox, int16_t oy) {
-    const int16_t cx = static_cast<int16_t>(d.cx - ox);
-    const int16_t cy = static_cast<int16_t>(d.cy - oy);
-    const PointF tip = polarPoint(cx, cy, d.needle_length, deg);
-    return NeedleShape{PointF{static_cast<float>(cx), static_cast<float>(cy)}, tip, kNeedleBaseWidth,
+    const float cx = static_cast<float>(d.cx - ox);
+    const float cy = static_cast<float>(d.cy - oy);
+    return NeedleShape{PointF{cx, cy}, polarPoint(cx, cy, d.needle_length, deg), kNeedleBaseWidth,
                        kNeedleTipWidth};
 }
 

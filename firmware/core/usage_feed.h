@@ -21,7 +21,7 @@ enum class JsonKind : uint8_t { Missing, Null, Bool, Number, String, Other, Coun
 
 const char* jsonKindName(JsonKind k);  // "missing", "null", "bool", "number", "string", "other"
 
-struct JsonValue {
+struct JsonValueView {
     JsonKind kind;
     bool boolean;
     double number;
@@ -29,18 +29,18 @@ struct JsonValue {
     size_t len;
 };
 
-inline JsonValue jsonMissing() {
-    return JsonValue{JsonKind::Missing, false, 0.0, nullptr, 0};
+inline JsonValueView jsonMissing() {
+    return JsonValueView{JsonKind::Missing, false, 0.0, nullptr, 0};
 }
 
-// lookup(const UsageFieldInfo&) -> JsonValue. Begins `dec`, feeds every field, finishes it: returns the
+// lookup(const UsageFieldInfo&) -> JsonValueView. Begins `dec`, feeds every field, finishes it: returns the
 // decoder's verdict; `out` is written only on Ok.
 template <typename Lookup>
 DecodeStatus feedUsage(UsageDecoder& dec, Usage& out, Lookup&& lookup) {
     dec.begin();
     for (size_t i = 0; i < kUsageFieldCount; ++i) {
         const UsageFieldInfo& f = kUsageFields[i];
-        const JsonValue v = lookup(f);
+        const JsonValueView v = lookup(f);
         switch (v.kind) {
             case JsonKind::Missing:
             case JsonKind::Count:

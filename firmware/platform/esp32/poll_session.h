@@ -26,7 +26,7 @@
 #include "daemon_finder.h"
 #include "http_outcome.h"
 #include "http_request.h"
-#include "json_usage.h"
+#include "usage_json.h"
 #include "socket_transport.h"
 #include "timers.h"
 

@@ -32,11 +32,11 @@ bool nestedTooDeep(const char* p, size_t len) {
     return false;
 }
 
-JsonValue valueOf(const nlohmann::json& obj, const char* name) {
+JsonValueView valueOf(const nlohmann::json& obj, const char* name) {
     const auto it = obj.find(name);
     if (it == obj.end()) return jsonMissing();
     const nlohmann::json& v = *it;
-    JsonValue out = jsonMissing();
+    JsonValueView out = jsonMissing();
     if (v.is_null()) {
         out.kind = JsonKind::Null;
     } else if (v.is_boolean()) {

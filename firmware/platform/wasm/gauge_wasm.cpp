@@ -43,7 +43,7 @@ char g_string_buffer[kStringBufferBytes];
 char g_state_line[gauge::kStateLineMax];
 // One body's JSON values, staged field by field by the wrapper, then fed to the decoder by the core's feed
 // loop (usage_feed.h) in gauge_feed().
-gauge::JsonValue g_staged[gauge::kUsageFieldCount];
+gauge::JsonValueView g_staged[gauge::kUsageFieldCount];
 char g_staged_text[gauge::kUsageFieldCount][kStagedTextBytes];
 gauge::BodyVerdict g_verdict = gauge::badBodyVerdict();
 
@@ -191,13 +191,13 @@ GAUGE_EXPORT("gauge_string_buffer_capacity") uint32_t gauge_string_buffer_capaci
 }
 // Forgets the staged values: every field is Missing until staged.
 GAUGE_EXPORT("gauge_stage_begin") void gauge_stage_begin() {
-    for (gauge::JsonValue& v : g_staged) v = gauge::jsonMissing();
+    for (gauge::JsonValueView& v : g_staged) v = gauge::jsonMissing();
 }
 // The value of `field` in the parsed object: `kind` indexes gauge_json_kind_name(); `number` is the number
 // (Number) or 0/1 (Bool). A String's `len` bytes are in gauge_string_buffer().
 GAUGE_EXPORT("gauge_stage") void gauge_stage(uint32_t field, uint32_t kind, double number, uint32_t len) {
     if (!validField(field) || kind >= gauge_json_kind_count()) return;
-    gauge::JsonValue v = gauge::jsonMissing();
+    gauge::JsonValueView v = gauge::jsonMissing();
     v.kind = static_cast<gauge::JsonKind>(kind);
     v.boolean = number != 0.0;
     v.number = number;

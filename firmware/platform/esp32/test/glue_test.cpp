@@ -24,6 +24,7 @@
 
 using namespace gauge;
 using namespace gauge::esp32;
+using namespace gauge::draw;  // the drawing rules render_plan.h draws with (firmware/core/drawing.h)
 
 namespace {
 
@@ -882,7 +883,7 @@ TEST_CASE("Chunked body: the exact framing Node 20's http server sends (captured
         FakeClock clk;
         FakeSource src;
         src.data = raw;
-        char buf[kMaxBodyBytes + 1];
+        char buf[cfg::kMaxBodyBytes + 1];
         size_t n = 0;
         REQUIRE(readChunkedBody(
                     src, buf, sizeof buf, 1500, [&] { return clk.t; }, [&] { clk.t += 1; }, &n) ==
@@ -1097,6 +1098,6 @@ TEST_CASE("Board config: defaults describe a board without LEDs unless the build
     CHECK(std::string(kBoardName) == "unknown");
     for (int8_t p : kRgbLedPins) CHECK(p == -1);
     for (int8_t p : kDiscreteLedPins) CHECK(p == -1);
-    CHECK(kMaxBodyBytes >= 2048);
+    CHECK(cfg::kMaxBodyBytes >= 2048);
     CHECK(kStateLineHeartbeatMs <= 1000);
 }
