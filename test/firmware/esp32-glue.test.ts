@@ -236,7 +236,6 @@ describe('ESP32 glue sources', () => {
     const arduinoFree = [
       'board_config.h',
       'render_plan.h',
-      'usage_feed.h',
       'http_outcome.h',
       'http_request.h',
       'poll_session.h',
