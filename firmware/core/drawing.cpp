@@ -6,6 +6,17 @@
 namespace gauge {
 namespace draw {
 
+namespace {
+
+// strlen within a fixed buffer (strnlen is POSIX, not in every C library the core builds with).
+size_t boundedLen(const char* s, size_t cap) {
+    size_t n = 0;
+    while (n < cap && s[n] != '\0') ++n;
+    return n;
+}
+
+}  // namespace
+
 PointF polarPoint(float cx, float cy, float r, float deg) {
     const float a = deg * 0.017453292519943295f;
     return PointF{cx + r * sinf(a), cy - r * cosf(a)};
@@ -15,7 +26,7 @@ TextPlacement placeText(const TextBox& t) {
     const uint8_t size = t.size == 0 ? 1 : t.size;
     const int16_t glyph_w = static_cast<int16_t>(kGlyphW * size);
     const int16_t glyph_h = static_cast<int16_t>(kGlyphH * size);
-    size_t len = strnlen(t.text, sizeof(t.text));
+    size_t len = boundedLen(t.text, sizeof(t.text));
     const int16_t fit = t.w > 0 ? static_cast<int16_t>(t.w / glyph_w) : 0;
     if (static_cast<int>(len) > fit) len = fit > 0 ? static_cast<size_t>(fit) : 0;
     const int16_t text_w = static_cast<int16_t>(len * glyph_w);
@@ -41,7 +52,7 @@ TickMark tickMark(const Dial& d, const Tick& t, int16_t ox, int16_t oy) {
 }
 
 Rect tickLabelRect(const Dial& d, const Tick& t) {
-    const size_t len = strnlen(t.label, sizeof(t.label));
+    const size_t len = boundedLen(t.label, sizeof(t.label));
     if (len == 0 || !isfinite(t.deg)) return Rect{0, 0, 0, 0};
     const PointF p = polarPoint(d.cx, d.cy, static_cast<float>(d.label_radius), t.deg);
     const int16_t w = static_cast<int16_t>(len * kGlyphW);
