@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "frame_layout.h"
+
 namespace gauge {
 namespace draw {
 
@@ -120,8 +122,10 @@ void planDrawing(const Frame& f, Drawing& out) {
         out.lamps[i].corner_radius = lampCornerRadius(f.lamps[i]);
         out.lamps[i].label = placeText(lampLabelBox(f.lamps[i]));
     }
-    out.model = placeText(f.model);
-    out.status = placeText(f.status);
+    const TextBox* texts[kMaxFrameTexts];
+    const size_t n = frameTexts(f, texts, kMaxFrameTexts);
+    out.text_count = static_cast<uint8_t>(n < kMaxFrameTexts ? n : kMaxFrameTexts);
+    for (uint8_t i = 0; i < out.text_count; ++i) out.texts[i] = placeText(*texts[i]);
 }
 
 }  // namespace draw

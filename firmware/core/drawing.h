@@ -102,12 +102,15 @@ struct LampDrawing {
     TextPlacement label;
 };
 
+// At most this many text boxes of the Frame's own (frameTexts(): model, status, readouts added later).
+constexpr int kMaxFrameTexts = 8;
+
 struct Drawing {
     int16_t glyph_w, glyph_h;  // the font cell at size 1 (kGlyphW x kGlyphH)
     DialDrawing dials[kDialCount];
     LampDrawing lamps[kLampCount];
-    TextPlacement model;
-    TextPlacement status;
+    uint8_t text_count;                   // how many of the Frame's own text boxes (frameTexts())
+    TextPlacement texts[kMaxFrameTexts];  // their placements, in the Frame's declaration order
 };
 
 void planDrawing(const Frame& f, Drawing& out);

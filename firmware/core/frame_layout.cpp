@@ -203,8 +203,9 @@ const Field kDialDrawingFields[] = {
 };
 const Field kLampDrawingFields[] = {GAUGE_FIELD(LampDrawing, corner_radius), GAUGE_FIELD(LampDrawing, label)};
 const Field kDrawingFields[] = {
-    GAUGE_FIELD(Drawing, glyph_w), GAUGE_FIELD(Drawing, glyph_h), GAUGE_FIELD(Drawing, dials),
-    GAUGE_FIELD(Drawing, lamps),   GAUGE_FIELD(Drawing, model),   GAUGE_FIELD(Drawing, status),
+    GAUGE_FIELD(Drawing, glyph_w),    GAUGE_FIELD(Drawing, glyph_h),
+    GAUGE_FIELD(Drawing, dials),      GAUGE_FIELD(Drawing, lamps),
+    GAUGE_FIELD(Drawing, text_count), GAUGE_FIELD_COUNTED(Drawing, texts, text_count),
 };
 #undef GAUGE_FIELD
 #undef GAUGE_FIELD_COUNTED
@@ -290,4 +291,18 @@ const Enum kEnums[kEnumCount] = {
 };
 
 }  // namespace layout
+
+size_t frameTexts(const Frame& f, const TextBox** out, size_t cap) {
+    const layout::Struct& frame = layout::kStructs[layout::kFrameS];
+    size_t n = 0;
+    for (uint32_t i = 0; i < frame.field_count; ++i) {
+        const layout::Field& field = frame.fields[i];
+        if (field.kind != layout::kStruct || field.ref != layout::kTextBoxS || field.array) continue;
+        if (n < cap)
+            out[n] = reinterpret_cast<const TextBox*>(reinterpret_cast<const char*>(&f) + field.offset);
+        ++n;
+    }
+    return n;
+}
+
 }  // namespace gauge

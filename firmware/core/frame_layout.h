@@ -9,6 +9,7 @@
 // frame_layout.cpp (the core's test fails when a field is left out), then `npm run core:gen`.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace gauge {
@@ -83,4 +84,14 @@ extern const Struct kStructs[kStructCount];
 extern const Enum kEnums[kEnumCount];
 
 }  // namespace layout
+
+struct Frame;
+struct TextBox;
+
+// The Frame's own text boxes (its TextBox members outside the dials: the model readout, the status line, any
+// readout added later), in declaration order, found through the layout table so a renderer that draws them
+// all needs no change when one is added. Returns how many there are; at most `cap` are written.
+size_t frameTexts(const Frame& f, const TextBox** out, size_t cap);
+
+namespace layout {}  // namespace layout
 }  // namespace gauge

@@ -157,6 +157,14 @@ TEST_CASE("planDrawing: the same numbers as the single functions, for a real fra
         CHECK(dr.lamps[i].corner_radius == lampCornerRadius(f.lamps[i]));
         CHECK(dr.lamps[i].label.chars == strlen(f.lamps[i].label));
     }
-    CHECK(dr.model.chars == placeText(f.model).chars);
-    CHECK(dr.status.x == placeText(f.status).x);
+    // The Frame's own texts, in declaration order: the model readout, then the status line.
+    const TextBox* texts[kMaxFrameTexts];
+    REQUIRE(frameTexts(f, texts, kMaxFrameTexts) == 2);
+    CHECK(texts[0] == &f.model);
+    CHECK(texts[1] == &f.status);
+    REQUIRE(dr.text_count == 2);
+    CHECK(dr.texts[0].chars == placeText(f.model).chars);
+    CHECK(dr.texts[0].x == placeText(f.model).x);
+    CHECK(dr.texts[1].x == placeText(f.status).x);
+    CHECK(dr.texts[1].chars == placeText(f.status).chars);
 }

@@ -58,11 +58,18 @@ describe('core.generated.ts', () => {
     if (dial) dial.kind = 'f32';
     const renamed = clone();
     renamed.stateLineKeys[1] = 'mode';
+    // A text box added to the Frame before the status line: the renderer's pairing of texts would be off.
+    const added = clone();
+    const addedFrame = added.structs.find((s) => s.name === 'Frame');
+    const model = addedFrame?.fields.find((f) => f.name === 'model');
+    if (addedFrame && model)
+      addedFrame.fields.splice(addedFrame.fields.indexOf(model) + 1, 0, { ...model, name: 'week' });
     expect(() => checkAgainstGenerated(desc)).not.toThrow();
     for (const [bad, message] of [
       [missing, /Frame\.stale missing/],
       [retyped, /Dial\.cx is f32, expected i16/],
       [renamed, /state-line keys/],
+      [added, /Frame's own text boxes are model,week,status/],
     ] as const) {
       const err = (() => {
         try {

@@ -3,7 +3,7 @@
 // keys, lamps, poll outcomes and decoder verdicts, and the expected layout the wrapper checks at load. So the
 // TS side never declares the core's shapes or vocabulary by hand: `npm run core:gen` regenerates the file,
 // test/firmware/coreGenerated.test.ts fails when it is out of date.
-import { type CoreDescription, fieldSignature, type StructDesc } from './layout.js';
+import { type CoreDescription, fieldSignature, frameTextFields, type StructDesc } from './layout.js';
 
 export const GENERATED_PATH = 'firmware/platform/wasm/core.generated.ts';
 
@@ -93,6 +93,11 @@ export function generateCoreTypes(desc: CoreDescription): string {
       desc.constants.map((c) => c.name),
       'The numbers the module exports by name (gauge_wasm.cpp, from gauge_config.h).',
     ),
+  );
+  out.push(
+    "/** The Frame's own text boxes, in declaration order (gauge::frameTexts(); Drawing.texts is in this order). */\n" +
+      `export const FRAME_TEXT_FIELDS = [${frameTextFields(desc).map(quote).join(', ')}] as const;\n` +
+      'export type FrameTextField = (typeof FRAME_TEXT_FIELDS)[number];\n',
   );
   for (const st of desc.structs) {
     const lines = st.fields.map((f, i) => {

@@ -42,6 +42,10 @@ export type JsonKindName = (typeof JSON_KINDS)[number];
 export const CONSTANT_NAMES = ['screen_w', 'screen_h', 'max_body_bytes', 'max_json_depth'] as const;
 export type ConstantName = (typeof CONSTANT_NAMES)[number];
 
+/** The Frame's own text boxes, in declaration order (gauge::frameTexts(); Drawing.texts is in this order). */
+export const FRAME_TEXT_FIELDS = ['model', 'status'] as const;
+export type FrameTextField = (typeof FRAME_TEXT_FIELDS)[number];
+
 export interface TextBox {
   x: number;
   y: number;
@@ -201,8 +205,9 @@ export interface Drawing {
   glyph_h: number;
   dials: DialDrawing[];
   lamps: LampDrawing[];
-  model: TextPlacement;
-  status: TextPlacement;
+  text_count: number;
+  /** Only the text_count elements in use. */
+  texts: TextPlacement[];
 }
 
 /** Every struct field as the module lays it out; a module that lacks one, or reads it differently, is refused. */
@@ -348,7 +353,7 @@ export const LAYOUT: Readonly<Record<string, Readonly<Record<string, string>>>> 
     glyph_h: 'i16',
     dials: 'struct:DialDrawing[4]',
     lamps: 'struct:LampDrawing[5]',
-    model: 'struct:TextPlacement',
-    status: 'struct:TextPlacement',
+    text_count: 'u8',
+    texts: 'struct:TextPlacement[8]',
   },
 };

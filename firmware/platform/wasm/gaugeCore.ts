@@ -22,6 +22,7 @@ import {
   DECODE_STATUSES,
   type DecodeStatusName,
   type Drawing,
+  FRAME_TEXT_FIELDS,
   type Frame,
   JSON_KINDS,
   type JsonKindName,
@@ -41,13 +42,14 @@ import {
   type FrameLayout,
   fieldSignature,
   frameLayout,
+  frameTextFields,
   type StructReader,
   type UsageFieldDesc,
 } from './layout.js';
 import { compileCore, instantiateCore, isByteSource, toBytes, type WasmSource } from './loader.js';
 import { parseStrictJson } from './strictJson.js';
 
-export type * from './core.generated.js';
+export * from './core.generated.js';
 export { GaugeCoreError } from './errors.js';
 export type { FrameLayout, LayoutField } from './layout.js';
 export type { WasmSource } from './loader.js';
@@ -104,6 +106,7 @@ export function checkAgainstGenerated(desc: CoreDescription): void {
     ['poll outcomes', desc.pollOutcomes, POLL_OUTCOMES],
     ['decoder verdicts', desc.decodeStatuses, DECODE_STATUSES],
     ['JSON kinds', desc.jsonKinds, JSON_KINDS],
+    ["Frame's own text boxes", frameTextFields(desc), FRAME_TEXT_FIELDS],
     ['constants', desc.constants.map((c) => c.name), CONSTANT_NAMES],
   ];
   for (const [what, got, want] of lists) {

@@ -178,6 +178,14 @@ export function frameLayout(desc: Pick<CoreDescription, 'structs'>): FrameLayout
   };
 }
 
+/** The Frame's own TextBox members, in declaration order (what gauge::frameTexts() walks). */
+export function frameTextFields(desc: Pick<CoreDescription, 'structs'>): string[] {
+  const frame = desc.structs.find((st) => st.name === 'Frame');
+  return (frame?.fields ?? [])
+    .filter((f) => f.kind === 'struct' && desc.structs[f.ref]?.name === 'TextBox' && !f.array)
+    .map((f) => f.name);
+}
+
 /** How a field reads, e.g. `i16`, `chars`, `enum:Phase`, `struct:Dial[4]`: what core.generated.ts records. */
 export function fieldSignature(f: FieldDesc, desc: Pick<CoreDescription, 'structs' | 'enums'>): string {
   const base =

@@ -5,7 +5,12 @@
 // the render plan's, in its order. Only the rasterising is this file's own: canvas anti-aliasing, a monospace
 // font in the GLCD cell, and the pixel-centre convention below. Logical coordinates are the screen's (320x240,
 // from the core); the backing store is scaled by zoom x devicePixelRatio so lines stay sharp on any screen.
-import type { ConstantName, Drawing, TextPlacement } from '../../../firmware/platform/wasm/gaugeCore.js';
+import {
+  type ConstantName,
+  type Drawing,
+  FRAME_TEXT_FIELDS,
+  type TextPlacement,
+} from '../../../firmware/platform/wasm/gaugeCore.js';
 import { css, type Dial, type Frame, type LampView, type TextBox } from '../frame.js';
 
 type DialDrawing = Drawing['dials'][number];
@@ -166,8 +171,11 @@ export class ClusterRenderer {
       drawTextBox(ctx, g, d.label, dd.label, bg);
       drawTextBox(ctx, g, d.value, dd.value, bg);
     }
-    drawTextBox(ctx, g, frame.model, g.model, bg);
-    drawTextBox(ctx, g, frame.status, g.status, bg);
+    // The Frame's own texts (model, status, any readout the core adds), where the core placed them.
+    FRAME_TEXT_FIELDS.forEach((field, i) => {
+      const placement = g.texts[i];
+      if (placement !== undefined) drawTextBox(ctx, g, frame[field], placement, bg);
+    });
     frame.lamps.forEach((lamp, i) => {
       const ld = g.lamps[i];
       if (ld !== undefined) drawLamp(ctx, g, lamp, ld);
