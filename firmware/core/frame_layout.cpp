@@ -173,6 +173,7 @@ const Field kUsageFields_[] = {
     GAUGE_FIELD(Usage, idle),
     GAUGE_FIELD(Usage, stale),
     GAUGE_FIELD(Usage, source),
+    GAUGE_FIELD(Usage, attention),
 };
 using draw::DialDrawing;
 using draw::Drawing;

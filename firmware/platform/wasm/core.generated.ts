@@ -149,6 +149,7 @@ export interface Usage {
   idle: boolean;
   stale: boolean;
   source: string;
+  attention: number;
 }
 
 export interface PointF {
@@ -307,6 +308,7 @@ export const LAYOUT: Readonly<Record<string, Readonly<Record<string, string>>>> 
     idle: 'bool',
     stale: 'bool',
     source: 'chars',
+    attention: 'u32',
   },
   PointF: {
     x: 'f32',
