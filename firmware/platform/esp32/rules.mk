@@ -1,6 +1,6 @@
 # ESP32 platform: the app itself is built by PlatformIO (platformio.ini at the repo root) and cannot be built
 # on a machine without the Xtensa toolchain. What CAN be checked natively is the Arduino-free half of the
-# glue (render_plan.h, http_outcome.h, http_request.h, poll_session.h, daemon_finder.h,
+# glue (render_plan.h, http_request.h, http_response.h, http_body.h, poll_session.h, daemon_finder.h,
 # socket_transport.h -- over real loopback sockets --, wifi_supervisor.h, boot_setup.h, console_lines.h,
 # timers.h, poll_bridge.h, led_output.h, serial_commands.h) against the real core:
 #

@@ -235,7 +235,7 @@ class HttpPoller {
         nanosleep(&ts, nullptr);  // a signal cuts it short, which is what we want
     }
 
-    // Maps a finished transfer onto the core's outcomes (like platform/esp32/http_outcome.h does for
+    // Maps a finished transfer onto the core's outcomes (like platform/esp32/http_response.h does for
     // HTTPClient): 2xx -> decode the body; 401/403 -> Unauthorized; other statuses -> HttpError; network
     // failures -> ConnectFailed; curl's timeout -> Timeout; a body that is cut short or too big -> BadBody.
     gauge::PollOutcome classify(CURLcode code, long status, std::string* detail) {

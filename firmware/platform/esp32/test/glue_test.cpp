@@ -14,7 +14,8 @@
 
 #include "board_config.h"
 #include "device.h"
-#include "http_outcome.h"
+#include "http_body.h"
+#include "http_response.h"
 #include "led_output.h"
 #include "poll_bridge.h"
 #include "render_plan.h"
