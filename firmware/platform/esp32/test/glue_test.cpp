@@ -1,5 +1,5 @@
 // Native tests of the Arduino-free half of the ESP32 glue, linked against the real core. Run with
-// `make -C firmware esp32-glue`. The Arduino half (main.cpp, poll_task.cpp, json_usage.cpp) is not built
+// `make -C firmware esp32-glue`. The Arduino half (main.cpp, poll_task.cpp, usage_json.cpp) is not built
 // here; tft_canvas.h is, against TFT_eSPI's sources, in the virtual panel (platform/panel); see
 // docs/firmware.md.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
