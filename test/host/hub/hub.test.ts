@@ -260,9 +260,10 @@ describe.skipIf(ccusageBinary() === null)('hub and satellites on loopback', () =
   });
 
   it('takes a replayed delivery (three times) once, and refuses a forged one without the token', async () => {
-    const now = Date.now();
+    // A fixed instant: the payloads compared below must not move with the clock (rate_1m, reset_in_s).
+    const now = Math.floor(Date.now() / 1000) * 1000 - 1500;
     const m = machines(join(tmp.path, 'replay'), now);
-    const hub = await start('replay-hub', { claudeDirs: [m.a], acceptForward: true, token: TOKEN });
+    const hub = await start('replay-hub', { claudeDirs: [m.a], acceptForward: true, token: TOKEN, now });
     const port = portOf(hub);
     const base = await until(
       () => usage(port, TOKEN),
