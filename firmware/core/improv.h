@@ -24,7 +24,8 @@
 //   data = strings.  No string: get -> RPC result "url", <stored URL or "">, "token", "set" | "none".
 //   Pairs "url" <value> and/or "token" <value>, each at most once: set them ("" clears; a key left out stays
 //   as it is) -> error state 0x00, RPC result <next URL> (none when there is no daemon URL), then the device
-//   applies them (the ESP32 restarts). A bad pair or value -> error state 0x01 (invalid RPC), nothing stored.
+//   applies them: it restarts kSettingsRestartDelayMs after the last settings RPC. A bad pair or value ->
+//   error state 0x01 (invalid RPC), nothing stored; a value the device cannot change (compiled in) -> 0xFF.
 #pragma once
 
 #include <stddef.h>
@@ -52,6 +53,9 @@ constexpr uint32_t kFrameTimeoutMs = 1000;
 constexpr uint32_t kConnectTimeoutMs = 30000;
 // A network scan that has not finished by then is reported as an empty list.
 constexpr uint32_t kScanTimeoutMs = 15000;
+// New daemon settings take effect by restarting the device this long after the last one was stored, so a
+// URL and a token sent as two RPCs (together they may not fit one packet) both land first.
+constexpr uint32_t kSettingsRestartDelayMs = 1000;
 // Networks reported per scan (strongest first, one entry per SSID).
 constexpr size_t kMaxNetworks = 16;
 // Strings in one RPC or result; SSID and password limits of 802.11 / WPA2.
