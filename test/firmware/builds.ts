@@ -25,6 +25,14 @@ export function wasmBytes(): Uint8Array {
   return new Uint8Array(readFileSync(wasmPath));
 }
 
+export const improvWasmPath = join(repoRoot, 'firmware', 'build', 'wasm', 'improv.wasm');
+
+/** The core's Improv codec as wasm (improvCodec.ts), built first if needed. */
+export function improvWasmBytes(): Uint8Array {
+  make('wasm');
+  return new Uint8Array(readFileSync(improvWasmPath));
+}
+
 /** The native vector runner's path, built first if needed. */
 export function buildVectorRunner(): string {
   make('vector-runner');
