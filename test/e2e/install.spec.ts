@@ -273,8 +273,13 @@ test('provisioning: Wi-Fi through ESP Web Tools, then the daemon URL and token, 
     await expect(password).toBeVisible({ timeout: 20_000 });
     // The strongest network is chosen; it needs a password.
     await expect(dialog.locator('ew-filled-select')).toHaveJSProperty('value', 'home-net');
-    await password.locator('input').pressSequentially('hunter22');
+    // Set as the field's value: typed keys race the dialog, which moves the focus to the network list
+    // 100 ms after it renders (its keys then pick another network).
+    await password.evaluate((el) => {
+      (el as HTMLInputElement).value = 'hunter22';
+    });
     await expect(password).toHaveJSProperty('value', 'hunter22');
+    await expect(password.locator('input')).toHaveValue('hunter22');
     if (process.env.GAUGE_SCREENSHOT_DIR)
       await page.screenshot({
         path: join(repoRoot, process.env.GAUGE_SCREENSHOT_DIR, 'install-improv-wifi.png'),
