@@ -208,7 +208,8 @@ Service::Service(Backend& backend, Output& out)
       join_started_ms_(0),
       scanning_(false),
       scan_started_ms_(0),
-      settings_changed_(false),
+      restart_pending_(false),
+      settings_stored_ms_(0),
       sent_(0) {
     memset(networks_, 0, sizeof networks_);
 }
@@ -218,10 +219,11 @@ State Service::state() {
     return backend_.wifiJoined() ? State::Provisioned : State::Ready;
 }
 
-bool Service::takeSettingsChanged() {
-    const bool changed = settings_changed_;
-    settings_changed_ = false;
-    return changed;
+bool Service::restartDue(uint32_t now) {
+    if (!restart_pending_ || static_cast<uint32_t>(now - settings_stored_ms_) < kSettingsRestartDelayMs)
+        return false;
+    restart_pending_ = false;
+    return true;
 }
 
 void Service::sendPacket(Type t, const uint8_t* data, size_t len) {
@@ -316,7 +318,7 @@ void Service::handleRpc(const uint8_t* data, size_t len, uint32_t now) {
             return;
         case Command::DaemonSettings:
             if (!strings_ok) break;
-            daemonSettings(s);
+            daemonSettings(s, now);
             return;
         default:
             sendError(Error::UnknownRpc);
@@ -349,7 +351,7 @@ void Service::wifiSettings(const Strings& s, uint32_t now) {
     sendState(State::Provisioning);
 }
 
-void Service::daemonSettings(const Strings& s) {
+void Service::daemonSettings(const Strings& s, uint32_t now) {
     if (s.count == 0) {
         char url[kMaxData + 1];
         backend_.daemonUrl(url, sizeof url);
@@ -381,7 +383,8 @@ void Service::daemonSettings(const Strings& s) {
         case StoreResult::Stored:
             sendError(Error::None);
             sendNextUrl(Command::DaemonSettings);
-            settings_changed_ = true;
+            restart_pending_ = true;  // counted from the last one: a URL and a token may come as two RPCs
+            settings_stored_ms_ = now;
             return;
         case StoreResult::BadUrl:
         case StoreResult::BadToken:

@@ -247,15 +247,16 @@ class Service {
     // The state a client would be told now.
     State state();
     bool joining() const { return joining_; }
-    // True once after daemon settings were stored and answered: the platform applies them now.
-    bool takeSettingsChanged();
+    // True once, kSettingsRestartDelayMs after the last daemon settings were stored and answered: the
+    // platform applies them now (the ESP32 restarts).
+    bool restartDue(uint32_t now);
     // Packets sent since construction (for tests and the info command).
     uint32_t packetsSent() const { return sent_; }
 
   private:
     void handleRpc(const uint8_t* data, size_t len, uint32_t now);
     void wifiSettings(const Strings& s, uint32_t now);
-    void daemonSettings(const Strings& s);
+    void daemonSettings(const Strings& s, uint32_t now);
     void sendState(State s);
     void sendError(Error e);
     void sendResult(Command c, const Bytes* strings, size_t count);
@@ -269,7 +270,8 @@ class Service {
     uint32_t join_started_ms_;
     bool scanning_;
     uint32_t scan_started_ms_;
-    bool settings_changed_;
+    bool restart_pending_;
+    uint32_t settings_stored_ms_;
     uint32_t sent_;
     Network networks_[kMaxNetworks];
 };

@@ -486,8 +486,12 @@ TEST_CASE("Improv service: vendor RPC 0xC0 reads and stores the daemon URL and t
     CHECK(strings(p[1].second) == std::vector<std::string>{"http://10.0.0.5:9000/"});
     CHECK(r.wifi.stores.back() ==
           std::make_pair(std::string("http://10.0.0.5:9000/usage"), std::string("s3cret-token")));
-    CHECK(r.svc.takeSettingsChanged());
-    CHECK_FALSE(r.svc.takeSettingsChanged());
+    // The restart waits kSettingsRestartDelayMs after the last settings RPC, then comes once.
+    CHECK_FALSE(r.svc.restartDue(kSettingsRestartDelayMs - 1));
+    r.send(rpc(0xC0, {"token", "second-token"}), 500);
+    CHECK_FALSE(r.svc.restartDue(kSettingsRestartDelayMs));
+    CHECK(r.svc.restartDue(500 + kSettingsRestartDelayMs));
+    CHECK_FALSE(r.svc.restartDue(500 + kSettingsRestartDelayMs + 1));
     // The token is never sent back, only whether there is one.
     r.out.clear();
     r.send(rpc(0xC0, {}));
@@ -538,7 +542,7 @@ TEST_CASE("Improv service: hostile RPCs change nothing and are answered with an 
         CHECK(r.svc.state() == State::Ready);
         CHECK(r.wifi.joining_ssid.empty());
         CHECK(r.wifi.stores.empty());
-        CHECK_FALSE(r.svc.takeSettingsChanged());
+        CHECK_FALSE(r.svc.restartDue(100000));
     }
     // Packets the device itself sends, echoed back, are ignored silently.
     r.out.clear();

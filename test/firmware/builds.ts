@@ -10,10 +10,11 @@ export const wasmPath = join(repoRoot, 'firmware', 'build', 'wasm', 'gauge-core.
 export const vectorRunnerPath = join(repoRoot, 'firmware', 'build', 'native', 'vector-runner');
 export const vectorsDir = join(repoRoot, 'test', 'vectors');
 
-function make(target: string): void {
-  const lock = join(repoRoot, 'firmware', 'build', '.make.lock');
+/** `make <target>` in a checkout's firmware/, one at a time across test workers and targets. */
+export function make(target: string, root = repoRoot): void {
+  const lock = join(root, 'firmware', 'build', '.make.lock');
   mkdirSync(dirname(lock), { recursive: true });
-  execFileSync('flock', [lock, 'make', '-s', '-C', join(repoRoot, 'firmware'), target], {
+  execFileSync('flock', [lock, 'make', '-s', '-C', join(root, 'firmware'), target], {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 300_000,
   });

@@ -146,6 +146,27 @@ describe('ImprovClient', () => {
     expect(text.join('')).toContain('# chatter\r\n');
   });
 
+  it('sends a URL and a token that do not fit one packet as two settings RPCs', async () => {
+    const seen: string[][] = [];
+    const { client } = await scripted((c, command, strings) => {
+      seen.push(strings);
+      return [
+        c.encodeRaw(c.type.error_state, Uint8Array.of(c.error.none)),
+        c.encode(c.type.rpc_result, command, ['http://h:8787/']),
+      ];
+    });
+    const url = `http://h:8787/${'u'.repeat(140)}`;
+    const token = 't'.repeat(160);
+    expect(await client.setDaemonSettings({ url, token })).toEqual({ nextUrl: 'http://h:8787/' });
+    expect(seen).toEqual([
+      ['url', url],
+      ['token', token],
+    ]);
+    seen.length = 0;
+    await client.setDaemonSettings({ url: 'http://h:8787/usage', token: 'short-token' });
+    expect(seen).toEqual([['url', 'http://h:8787/usage', 'token', 'short-token']]);
+  });
+
   it('fails a request on the device error, on silence, and refuses an empty settings call', async () => {
     const { client } = await scripted((c, command) =>
       command === c.command.wifi_settings

@@ -110,14 +110,16 @@ afterAll(async () => {
 describe('install catalogue', () => {
   it('lists every installable env of platformio.ini: the OTA env builds the same image and is left out', async () => {
     const boards = await readBoards(repoRoot);
-    expect(boards.map((b) => b.env)).toEqual(['cyd', 'cyd2usb', 'esp32dev_ili9341']);
+    expect(boards.map((b) => b.env)).toEqual(['cyd', 'cyd2usb', 'cyd2usb_st7789', 'esp32dev_ili9341']);
     expect(readFileSync(join(repoRoot, 'platformio.ini'), 'utf8')).toMatch(
       /\[env:cyd_ota\][^[]*upload_protocol = espota/,
     );
     for (const b of boards) {
       expect(b.chipFamily).toBe('ESP32');
-      expect(b.label).not.toBe(b.env); // each has its custom_install_label
+      expect(b.label).not.toBe(b.env); // each has a custom_install_label...
     }
+    // ...of its own: an env that extends another must not show the other's label.
+    expect(new Set(boards.map((b) => b.label)).size).toBe(boards.length);
   });
 
   it('names the firmware as the gauge reports it, and writes a manifest ESP Web Tools accepts', () => {
@@ -196,6 +198,7 @@ describe('/install routes', () => {
       boards: [
         expect.objectContaining({ env: 'cyd', image: 'local' }),
         expect.objectContaining({ env: 'cyd2usb', image: 'missing' }),
+        expect.objectContaining({ env: 'cyd2usb_st7789', image: 'missing' }),
         expect.objectContaining({ env: 'esp32dev_ili9341', image: 'missing' }),
       ],
     });

@@ -100,7 +100,7 @@ void ImprovSerial::SerialOutput::write(const uint8_t* bytes, size_t n) {
 
 // ---- The service on the port
 
-ImprovSerial::ImprovSerial() : service_(backend_, output_), restart_pending_(false), restart_at_ms_(0) {}
+ImprovSerial::ImprovSerial() : service_(backend_, output_) {}
 
 void ImprovSerial::begin(DaemonSettings& settings) {
     backend_.settings = &settings;
@@ -112,12 +112,7 @@ bool ImprovSerial::feed(uint8_t byte, uint32_t now, LineReader& lines) {
 
 void ImprovSerial::tick(uint32_t now) {
     service_.tick(now);
-    if (service_.takeSettingsChanged()) {
-        // Counted from the last settings RPC: a URL and a token sent one after the other both land first.
-        restart_pending_ = true;
-        restart_at_ms_ = now + improv::kSettingsRestartDelayMs;
-    }
-    if (restart_pending_ && static_cast<int32_t>(now - restart_at_ms_) >= 0) {
+    if (service_.restartDue(now)) {
         consolef("improv: daemon settings stored; restarting to apply them");
         Serial.flush();
         ESP.restart();

@@ -59,8 +59,6 @@ class ImprovSerial {
     SerialOutput output_;
     improv::Service service_;
     SerialLink link_;
-    bool restart_pending_;
-    uint32_t restart_at_ms_;
 };
 
 }  // namespace esp32

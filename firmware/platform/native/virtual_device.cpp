@@ -394,7 +394,7 @@ class SerialConsole : public gauge::improv::Backend, public gauge::improv::Outpu
 
     void tick(uint32_t now, bool* restart) {
         service_.tick(now);
-        if (service_.takeSettingsChanged()) {
+        if (service_.restartDue(now)) {
             logLine("# improv: daemon settings stored; restarting to apply them\n");
             *restart = true;
         }
@@ -495,20 +495,32 @@ class SerialConsole : public gauge::improv::Backend, public gauge::improv::Outpu
                     static_cast<unsigned>(st.late));
                 break;
             }
+            case CommandKind::Heap:
+                reply("# error heap: the virtual device has no ESP32 heap to report\n");
+                return;
             case CommandKind::Url:
                 if (strcmp(c.arg, "-") == 0) {
                     override_url_.clear();
                 } else if (gauge::esp32::plausibleDaemonUrl(c.arg)) {
                     override_url_ = c.arg;
                 } else {
-                    reply("# error url must be http://host[:port]/path\n");
+                    reply("# error url must be http://host[:port]/path, at most %u bytes\n",
+                          static_cast<unsigned>(gauge::esp32::kMaxUrlBytes));
                     return;
                 }
                 break;
             case CommandKind::Token:
+                if (strcmp(c.arg, "-") != 0 && !gauge::esp32::validToken(c.arg)) {
+                    reply("# error token must be 1 to %u printable characters without spaces\n",
+                          static_cast<unsigned>(gauge::esp32::kMaxTokenBytes));
+                    return;
+                }
                 token_override_ = true;
                 override_token_ = strcmp(c.arg, "-") == 0 ? "" : c.arg;
                 break;
+            case CommandKind::Setup:
+                reply("# error setup: the virtual device has no setup portal (send Wi-Fi over Improv)\n");
+                return;
             case CommandKind::Rediscover:
                 break;  // no mDNS here: the URL is the stored or overridden one
             case CommandKind::SelfTest:
@@ -519,9 +531,7 @@ class SerialConsole : public gauge::improv::Backend, public gauge::improv::Outpu
                 *restart = true;
                 return;
             case CommandKind::Help:
-                reply(
-                    "# commands: state | info | url <http://...>|- | token <t>|- | rediscover | selftest | "
-                    "reboot | help\n");
+                reply("%s\n", gauge::esp32::kHelpLine);
                 break;
             case CommandKind::Unknown:
                 reply("# error unknown command \"%.40s\" (try help)\n", c.arg);

@@ -156,15 +156,24 @@ export class ImprovClient {
 
   /**
    * Stores the daemon URL and/or token on the gauge (undefined leaves one as it is, '' clears it). The gauge
-   * answers with its next URL, then restarts to apply them.
+   * answers with its next URL, then restarts to apply them (improv::kSettingsRestartDelayMs after the last
+   * settings RPC). One RPC, or two when a long URL and a long token do not fit one packet together.
    */
   async setDaemonSettings(settings: { url?: string; token?: string }): Promise<{ nextUrl: string | null }> {
-    const strings: string[] = [];
-    if (settings.url !== undefined) strings.push('url', settings.url);
-    if (settings.token !== undefined) strings.push('token', settings.token);
-    if (strings.length === 0) throw new RangeError('nothing to send: give a url, a token or both');
-    const s = (await this.#request(this.#codec.command.daemon_settings, strings, 'single')) as string[];
-    return { nextUrl: s[0] ?? null };
+    const url = settings.url !== undefined ? ['url', settings.url] : [];
+    const token = settings.token !== undefined ? ['token', settings.token] : [];
+    if (url.length + token.length === 0) throw new RangeError('nothing to send: give a url, a token or both');
+    const command = this.#codec.command.daemon_settings;
+    let rounds = [[...url, ...token]];
+    try {
+      this.#codec.rpc(command, [...url, ...token]);
+    } catch (e) {
+      if (!(e instanceof RangeError) || url.length === 0 || token.length === 0) throw e;
+      rounds = [url, token];
+    }
+    let answer: string[] = [];
+    for (const strings of rounds) answer = (await this.#request(command, strings, 'single')) as string[];
+    return { nextUrl: answer[0] ?? null };
   }
 
   #request(

@@ -12,12 +12,12 @@
 // with this run's URL and token, which the board stores and restarts on. HIL_PORT=virtual drives the virtual
 // device's serial console (virtual-device --serial) instead of a board, on loopback.
 
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImprovClient } from '../../../firmware/platform/wasm/improvClient.js';
 import { ImprovCodec } from '../../../firmware/platform/wasm/improvCodec.js';
+import { make } from '../../firmware/builds.js';
 import { LineSplitter } from '../lib/stateLine.js';
 import { waitFor } from '../lib/waitFor.js';
 import { LineTarget, type StartContext, TargetUnavailable } from './target.js';
@@ -144,9 +144,7 @@ export class SerialTarget extends LineTarget {
 
   /** improv.wasm from this checkout, built first if needed (make is incremental). */
   private improvWasm(): Uint8Array {
-    const r = spawnSync('make', ['-s', '-C', 'firmware', 'wasm'], { cwd: this.repoRoot, encoding: 'utf8' });
-    if (r.status !== 0)
-      throw new Error(`make -C firmware wasm failed:\n${(r.stderr || r.stdout).slice(-1000)}`);
+    make('wasm', this.repoRoot);
     return new Uint8Array(readFileSync(join(this.repoRoot, 'firmware', 'build', 'wasm', 'improv.wasm')));
   }
 

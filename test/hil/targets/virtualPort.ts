@@ -1,10 +1,11 @@
 // The virtual device as a serial port: `virtual-device --serial` reads the port's input on stdin and writes
 // the port's output (state lines, "# " lines, Improv packets) on stdout, so the serial adapter drives it with
 // the exact bytes it would send a board. HIL_PORT=virtual selects it (docs/hil.md).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { make } from '../../firmware/builds.js';
 import type { PortLike } from './serial.js';
 import { TargetUnavailable } from './target.js';
 
@@ -64,14 +65,12 @@ export async function openVirtualDevicePort(
   extraArgs: readonly string[],
 ): Promise<PortLike> {
   const binary = join(repoRoot, 'firmware', 'build', 'native', 'virtual-device');
-  const r = spawnSync('make', ['-s', '-C', 'firmware', 'virtual-device'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0 || !existsSync(binary))
-    throw new TargetUnavailable(
-      `make -C firmware virtual-device failed: ${(r.stderr || r.stdout).slice(-500)}`,
-    );
+  try {
+    make('virtual-device', repoRoot);
+  } catch (err) {
+    throw new TargetUnavailable(`make -C firmware virtual-device failed: ${String(err).slice(-500)}`);
+  }
+  if (!existsSync(binary)) throw new TargetUnavailable(`make -C firmware virtual-device made no ${binary}`);
   const child = spawn(binary, ['--serial', ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve());
