@@ -306,11 +306,12 @@ test('provisioning: Wi-Fi through ESP Web Tools, then the daemon URL and token, 
     );
     expect(port.opens()).toBe(2);
 
-    // The gauge restarted on its new settings and shows the daemon's numbers: URL and token arrived.
+    // The gauge restarts on its new settings and shows the daemon's numbers: URL and token arrived.
+    const restart = '# improv: daemon settings stored; restarting to apply them';
+    await expect.poll(() => output.includes(restart), { timeout: 20_000 }).toBe(true);
     await expect
-      .poll(() => output.slice(output.lastIndexOf('# claude-gauge ')), { timeout: 20_000 })
+      .poll(() => output.slice(output.lastIndexOf(restart)), { timeout: 20_000 })
       .toMatch(/GAUGE t=\d+ phase=LIVE /);
-    expect(output).toContain('# improv: daemon settings stored; restarting to apply them');
   } catch (err) {
     // What the gauge said explains most failures here: its "# " lines, not the state lines.
     const said = output

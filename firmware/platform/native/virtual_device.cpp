@@ -369,15 +369,18 @@ class SerialConsole : public gauge::improv::Backend, public gauge::improv::Outpu
     explicit SerialConsole(const Options& o)
         : stored_url_(o.url),
           stored_token_(o.token),
+          applied_url_(o.url),
+          applied_token_(o.token),
           networks_(o.wifi),
           joined_(o.wifi.empty()),
           service_(*this, *this) {
         fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
     }
 
-    // What the poller uses now: the console's override, else the stored setting.
-    std::string url() const { return override_url_.empty() ? stored_url_ : override_url_; }
-    std::string token() const { return token_override_ ? override_token_ : stored_token_; }
+    // What the poller uses now: the console's override, else the settings of the last boot (like the board,
+    // stored settings take effect at the restart).
+    std::string url() const { return override_url_.empty() ? applied_url_ : override_url_; }
+    std::string token() const { return token_override_ ? override_token_ : applied_token_; }
     bool networkUp() const { return joined_; }
 
     // Reads what is waiting on stdin. False at end of input (the port closed). Sets *restart for a reboot.
@@ -400,8 +403,10 @@ class SerialConsole : public gauge::improv::Backend, public gauge::improv::Outpu
         }
     }
 
-    // A reboot: the console's overrides are gone, the stored settings stay (NVS).
+    // A reboot: the console's overrides are gone, the stored settings (NVS) take effect.
     void rebooted() {
+        applied_url_ = stored_url_;
+        applied_token_ = stored_token_;
         override_url_.clear();
         override_token_.clear();
         token_override_ = false;
@@ -543,7 +548,8 @@ class SerialConsole : public gauge::improv::Backend, public gauge::improv::Outpu
         reply("# ok %s\n", line);
     }
 
-    std::string stored_url_, stored_token_;
+    std::string stored_url_, stored_token_;    // NVS
+    std::string applied_url_, applied_token_;  // what this boot started with
     std::string override_url_, override_token_;
     bool token_override_ = false;
     std::vector<SimNetwork> networks_;
