@@ -64,7 +64,7 @@ test.beforeAll(async () => {
     service,
     ui: distDir,
     token: TOKEN,
-    listenHost: LISTEN_HOST,
+    bindHost: LISTEN_HOST,
     projectDir: project,
     releaseBase: `http://127.0.0.1:${(release.address() as AddressInfo).port}/dl`,
   });

@@ -222,7 +222,7 @@ export class SerialTarget extends LineTarget {
   /**
    * Improv, as the install page does it: state and device info, Wi-Fi if the board is off the network, then
    * the daemon URL and token by the vendor RPC. The board stores them and restarts; its boot banner starts
-   * this scenario's observations, so the history begins with the self-test of a core that has only ever
+   * this scenario's observations, so the timeline begins with the self-test of a core that has only ever
    * polled this run's proxy.
    */
   private async improvSetup_(ctx: StartContext): Promise<void> {
@@ -245,7 +245,7 @@ export class SerialTarget extends LineTarget {
     this.resetOnBanner = true;
     const { nextUrl } = await client.setDaemonSettings({ url: ctx.usageUrl, token: ctx.token ?? '' });
     await waitFor(
-      () => (this.bannerSeen && this.history().some((o) => o.state.phase === 'SELFTEST')) || null,
+      () => (this.bannerSeen && this.timeline().entries.length > 0) || null,
       {
         timeoutMs: this.bootTimeoutMs,
         what: 'the board to restart on its new daemon settings',
