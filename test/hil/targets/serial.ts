@@ -244,14 +244,11 @@ export class SerialTarget extends LineTarget {
     this.bannerSeen = false;
     this.resetOnBanner = true;
     const { nextUrl } = await client.setDaemonSettings({ url: ctx.usageUrl, token: ctx.token ?? '' });
-    await waitFor(
-      () => (this.bannerSeen && this.timeline().entries.length > 0) || null,
-      {
-        timeoutMs: this.bootTimeoutMs,
-        what: 'the board to restart on its new daemon settings',
-        describe: () => this.describe(),
-      },
-    );
+    await waitFor(() => (this.bannerSeen && this.timeline().entries.length > 0) || null, {
+      timeoutMs: this.bootTimeoutMs,
+      what: 'the board to restart on its new daemon settings',
+      describe: () => this.describe(),
+    });
     this.improvSetup = { stateBefore: before.state, firmware: info.firmware, joinedWifi, nextUrl };
   }
 
