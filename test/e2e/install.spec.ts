@@ -43,7 +43,7 @@ test.beforeAll(async () => {
     copyFileSync(join(repoRoot, f), join(project, f));
   }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'claude-gauge' }));
-  const envs = readBoards(repoRoot).map((b) => b.env);
+  const envs = (await readBoards(repoRoot)).map((b) => b.env);
   // Local builds for all but the last env; the last comes from the release.
   for (const env of envs.slice(0, -1)) {
     mkdirSync(join(project, '.pio', 'build', env), { recursive: true });
@@ -83,7 +83,7 @@ test('every env of platformio.ini: a manifest ESP Web Tools can use, its image, 
   page,
 }) => {
   await page.goto(`${base}/install/`);
-  const envs = readBoards(repoRoot).map((b) => b.env);
+  const envs = (await readBoards(repoRoot)).map((b) => b.env);
   await expect(page.locator('#board option')).toHaveCount(envs.length);
   expect(
     await page.locator('#board option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
@@ -262,7 +262,7 @@ test('provisioning: Wi-Fi through ESP Web Tools, then the daemon URL and token, 
   try {
     const port = await serialPortOnVirtualDevice(page, device);
     await page.goto(`${base}/install/`);
-    await page.selectOption('#board', readBoards(repoRoot)[0]?.env ?? '');
+    await page.selectOption('#board', (await readBoards(repoRoot))[0]?.env ?? '');
 
     // ESP Web Tools: connect, find Improv, Wi-Fi.
     await page.locator('#install-activate').click();
