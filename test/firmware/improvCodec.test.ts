@@ -3,8 +3,8 @@
 // client's request/answer rules against a device scripted with the same codec.
 import { describe, expect, it } from 'vitest';
 import { ImprovClient, ImprovError } from '../../firmware/platform/wasm/improvClient.js';
-import { ImprovCodec } from '../../firmware/platform/wasm/improvCodec.js';
-import { improvWasmBytes } from './builds.js';
+import { ImprovCodec, ImprovCodecError } from '../../firmware/platform/wasm/improvCodec.js';
+import { improvWasmBytes, wasmBytes } from './builds.js';
 
 const bytes = improvWasmBytes();
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -84,6 +84,19 @@ describe('ImprovCodec', () => {
         Array.from({ length: 9 }, () => 'a'),
       ),
     ).toThrow(/at most 8 strings/);
+  });
+
+  it('refuses what is not improv.wasm with a message that says what it got and how to build it', async () => {
+    const html = new TextEncoder().encode('<!doctype html><p>Not found</p>');
+    await expect(ImprovCodec.load(html)).rejects.toThrow(
+      /^improv\.wasm from the given bytes is not a WebAssembly module \(it starts with "<!doctype html><"; .*npm run firmware:wasm/,
+    );
+    await expect(ImprovCodec.load(new Uint8Array(0))).rejects.toBeInstanceOf(ImprovCodecError);
+    await expect(ImprovCodec.load(new Response('gone', { status: 404 }))).rejects.toThrow(
+      /could not load improv\.wasm from the response: HTTP 404/,
+    );
+    // The gauge core is a WebAssembly module too, but not the codec.
+    await expect(ImprovCodec.load(wasmBytes())).rejects.toThrow(/improv\.wasm imports/);
   });
 });
 

@@ -8,21 +8,17 @@
 // The framing, the checksum, the "IMPROV at the start of a line" rule and every protocol number come from
 // the module: nothing about the wire format is written down here. Time is injected (`nowMs`), as in the core.
 
-export type WasmSource =
-  | Uint8Array
-  | ArrayBuffer
-  | WebAssembly.Module
-  | Response
-  | Promise<Response>
-  | string
-  | URL;
+import { BUILD_HINT } from './errors.js';
+import { compileModule, type ModuleKind, type WasmSource } from './loader.js';
+
+export type { WasmSource } from './loader.js';
 
 export class ImprovCodecError extends Error {
   override name = 'ImprovCodecError';
 }
 
 const ABI_VERSION = 1;
-const HINT = 'build it with `make -C firmware wasm`';
+const IMPROV_WASM: ModuleKind = { name: 'improv.wasm', error: ImprovCodecError, hint: BUILD_HINT };
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -78,24 +74,6 @@ const utf8 = new TextDecoder('utf-8');
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
-async function toModule(source: WasmSource): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
-  let bytes: Uint8Array;
-  if (source instanceof Uint8Array) bytes = source;
-  else if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
-  else {
-    const response = typeof source === 'string' || source instanceof URL ? await fetch(source) : await source;
-    if (!response.ok)
-      throw new ImprovCodecError(`could not load improv.wasm: HTTP ${response.status} (${HINT})`);
-    bytes = new Uint8Array(await response.arrayBuffer());
-  }
-  try {
-    return await WebAssembly.compile(bytes.slice());
-  } catch (e) {
-    throw new ImprovCodecError(`improv.wasm is not a usable WebAssembly module: ${String(e)} (${HINT})`);
-  }
-}
-
 export class ImprovCodec {
   /** The firmware name the gauge reports in its device info (improv::kFirmwareName). */
   readonly firmwareName: string;
@@ -114,7 +92,7 @@ export class ImprovCodec {
     this.#x = x;
     if (x.improv_abi_version() !== ABI_VERSION)
       throw new ImprovCodecError(
-        `improv.wasm has ABI ${x.improv_abi_version()}, expected ${ABI_VERSION} (${HINT})`,
+        `improv.wasm has ABI ${x.improv_abi_version()}, expected ${ABI_VERSION} (${BUILD_HINT})`,
       );
     this.firmwareName = this.#cString(x.improv_firmware_name());
     this.maxData = x.improv_max_data();
@@ -127,7 +105,8 @@ export class ImprovCodec {
       const out: Record<string, number> = {};
       for (const name of GROUPS[key]) {
         const v = values.get(`${key}.${name}`);
-        if (v === undefined) throw new ImprovCodecError(`improv.wasm does not name ${key}.${name} (${HINT})`);
+        if (v === undefined)
+          throw new ImprovCodecError(`improv.wasm does not name ${key}.${name} (${BUILD_HINT})`);
         out[name] = v;
       }
       return Object.freeze(out) as Group<K>;
@@ -140,16 +119,16 @@ export class ImprovCodec {
 
   /** Loads a fresh codec: its own demux, so one per serial port. */
   static async load(source: WasmSource): Promise<ImprovCodec> {
-    const module = await toModule(source);
+    const module = await compileModule(source, IMPROV_WASM);
     const imports = WebAssembly.Module.imports(module);
     if (imports.length > 0)
       throw new ImprovCodecError(
-        `improv.wasm imports ${imports.map((i) => `${i.module}.${i.name}`).join(', ')} (${HINT})`,
+        `improv.wasm imports ${imports.map((i) => `${i.module}.${i.name}`).join(', ')} (${BUILD_HINT})`,
       );
     const instance = await WebAssembly.instantiate(module, {});
     const x = instance.exports as unknown as Exports;
     if (!(x.memory instanceof WebAssembly.Memory) || typeof x.improv_push !== 'function')
-      throw new ImprovCodecError(`improv.wasm lacks the codec's exports (${HINT})`);
+      throw new ImprovCodecError(`improv.wasm lacks the codec's exports (${BUILD_HINT})`);
     x._initialize?.();
     return new ImprovCodec(x);
   }
