@@ -388,7 +388,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_MACHINE',
     kind: 'string',
     help: "This machine's name on the hub (--forward-to, --accept-forward): 1-64 of A-Z a-z 0-9 . _ -.",
-    defaultText: 'the host name',
+    defaultText: 'the host name (up to the first dot)',
   },
   {
     key: 'acceptForward',
@@ -414,7 +414,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_STATE_DIR',
     kind: 'string',
     help: "Where the daemon keeps state across restarts: a satellite's spool of records the hub has not taken yet.",
-    defaultText: '$XDG_STATE_HOME/claude-gauge (~/.local/state/claude-gauge)',
+    defaultText: '$XDG_STATE_HOME/claude-gauge, else ~/.local/state/claude-gauge',
   },
 ];
 
