@@ -514,11 +514,13 @@ DecodeStatus UsageDecoder::finish(Usage& out) {
     if (!started_) return DecodeStatus::NotStarted;
     started_ = false;
     report_.present = static_cast<uint8_t>(__builtin_popcount(present_mask_));
+    // `v` alone, or optional fields alone, prove nothing about the payload's content.
+    const bool proven = (accepted_mask_ & provingMask()) != 0;
+    // Judged before counting, so a figure found stale counts as defaulted, not accepted.
+    if (!bad_version_ && proven) checkQuotaAges();
     report_.accepted = static_cast<uint8_t>(__builtin_popcount(accepted_mask_));
     if (bad_version_) return DecodeStatus::BadVersion;
-    // `v` alone, or optional fields alone, prove nothing about the payload's content.
-    if ((accepted_mask_ & provingMask()) == 0) return DecodeStatus::NoKnownFields;
-    checkQuotaAges();
+    if (!proven) return DecodeStatus::NoKnownFields;
     out = work_;
     return DecodeStatus::Ok;
 }
