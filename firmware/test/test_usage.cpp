@@ -528,6 +528,8 @@ TEST_CASE("Usage: an official basis needs a fresh observation (< 10 min before t
         quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::QuotaObservedAt, 1e12 - 600000); }, &r);
     CHECK(u.fuel_basis == gauge::FuelBasis::Estimate);
     CHECK(r.defaulted == 1);
+    // Judged stale, fuel_basis counts as defaulted, not accepted: every present field is one or the other.
+    CHECK(r.accepted + r.defaulted == r.present);
     CHECK(quotaPayload([](UsageDecoder& d) {
               d.setNumber(UsageField::QuotaObservedAt, 1e12 + 1);
           }).fuel_basis == gauge::FuelBasis::Estimate);
@@ -547,6 +549,7 @@ TEST_CASE("Usage: a quota figure whose window reset before ts is unknown; a rese
     CHECK_FALSE(u.has_quota_7d_resets);
     CHECK(u.has_quota_5h);
     CHECK(r.defaulted == 2);
+    CHECK(r.accepted + r.defaulted == r.present);
     u = quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::Quota5hResetsAt, 1e9 - 1); });
     CHECK_FALSE(u.has_quota_5h);
     CHECK(u.has_quota_7d);
