@@ -233,7 +233,6 @@ describe('Forwarder', () => {
   });
 
   it('keeps what it could not send on disk across a restart, and sends it from there', async () => {
-    const port = hub.port;
     await hub.stop();
     const first = forwarder();
     first.start();
@@ -245,8 +244,10 @@ describe('Forwarder', () => {
       'failing',
     );
     await first.stop();
+    // The hub back on a port of its own (the old one may have gone to another process meanwhile on a busy
+    // machine); the spool is the forwarder's, not the hub address's.
     hub = new StandIn();
-    await hub.start(port);
+    await hub.start();
     // A new forwarder on the same spool, with nothing of its own to send: only the spool can deliver these.
     const second = forwarder({ everything: () => [] });
     expect(second.snapshot().spooled).toBe(12);
