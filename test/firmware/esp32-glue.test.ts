@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defines, option, parseIni } from '../lib/platformioIni.mjs';
+import { defines, loadIni, option } from '../lib/platformioIni.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const esp32Dir = join(root, 'firmware', 'platform', 'esp32');
@@ -51,8 +51,7 @@ function applySrcFilter(filter: string, srcDir: string): string[] {
   });
 }
 
-const iniText = readFileSync(join(root, 'platformio.ini'), 'utf8');
-const ini = parseIni(iniText);
+const ini = loadIni(root);
 
 describe('platformio.ini', () => {
   it('parses, and builds from firmware/ with the cyd env as default', () => {
