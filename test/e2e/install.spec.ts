@@ -42,7 +42,7 @@ test.beforeAll(async () => {
   for (const f of [
     ...configFiles(repoRoot),
     'firmware/core/improv.h',
-    'firmware/platform/esp32/board_config.h',
+    'firmware/platform/esp32/host_tested/board_config.h',
   ]) {
     mkdirSync(join(project, f, '..'), { recursive: true });
     copyFileSync(join(repoRoot, f), join(project, f));

@@ -67,7 +67,7 @@ describe.skipIf(!kit.dir || !tools)('firmware:esp32 on a copy of the app with pl
       filter: (src) => !src.includes(`${join('firmware', 'build')}`),
     });
     // An Arduino-ESP32 3.x API (2.0.17 has ledcSetup/ledcAttachPin, not ledcAttach): an error.
-    const main = join(dir, 'firmware', 'platform', 'esp32', 'main.cpp');
+    const main = join(dir, 'firmware', 'platform', 'esp32', 'board_only', 'main.cpp');
     writeFileSync(main, `${readFileSync(main, 'utf8')}\nvoid plantedMistake() { ledcAttach(4, 5000, 8); }\n`);
     // An unused variable: only a warning, which the check treats as an error in the project's own files.
     const usage = join(dir, 'firmware', 'core', 'readout.cpp');
@@ -79,7 +79,7 @@ describe.skipIf(!kit.dir || !tools)('firmware:esp32 on a copy of the app with pl
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ name: 'esp32 cyd', failed: 2 });
     expect(rows[0].passed).toBeGreaterThan(0);
-    expect(out).toMatch(/FAIL firmware\/platform\/esp32\/main\.cpp/);
+    expect(out).toMatch(/FAIL firmware\/platform\/esp32\/board_only\/main\.cpp/);
     expect(out).toMatch(/ledcAttach/);
     expect(out).toMatch(/warn firmware\/core\/readout\.cpp/);
   }, 300_000);

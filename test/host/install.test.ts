@@ -33,7 +33,7 @@ function project(pkg: Record<string, unknown> = { name: 'claude-gauge' }) {
   for (const f of [
     ...configFiles(repoRoot),
     'firmware/core/improv.h',
-    'firmware/platform/esp32/board_config.h',
+    'firmware/platform/esp32/host_tested/board_config.h',
   ]) {
     mkdirSync(join(dir.path, f, '..'), { recursive: true });
     copyFileSync(join(repoRoot, f), join(dir.path, f));

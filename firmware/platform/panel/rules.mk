@@ -25,7 +25,7 @@ PANEL_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 # the tests push hundreds of frames through it. Our files: -Werror, the kit's headers as system headers.
 PANEL_KIT_FLAGS := -std=gnu++17 -O2 -g -w -ffp-contract=off $(PANEL_SAN)
 PANEL_OWN_FLAGS := -std=gnu++17 -O1 -g -Wall -Wextra -Werror -ffp-contract=off $(PANEL_SAN)
-PANEL_INC := -I$(PANEL_SRC_DIR)/arduino -I$(PANEL_SRC_DIR) -isystem $(PANEL_KIT_TFT) -I$(FW_DIR)/platform/esp32 \
+PANEL_INC := -I$(PANEL_SRC_DIR)/arduino -I$(PANEL_SRC_DIR) -isystem $(PANEL_KIT_TFT) -I$(FW_DIR)/platform/esp32/host_tested \
 	$(CORE_INC)
 # The core too (its drawing rules and layout tables), with the core's own flags, as on the ESP32.
 PANEL_CORE_OBJS := $(patsubst $(CORE_DIR)/%.cpp,$(PANEL_BUILD)/core/%.o,$(CORE_SRCS))
