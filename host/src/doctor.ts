@@ -14,7 +14,7 @@ import { inspectSettings, readSettings, SettingsError, settingsFileFor } from '.
 import { CcusageRunError, resolveCcusageCommand } from './sources/ccusage/run.js';
 import { implementedSources } from './sources/factory.js';
 import { DirWatcher, type WatchFn } from './sources/jsonl/dirwatch.js';
-import { Engine, TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/engine.js';
+import { Engine, TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/reader.js';
 import { instantQuery } from './sources/prometheus/client.js';
 import { closeQuietly, openRegularFile } from './user-files.js';
 

@@ -2,18 +2,18 @@
 // everything that carries usage data inside it.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { hookRoutes } from './hooks/route.js';
-import { hostGuard } from './host-guard.js';
-import { bearerAuth, corsHook } from './http.js';
+import { hostGuard } from './plugins/host-guard.js';
+import { bearerAuth, corsHook } from './plugins/http.js';
 import { healthRoutes } from './routes/health.js';
+import { hookRoutes } from './routes/hook.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { otlpReceiverRoutes, otlpSinkOf } from './routes/otlp.js';
+import { statuslineRoutes } from './routes/statusline.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { usageRoutes } from './routes/usage.js';
 import type { UsageService } from './service.js';
 import type { DecodePool } from './sources/otlp/decode-pool.js';
-import { otlpReceiverRoutes, otlpSinkOf } from './sources/otlp/receiver.js';
-import { statuslineRoutes } from './statusline/route.js';
 import { VERSION } from './version.js';
 
 /** Largest request body on every route but the OTLP receiver (which sets its own). */

@@ -14,7 +14,7 @@
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Faults } from './faults.js';
+import type { Faults } from '../faults.js';
 
 export interface HostGuardOptions {
   /** The address the daemon binds (a name there is allowed too). */

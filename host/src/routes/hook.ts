@@ -4,7 +4,7 @@
 // not; nothing of a report is logged, and only the count of waiting sessions is ever served.
 
 import type { FastifyPluginAsync } from 'fastify';
-import { type AttentionStore, HookError, parseHookReport } from './attention.js';
+import { type AttentionStore, HookError, parseHookReport } from '../hooks/attention.js';
 
 export const hookRoutes: FastifyPluginAsync<{ attention: AttentionStore }> = async (app, { attention }) => {
   app.post('/v1/hook', async (request, reply) => {

@@ -8,11 +8,11 @@
 // takes the result in slices: a 16 MB batch does not hold the event loop. Too many batches at once: 503.
 
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { Faults } from '../../faults.js';
-import type { MetricPoint, RequestEvent } from './decode.js';
-import { DecodeBusyError, DecodePool, DecodeTimeoutError } from './decode-pool.js';
-import type { IngestResult } from './index.js';
-import type { PackedBatch } from './packed.js';
+import type { Faults } from '../faults.js';
+import type { MetricPoint, RequestEvent } from '../sources/otlp/decode.js';
+import { DecodeBusyError, DecodePool, DecodeTimeoutError } from '../sources/otlp/decode-pool.js';
+import type { PackedBatch } from '../sources/otlp/packed.js';
+import type { IngestResult } from '../sources/otlp/source.js';
 
 /** What the receiver feeds: the otlp source implements it (a hub that forwards could too). */
 export interface OtlpSink {

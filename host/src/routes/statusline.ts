@@ -4,7 +4,7 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { Faults } from '../faults.js';
-import { parseQuotaReport, QuotaError, type QuotaStore } from './quota.js';
+import { parseQuotaReport, QuotaError, type QuotaStore } from '../statusline/quota.js';
 
 export const statuslineRoutes: FastifyPluginAsync<{ quota: QuotaStore; faults?: Faults }> = async (
   app,

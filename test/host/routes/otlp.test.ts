@@ -7,7 +7,7 @@ import type { UsagePayload } from '../../../contract/usage.js';
 import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
 import { tempDir, validatePayload } from '../helpers/fixtures.js';
-import { eventRequest, fixtureText, T0, tokenRequest } from './helpers.js';
+import { eventRequest, fixtureText, T0, tokenRequest } from '../sources/otlp/helpers.js';
 
 const TOKEN = 'otlp-test-token-123';
 let tmp: ReturnType<typeof tempDir>;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildPayload, NO_SESSIONS } from '../../host/src/payload.js';
+import { buildPayload, NO_SESSIONS } from '../../../host/src/payload.js';
 import {
   DEMO_LOOP_S,
   DEMO_SCENES,
   DemoSource,
   demoScene,
   demoSnapshot,
-} from '../../host/src/sources/demo.js';
-import { validatePayload } from './helpers/fixtures.js';
+} from '../../../host/src/sources/demo.js';
+import { validatePayload } from '../helpers/fixtures.js';
 
 const settings = { redline: 1_000_000, ceiling: 20_000_000, warnFraction: 0.8, stallMinutes: 5 };
 const T0 = Date.UTC(2026, 0, 1); // a multiple of the loop, so second s of the loop is T0 + s*1000

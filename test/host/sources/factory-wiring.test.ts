@@ -5,10 +5,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CcusageSource } from '../../../host/src/sources/ccusage/index.js';
+import { CcusageSource } from '../../../host/src/sources/ccusage/source.js';
 import { createSource, SourceError } from '../../../host/src/sources/factory.js';
 import { HybridSource } from '../../../host/src/sources/hybrid.js';
-import { PrometheusSource } from '../../../host/src/sources/prometheus/index.js';
+import { PrometheusSource } from '../../../host/src/sources/prometheus/source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauge-wiring-'));
 mkdirSync(join(dir, 'projects'), { recursive: true });

@@ -7,8 +7,8 @@ import {
   implementedSources,
   registerSource,
   SourceError,
-} from '../../host/src/sources/factory.js';
-import { FakeSource, tempDir } from './helpers/fixtures.js';
+} from '../../../host/src/sources/factory.js';
+import { FakeSource, tempDir } from '../helpers/fixtures.js';
 
 const ctx = { claudeDirs: [], clock: () => 0, redline: 1, ceiling: 1, stallMinutes: 1 };
 let tmp: ReturnType<typeof tempDir> | null = null;

@@ -14,9 +14,9 @@ import {
   normaliseLog,
   type ObjectLogger,
   TRANSCRIPT_DIR_DEPTH,
-} from './engine.js';
+} from './reader.js';
 
-export type { JsonlStats, LogFn, ObjectLogger } from './engine.js';
+export type { JsonlStats, LogFn, ObjectLogger } from './reader.js';
 
 export interface JsonlSourceOptions extends EngineOptions {
   claudeDirs: string[];

@@ -14,8 +14,8 @@ import {
   parseActiveBlock,
   resolveCcusageCommand,
   snapshotFromBlock,
-} from '../../../host/src/sources/ccusage/index.js';
-import { realTranscripts } from '../helpers/fixtures.js';
+} from '../../../../host/src/sources/ccusage/source.js';
+import { realTranscripts } from '../../helpers/fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'gauge-ccusage-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { nativePackageName } from '../../../host/src/sources/ccusage/run.js';
+import { nativePackageName } from '../../../../host/src/sources/ccusage/run.js';
 
 const run = promisify(execFile);
 

@@ -5,8 +5,8 @@ import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../host/src/sources/jsonl/engine.js';
-import { countHistory } from '../../../host/src/sources/jsonl/index.js';
+import { Engine } from '../../../../host/src/sources/jsonl/reader.js';
+import { countHistory } from '../../../../host/src/sources/jsonl/source.js';
 import { assistantLine, H, tempClaudeDir, userLine } from './helpers.js';
 
 const M = 60_000;

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { appendFileSync, type FSWatcher, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DirWatcher, type WatchFn } from '../../../host/src/sources/jsonl/dirwatch.js';
+import { DirWatcher, type WatchFn } from '../../../../host/src/sources/jsonl/dirwatch.js';
 import { tempClaudeDir } from './helpers.js';
 
 let dir: string;

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { historyBlocks } from '../../../host/src/sources/jsonl/index.js';
+import { historyBlocks } from '../../../../host/src/sources/jsonl/source.js';
 import { type CcusageBlock, ccusageBinary, ccusageBlocks, comparable } from './ccusage.js';
 import { assistantLine, tempClaudeDir } from './helpers.js';
 

@@ -7,8 +7,8 @@
 import { appendFileSync, mkdirSync, renameSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_FINAL_LINE_QUIET_MS, Engine } from '../../../host/src/sources/jsonl/engine.js';
-import { countHistory, historyBlocks, JsonlSource } from '../../../host/src/sources/jsonl/index.js';
+import { DEFAULT_FINAL_LINE_QUIET_MS, Engine } from '../../../../host/src/sources/jsonl/reader.js';
+import { countHistory, historyBlocks, JsonlSource } from '../../../../host/src/sources/jsonl/source.js';
 import { assistantLine, H, type LineOpts, tempClaudeDir, total, userLine } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:10:00Z');

@@ -4,9 +4,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { identifyBlocks } from '../../../host/src/sources/jsonl/blocks.js';
-import { type Entry, estimateThinking, Ledger } from '../../../host/src/sources/jsonl/ledger.js';
-import { recordTotal, type UsageRecord } from '../../../host/src/sources/jsonl/parse.js';
+import { identifyBlocks } from '../../../../host/src/sources/jsonl/blocks.js';
+import { type Entry, estimateThinking, Ledger } from '../../../../host/src/sources/jsonl/ledger.js';
+import { recordTotal, type UsageRecord } from '../../../../host/src/sources/jsonl/parse.js';
 import { H } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:10:00.000Z');

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasUsageMarker, USAGE_MARKER } from '../../../host/src/sources/jsonl/parse.js';
+import { hasUsageMarker, USAGE_MARKER } from '../../../../host/src/sources/jsonl/parse.js';
 
 const PIECES = ['"usage"', '"usage":', '"usage":{', ':{', ':', '{', '"', 'usage', 'x', ' ', '\\"', '\u00e9'];
 

@@ -5,10 +5,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_MS, identifyBlocks } from '../../../host/src/sources/jsonl/blocks.js';
-import { Engine } from '../../../host/src/sources/jsonl/engine.js';
-import { estimateThinking, Ledger } from '../../../host/src/sources/jsonl/ledger.js';
-import { parseUsageLine, type UsageRecord } from '../../../host/src/sources/jsonl/parse.js';
+import { BLOCK_MS, identifyBlocks } from '../../../../host/src/sources/jsonl/blocks.js';
+import { estimateThinking, Ledger } from '../../../../host/src/sources/jsonl/ledger.js';
+import { parseUsageLine, type UsageRecord } from '../../../../host/src/sources/jsonl/parse.js';
+import { Engine } from '../../../../host/src/sources/jsonl/reader.js';
 import { assistantLine, H, type LineOpts } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:10:00Z');

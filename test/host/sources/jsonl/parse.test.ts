@@ -11,8 +11,8 @@ import {
   type ParseResult,
   parseUsageLine,
   type UsageRecord,
-} from '../../../host/src/sources/jsonl/parse.js';
-import { realTranscripts } from '../helpers/fixtures.js';
+} from '../../../../host/src/sources/jsonl/parse.js';
+import { realTranscripts } from '../../helpers/fixtures.js';
 import { transcriptFiles } from './ccusage.js';
 import { assistantLine } from './helpers.js';
 

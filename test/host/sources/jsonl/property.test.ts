@@ -7,8 +7,8 @@ import { appendFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../../host/src/sources/jsonl/engine.js';
-import { parseUsageLine } from '../../../host/src/sources/jsonl/parse.js';
+import { parseUsageLine } from '../../../../host/src/sources/jsonl/parse.js';
+import { Engine } from '../../../../host/src/sources/jsonl/reader.js';
 import { assistantLine, H, tempClaudeDir, total } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:10:00Z');

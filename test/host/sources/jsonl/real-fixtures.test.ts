@@ -8,8 +8,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countHistory, type HistoryBlock, historyBlocks } from '../../../host/src/sources/jsonl/index.js';
-import { realTranscripts } from '../helpers/fixtures.js';
+import { countHistory, type HistoryBlock, historyBlocks } from '../../../../host/src/sources/jsonl/source.js';
+import { realTranscripts } from '../../helpers/fixtures.js';
 import {
   billedCopy,
   type CcusageBlock,

@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BUCKET_MS, BucketRing, bucketOf } from '../../../host/src/sources/jsonl/ring.js';
+import { BUCKET_MS, BucketRing, bucketOf } from '../../../../host/src/sources/jsonl/ring.js';
 
 const BUCKETS = 7;
 const CHANNELS = 2;

@@ -14,7 +14,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FULL_RESCAN_EVERY_TICKS, JsonlSource, RECENT_MS } from '../../../host/src/sources/jsonl/index.js';
+import {
+  FULL_RESCAN_EVERY_TICKS,
+  JsonlSource,
+  RECENT_MS,
+} from '../../../../host/src/sources/jsonl/source.js';
 import { ccusageBinary, ccusageBlocks } from './ccusage.js';
 import { assistantLine, H, tempClaudeDir, total, userLine } from './helpers.js';
 

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine } from '../../../host/src/sources/jsonl/engine.js';
+import { Engine } from '../../../../host/src/sources/jsonl/reader.js';
 import { assistantLine, H, type LineOpts, tempClaudeDir, total, userLine } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:10:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, decodeMetrics, OtlpDecodeError } from '../../../host/src/sources/otlp/decode.js';
+import { decodeLogs, decodeMetrics, OtlpDecodeError } from '../../../../host/src/sources/otlp/decode.js';
 import {
   eventRequest,
   firstMetric,

@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, decodeMetrics, OtlpDecodeError } from '../../../host/src/sources/otlp/decode.js';
-import { OtlpSource } from '../../../host/src/sources/otlp/index.js';
+import { decodeLogs, decodeMetrics, OtlpDecodeError } from '../../../../host/src/sources/otlp/decode.js';
+import { OtlpSource } from '../../../../host/src/sources/otlp/source.js';
 import { fixture, T0 } from './helpers.js';
 
 /** Replaces one randomly chosen value deep inside a JSON tree. */

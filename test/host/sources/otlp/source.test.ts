@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, decodeMetrics } from '../../../host/src/sources/otlp/decode.js';
-import { EVENTS_PREFERRED_MS, OtlpSource, RETAIN_MS } from '../../../host/src/sources/otlp/index.js';
+import { decodeLogs, decodeMetrics } from '../../../../host/src/sources/otlp/decode.js';
+import { EVENTS_PREFERRED_MS, OtlpSource, RETAIN_MS } from '../../../../host/src/sources/otlp/source.js';
 import { eventRequest, fixture, OPUS, SONNET, T0, tokenRequest } from './helpers.js';
 
 function sourceAt(startMs = T0) {

@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PrometheusSource } from '../../../host/src/sources/prometheus/index.js';
+import { PrometheusSource } from '../../../../host/src/sources/prometheus/source.js';
 
 const servers: Server[] = [];
 const sockets = new Set<Socket>();

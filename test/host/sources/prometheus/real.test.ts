@@ -3,10 +3,10 @@
 // computed here from the same series definitions. Also runs every PromQL expression of the Grafana
 // dashboard through that Prometheus, which parses them for real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instantQuery } from '../../../host/src/sources/prometheus/client.js';
-import { PrometheusSource } from '../../../host/src/sources/prometheus/index.js';
-import { dashboardExpressions } from './helpers/dashboard.js';
-import { haveBinary, type RealPrometheus, startBackfilledPrometheus } from './helpers/real-prometheus.js';
+import { instantQuery } from '../../../../host/src/sources/prometheus/client.js';
+import { PrometheusSource } from '../../../../host/src/sources/prometheus/source.js';
+import { dashboardExpressions } from '../helpers/dashboard.js';
+import { haveBinary, type RealPrometheus, startBackfilledPrometheus } from '../helpers/real-prometheus.js';
 
 const STEP_S = 15;
 const OPUS = 'claude-opus-4-5-20251101';

@@ -4,14 +4,14 @@ import fc from 'fast-check';
 import { delay, HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseQueryResponse, parseSampleValue } from '../../../host/src/sources/prometheus/client.js';
+import { parseQueryResponse, parseSampleValue } from '../../../../host/src/sources/prometheus/client.js';
 import {
   buildGaugeQueries,
   GAUGE_QUERIES,
   PrometheusSource,
   parseLabelMatchers,
   parsePrometheusUrl,
-} from '../../../host/src/sources/prometheus/index.js';
+} from '../../../../host/src/sources/prometheus/source.js';
 
 const PROM = 'http://127.0.0.1:9090';
 const server = setupServer();
