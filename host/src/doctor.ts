@@ -14,7 +14,7 @@ import { inspectSettings, readSettings, SettingsError, settingsFileFor } from '.
 import { CcusageRunError, resolveCcusageCommand } from './sources/ccusage/run.js';
 import { implementedSources } from './sources/factory.js';
 import { DirWatcher, type WatchFn } from './sources/jsonl/dirwatch.js';
-import { Engine, TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/reader.js';
+import { TRANSCRIPT_DIR_DEPTH, TranscriptReader } from './sources/jsonl/reader.js';
 import { instantQuery } from './sources/prometheus/client.js';
 import { closeQuietly, openRegularFile } from './user-files.js';
 
@@ -27,12 +27,16 @@ export interface CheckResult {
 }
 
 /**
- * The transcripts the daemon reads in a claude dir: its own listing (`Engine.discover`), not a second walk.
+ * The transcripts the daemon reads in a claude dir: its own listing (`TranscriptReader.discover`), not a
+ * second walk.
  * With a fault registry, each is also opened the daemon's way (and closed), so an unreadable one, an
  * unlistable directory or a FIFO named *.jsonl is counted there, as the daemon would count it.
  */
 export async function countTranscripts(claudeDir: string, faults?: Faults): Promise<number> {
-  const found = await new Engine({ claudeDirs: [claudeDir], ...(faults ? { faults } : {}) }).discover();
+  const found = await new TranscriptReader({
+    claudeDirs: [claudeDir],
+    ...(faults ? { faults } : {}),
+  }).discover();
   if (faults) {
     for (const f of found) {
       try {

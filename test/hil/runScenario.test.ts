@@ -8,7 +8,7 @@ import { defineScenario } from './lib/scenario.js';
 import { delay } from './lib/waitFor.js';
 import { LineTarget, type StartContext, type TargetName } from './targets/target.js';
 
-// A stand-in for bin/claude-gauge.mjs: the engine only needs something that serves GET /usage on the port
+// A stand-in for bin/claude-gauge.mjs: runScenario only needs something that serves GET /usage on the port
 // and host it is told. (The real daemon is exercised by `npm run hil`.)
 const fakeDaemon = `
 import { createServer } from 'node:http';
@@ -19,7 +19,7 @@ createServer((req, res) => { res.writeHead(200, { 'Content-Type': 'application/j
 
 let repoRoot = '';
 beforeAll(() => {
-  repoRoot = mkdtempSync(join(tmpdir(), 'hil-engine-'));
+  repoRoot = mkdtempSync(join(tmpdir(), 'hil-run-scenario-'));
   mkdirSync(join(repoRoot, 'bin'));
   writeFileSync(join(repoRoot, 'bin', 'claude-gauge.mjs'), fakeDaemon);
 });

@@ -19,7 +19,7 @@ const pkg = read('package.json') as {
 };
 const lock = read('package-lock.json') as { packages: Record<string, LockEntry> };
 
-describe('engines', () => {
+describe('Node versions (package.json "engines")', () => {
   it('every non-dev package in the lock file supports the oldest Node that package.json allows', () => {
     const oldest = semver.minVersion(pkg.engines.node);
     expect(oldest).not.toBeNull();

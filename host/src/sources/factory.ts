@@ -43,7 +43,7 @@ export function registerSource(name: SourceName, factory: SourceFactory): void {
 
 registerSource('demo', (ctx) => new DemoSource(ctx));
 registerSource('jsonl', async (ctx) => {
-  // Loaded lazily so the demo and the tests do not pay for the JSONL engine.
+  // Loaded lazily so the demo and the tests do not pay for the transcript reader.
   const { JsonlSource } = await import('./jsonl/source.js');
   return new JsonlSource({
     claudeDirs: ctx.claudeDirs,

@@ -56,7 +56,7 @@ export interface ScenarioResult {
   daemonLog: string;
 }
 
-export interface EngineOptions {
+export interface RunScenarioOptions {
   repoRoot: string;
   timing: FirmwareTiming;
   /** Address the daemon and the proxy bind (loopback unless the serial target runs; see docs/hil.md). */
@@ -136,7 +136,7 @@ function stepping<T extends object>(obj: T, methods: readonly string[], onStep: 
 export async function runScenario(
   scenario: Scenario,
   targets: Target[],
-  options: EngineOptions,
+  options: RunScenarioOptions,
 ): Promise<ScenarioResult> {
   const t0 = Date.now();
   const log = options.log ?? (() => {});

@@ -39,7 +39,7 @@ interface Entry {
 const defaultWatch: WatchFn = (dir, opts, listener) => fsWatch(dir, opts, listener);
 
 function isDir(path: string): boolean {
-  // lstat: a symlinked directory is not descended into, as Engine.discover does not either.
+  // lstat: a symlinked directory is not descended into, as TranscriptReader.discover does not either.
   try {
     return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
   } catch {

@@ -1,4 +1,4 @@
-// The JSONL engine without any watcher: file discovery, the cold start with its growing horizon, the
+// The transcript reader, without any watcher: file discovery, the cold start with its growing horizon, the
 // forward tail of one file, counters, and the snapshot. JsonlSource adds the watcher; countHistory uses
 // this alone.
 
@@ -63,7 +63,7 @@ export interface JsonlStats {
   coldHorizonMs: number;
 }
 
-export interface EngineOptions {
+export interface ReaderOptions {
   claudeDirs: string[];
   log?: LogFn | ObjectLogger;
   chunkBytes?: number;
@@ -137,7 +137,7 @@ function closeQuietly(fd: number): void {
   }
 }
 
-export class Engine {
+export class TranscriptReader {
   readonly ledger = new Ledger();
   readonly limits: TailLimits;
   readonly faults: Faults;
@@ -147,7 +147,7 @@ export class Engine {
   private readonly log: LogFn;
   private readonly initialLookbackMs: number;
   private readonly retainMs: number;
-  /** See EngineOptions.finalLineQuietMs. */
+  /** See ReaderOptions.finalLineQuietMs. */
   readonly finalLineQuietMs: number;
   /** Backward scans of files found after the cold start go this far back. */
   private liveHorizonMs = Number.NEGATIVE_INFINITY;
@@ -214,7 +214,7 @@ export class Engine {
     });
   }
 
-  constructor(readonly opts: EngineOptions) {
+  constructor(readonly opts: ReaderOptions) {
     this.limits = {
       chunkBytes: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES,
       maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,

@@ -6,19 +6,19 @@ import type { SourceName, SourceSnapshot, UsageSource } from '../source.js';
 import { type Block, isActive } from './blocks.js';
 import { DirWatcher, type WatchFn } from './dirwatch.js';
 import {
-  Engine,
-  type EngineOptions,
   type FoundFile,
   type JsonlStats,
   type LogFn,
   normaliseLog,
   type ObjectLogger,
+  type ReaderOptions,
   TRANSCRIPT_DIR_DEPTH,
+  TranscriptReader,
 } from './reader.js';
 
 export type { JsonlStats, LogFn, ObjectLogger } from './reader.js';
 
-export interface JsonlSourceOptions extends EngineOptions {
+export interface JsonlSourceOptions extends ReaderOptions {
   claudeDirs: string[];
   clock?: () => number;
   log?: LogFn | ObjectLogger;
@@ -52,7 +52,7 @@ const LAST_LINE_MARGIN_MS = 50;
 
 export class JsonlSource implements UsageSource {
   readonly name: SourceName = 'jsonl';
-  private readonly engine: Engine;
+  private readonly reader: TranscriptReader;
   private readonly log: LogFn;
   private readonly clock: () => number;
   private readonly listeners = new Set<() => void>();
@@ -74,7 +74,7 @@ export class JsonlSource implements UsageSource {
   private readonly lastLineTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: JsonlSourceOptions) {
-    this.engine = new Engine(opts);
+    this.reader = new TranscriptReader(opts);
     this.log = normaliseLog(opts.log);
     this.clock = opts.clock ?? Date.now;
   }
@@ -102,7 +102,7 @@ export class JsonlSource implements UsageSource {
   }
 
   private async coldPhase(): Promise<void> {
-    this.noteRecent(await this.engine.coldStart(this.clock()));
+    this.noteRecent(await this.reader.coldStart(this.clock()));
     this.maybeEvict(true);
     this.emitStats();
   }
@@ -111,7 +111,7 @@ export class JsonlSource implements UsageSource {
     if (this.stopped) return;
     this.live = true;
     if (this.queued.size > 0) this.scheduleFlush();
-    for (const p of this.engine.heldLines()) this.armLastLine(p);
+    for (const p of this.reader.heldLines()) this.armLastLine(p);
     const every = this.opts.rescanIntervalMs ?? DEFAULT_RESCAN_MS;
     if (every > 0) {
       this.rescanTimer = setInterval(() => void this.safetyTick(), every);
@@ -123,15 +123,15 @@ export class JsonlSource implements UsageSource {
 
   private startWatcher(): void {
     this.watcher = new DirWatcher({
-      roots: this.engine.projectRoots(),
+      roots: this.reader.projectRoots(),
       maxDepth: TRANSCRIPT_DIR_DEPTH,
       onFile: (p) => this.enqueue(p),
       // Its files are polled: each finds ENOENT and is forgotten (or, if it came back, read).
       onDirGone: (dir) => {
-        for (const p of this.engine.tracked()) if (p.startsWith(dir + sep)) this.enqueue(p);
+        for (const p of this.reader.tracked()) if (p.startsWith(dir + sep)) this.enqueue(p);
       },
       warn: (msg, fields) => {
-        this.engine.stats.readErrors++;
+        this.reader.stats.readErrors++;
         this.log('warn', msg, fields);
       },
       info: (msg, fields) => this.log('info', msg, fields),
@@ -141,7 +141,7 @@ export class JsonlSource implements UsageSource {
   }
 
   private enqueue(path: string): void {
-    if (this.stopped || !this.engine.isTranscript(path)) return;
+    if (this.stopped || !this.reader.isTranscript(path)) return;
     this.recent.set(path, Date.now());
     this.queued.add(path);
     if (this.live) this.scheduleFlush();
@@ -160,7 +160,7 @@ export class JsonlSource implements UsageSource {
     let more = false;
     for (const p of paths) {
       if (this.stopped) return;
-      const atEnd = await this.engine.poll(p);
+      const atEnd = await this.reader.poll(p);
       if (!atEnd) more = true;
       this.armLastLine(p);
     }
@@ -186,11 +186,11 @@ export class JsonlSource implements UsageSource {
     const old = this.lastLineTimers.get(path);
     if (old) clearTimeout(old);
     this.lastLineTimers.delete(path);
-    if (this.stopped || !this.engine.holdsLastLine(path)) return;
+    if (this.stopped || !this.reader.holdsLastLine(path)) return;
     const timer = setTimeout(() => {
       this.lastLineTimers.delete(path);
       this.enqueue(path);
-    }, this.engine.finalLineQuietMs + LAST_LINE_MARGIN_MS);
+    }, this.reader.finalLineQuietMs + LAST_LINE_MARGIN_MS);
     timer.unref();
     this.lastLineTimers.set(path, timer);
   }
@@ -215,11 +215,11 @@ export class JsonlSource implements UsageSource {
         this.recent.delete(path);
         continue;
       }
-      const f = this.engine.statTranscript(path);
+      const f = this.reader.statTranscript(path);
       if (f === null) {
         this.enqueue(path); // gone (or unreadable): its poll forgets it (or reports why)
         this.recent.delete(path);
-      } else if (this.engine.needsPoll(f)) this.enqueue(path);
+      } else if (this.reader.needsPoll(f)) this.enqueue(path);
     }
   }
 
@@ -245,11 +245,11 @@ export class JsonlSource implements UsageSource {
     if (this.stopped) return;
     // First, so that a directory watched from now on is also listed by the discover below.
     this.watcher?.reconcile();
-    const found = await this.engine.discover();
+    const found = await this.reader.discover();
     this.noteRecent(found);
     const seen = new Set(found.map((f) => f.path));
-    for (const p of this.engine.tracked()) if (!seen.has(p)) this.engine.forget(p);
-    for (const f of found) if (this.engine.needsPoll(f)) this.enqueue(f.path);
+    for (const p of this.reader.tracked()) if (!seen.has(p)) this.reader.forget(p);
+    for (const f of found) if (this.reader.needsPoll(f)) this.enqueue(f.path);
   }
 
   async stop(): Promise<void> {
@@ -262,13 +262,13 @@ export class JsonlSource implements UsageSource {
     this.lastLineTimers.clear();
     await this.started?.catch(() => {});
     await this.rescanning?.catch(() => {});
-    await this.engine.idle();
+    await this.reader.idle();
   }
 
   async snapshot(nowMs: number): Promise<SourceSnapshot> {
     if (!this.coldDone) throw new Error('jsonl source not started');
     await this.coldDone;
-    return this.engine.snapshot(nowMs);
+    return this.reader.snapshot(nowMs);
   }
 
   subscribe(listener: () => void): () => void {
@@ -278,24 +278,24 @@ export class JsonlSource implements UsageSource {
 
   /** A copy of the counters (garbage, duplicates, long lines, errors…): for logs and /metrics. */
   stats(): JsonlStats {
-    return structuredClone(this.engine.stats);
+    return structuredClone(this.reader.stats);
   }
 
   /** Waits until every queued read is done (tests, shutdown). */
   async settle(): Promise<void> {
     while (this.flushScheduled || this.queued.size > 0) await new Promise((r) => setImmediate(r));
-    await this.engine.idle();
+    await this.reader.idle();
   }
 
   private maybeEvict(force: boolean): void {
     const now = this.clock();
     if (!force && now - this.lastEvict < EVICT_EVERY_MS) return;
     this.lastEvict = now;
-    this.engine.evict(now);
+    this.reader.evict(now);
   }
 
   private emitStats(): void {
-    this.opts.onStats?.(structuredClone(this.engine.stats));
+    this.opts.onStats?.(structuredClone(this.reader.stats));
   }
 }
 
@@ -311,11 +311,11 @@ export interface HistoryResult {
 export async function countHistory(
   claudeDirs: string[],
   nowMs: number,
-  opts: Omit<EngineOptions, 'claudeDirs'> = {},
+  opts: Omit<ReaderOptions, 'claudeDirs'> = {},
 ): Promise<HistoryResult> {
-  const engine = new Engine({ finalLineQuietMs: 0, ...opts, claudeDirs });
-  await engine.coldStart(nowMs);
-  return { snapshot: engine.snapshot(nowMs), stats: structuredClone(engine.stats) };
+  const reader = new TranscriptReader({ finalLineQuietMs: 0, ...opts, claudeDirs });
+  await reader.coldStart(nowMs);
+  return { snapshot: reader.snapshot(nowMs), stats: structuredClone(reader.stats) };
 }
 
 /** A block as `ccusage blocks --json` reports it (gap blocks left out). */
@@ -341,13 +341,13 @@ export interface HistoryBlock {
 export async function historyBlocks(
   claudeDirs: string[],
   nowMs: number,
-  opts: Omit<EngineOptions, 'claudeDirs'> = {},
+  opts: Omit<ReaderOptions, 'claudeDirs'> = {},
 ): Promise<{ blocks: HistoryBlock[]; stats: JsonlStats }> {
-  const engine = new Engine({ finalLineQuietMs: 0, ...opts, claudeDirs });
-  await engine.coldStart(nowMs, true);
+  const reader = new TranscriptReader({ finalLineQuietMs: 0, ...opts, claudeDirs });
+  await reader.coldStart(nowMs, true);
   return {
-    blocks: engine.blocks(nowMs).map((b) => toHistoryBlock(b, nowMs)),
-    stats: structuredClone(engine.stats),
+    blocks: reader.blocks(nowMs).map((b) => toHistoryBlock(b, nowMs)),
+    stats: structuredClone(reader.stats),
   };
 }
 

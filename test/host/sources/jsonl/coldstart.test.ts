@@ -5,7 +5,7 @@ import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../../host/src/sources/jsonl/reader.js';
+import { TranscriptReader } from '../../../../host/src/sources/jsonl/reader.js';
 import { countHistory } from '../../../../host/src/sources/jsonl/source.js';
 import { assistantLine, H, tempClaudeDir, userLine } from './helpers.js';
 
@@ -47,7 +47,7 @@ function writeHistory(
 }
 
 async function fullSnapshot(dir: string, now: number) {
-  const e = new Engine({ claudeDirs: [dir], finalLineQuietMs: 0 });
+  const e = new TranscriptReader({ claudeDirs: [dir], finalLineQuietMs: 0 });
   await e.coldStart(now, true);
   return { snapshot: e.snapshot(now), bytes: e.stats.bytesRead };
 }

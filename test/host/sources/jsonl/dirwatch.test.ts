@@ -59,7 +59,7 @@ describe('DirWatcher', () => {
     writeFileSync(join(root, 'proj', 'a.jsonl'), '');
     const { w, seen } = watcher();
     w.start();
-    // projects, proj, sess, subagents; not too-deep (Engine.discover does not descend there either)
+    // projects, proj, sess, subagents; not too-deep (TranscriptReader.discover does not descend there either)
     expect(w.watched).toBe(4);
     expect(w.degraded).toBe(false);
     expect(seen.files.size).toBe(0);

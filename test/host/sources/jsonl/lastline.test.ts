@@ -1,13 +1,13 @@
 // A last line without a newline (a copied, synced or restored transcript; or a line being written right
 // now): counted once its file has been quiet for finalLineQuietMs if it is complete JSON, at once in one-shot
-// reads, never twice when its newline (or more lines) arrive later, and never when it is torn. The engine is
+// reads, never twice when its newline (or more lines) arrive later, and never when it is torn. The reader is
 // driven through poll() with the file's mtime set by hand, so "quiet" needs no waiting; the JsonlSource test
 // at the end runs the real timer.
 
 import { appendFileSync, mkdirSync, renameSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_FINAL_LINE_QUIET_MS, Engine } from '../../../../host/src/sources/jsonl/reader.js';
+import { DEFAULT_FINAL_LINE_QUIET_MS, TranscriptReader } from '../../../../host/src/sources/jsonl/reader.js';
 import { countHistory, historyBlocks, JsonlSource } from '../../../../host/src/sources/jsonl/source.js';
 import { assistantLine, H, type LineOpts, tempClaudeDir, total, userLine } from './helpers.js';
 
@@ -26,12 +26,14 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-async function started(opts: Partial<ConstructorParameters<typeof Engine>[0]> = {}): Promise<Engine> {
-  const e = new Engine({ claudeDirs: [dir], finalLineQuietMs: QUIET, ...opts });
+async function started(
+  opts: Partial<ConstructorParameters<typeof TranscriptReader>[0]> = {},
+): Promise<TranscriptReader> {
+  const e = new TranscriptReader({ claudeDirs: [dir], finalLineQuietMs: QUIET, ...opts });
   await e.coldStart(NOW);
   return e;
 }
-const window = (e: Engine) => e.snapshot(NOW).window5hTokens;
+const window = (e: TranscriptReader) => e.snapshot(NOW).window5hTokens;
 const line = (o: Partial<LineOpts> & { ts?: number } = {}) => assistantLine({ ts: T0, ...o });
 const tokens = (output: number) => total({ ts: 0, output });
 /** The file has been unchanged for longer than QUIET (as if the wall clock had moved on). */
@@ -198,7 +200,7 @@ describe('a last line without a newline, cold', () => {
 
   it('the quiet time is two seconds by default', () => {
     expect(DEFAULT_FINAL_LINE_QUIET_MS).toBe(2_000);
-    expect(new Engine({ claudeDirs: [dir] }).finalLineQuietMs).toBe(2_000);
+    expect(new TranscriptReader({ claudeDirs: [dir] }).finalLineQuietMs).toBe(2_000);
   });
 });
 

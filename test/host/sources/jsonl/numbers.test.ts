@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { BLOCK_MS, identifyBlocks } from '../../../../host/src/sources/jsonl/blocks.js';
 import { estimateThinking, Ledger } from '../../../../host/src/sources/jsonl/ledger.js';
 import { parseUsageLine, type UsageRecord } from '../../../../host/src/sources/jsonl/parse.js';
-import { Engine } from '../../../../host/src/sources/jsonl/reader.js';
+import { TranscriptReader } from '../../../../host/src/sources/jsonl/reader.js';
 import { assistantLine, H, type LineOpts } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:10:00Z');
@@ -109,7 +109,7 @@ describe('thinkingRatio', () => {
       ].map((o) => `${assistantLine(o)}\n`);
       await mkdir(join(dir, 'projects', 'p'), { recursive: true });
       await writeFile(join(dir, 'projects', 'p', 's.jsonl'), lines.join(''));
-      const e = new Engine({ claudeDirs: [dir] });
+      const e = new TranscriptReader({ claudeDirs: [dir] });
       await e.coldStart(T0);
       // 400 of 800 output tokens in the window are thinking; the old response's 900 are not counted
       expect(e.snapshot(T0).thinkingRatio).toBeCloseTo(0.5, 10);
@@ -153,7 +153,7 @@ describe('fixed clock', () => {
   });
 
   it('window5hResetInS counts down to the block end', async () => {
-    const e = new Engine({ claudeDirs: [] });
+    const e = new TranscriptReader({ claudeDirs: [] });
     e.ledger.add(rec({ ts: T0 }), 1, 0);
     const start = Math.floor(T0 / H) * H;
     const snap = e.snapshot(T0 + 60 * S);

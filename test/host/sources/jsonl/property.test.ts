@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseUsageLine } from '../../../../host/src/sources/jsonl/parse.js';
-import { Engine } from '../../../../host/src/sources/jsonl/reader.js';
+import { TranscriptReader } from '../../../../host/src/sources/jsonl/reader.js';
 import { assistantLine, H, tempClaudeDir, total } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:10:00Z');
@@ -127,7 +127,12 @@ describe('tail properties', () => {
             mkdirSync(projectDir, { recursive: true });
             const f = join(projectDir, 's.jsonl');
             writeFileSync(f, '');
-            const e = new Engine({ claudeDirs: [t.dir], chunkBytes: 64, finalLineQuietMs: QUIET, ...limits });
+            const e = new TranscriptReader({
+              claudeDirs: [t.dir],
+              chunkBytes: 64,
+              finalLineQuietMs: QUIET,
+              ...limits,
+            });
             await e.coldStart(NOW);
             let at = 0;
             for (const [n, quietThen] of cuts) {
@@ -145,7 +150,12 @@ describe('tail properties', () => {
             expect(e.stats.readErrors).toBe(0);
             // and cold starts over the finished file agree: one-shot, and a daemon's on a quiet file
             for (const finalLineQuietMs of [0, QUIET]) {
-              const cold = new Engine({ claudeDirs: [t.dir], chunkBytes: 128, finalLineQuietMs, ...limits });
+              const cold = new TranscriptReader({
+                claudeDirs: [t.dir],
+                chunkBytes: 128,
+                finalLineQuietMs,
+                ...limits,
+              });
               await cold.coldStart(NOW);
               expect(cold.snapshot(NOW).window5hTokens).toBe(expected);
             }

@@ -1,5 +1,5 @@
 // The live tail on real files in temp dirs: appends, partial lines, truncation, rotation, deletion, new
-// directories, unreadable files, over-long lines, invalid UTF-8 and garbage. Driven through Engine.poll()
+// directories, unreadable files, over-long lines, invalid UTF-8 and garbage. Driven through TranscriptReader.poll()
 // (what the watcher calls) so every step is deterministic.
 
 import { execFileSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine } from '../../../../host/src/sources/jsonl/reader.js';
+import { TranscriptReader } from '../../../../host/src/sources/jsonl/reader.js';
 import { assistantLine, H, type LineOpts, tempClaudeDir, total, userLine } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T10:10:00Z');
@@ -32,12 +32,14 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-async function started(opts: Partial<ConstructorParameters<typeof Engine>[0]> = {}): Promise<Engine> {
-  const e = new Engine({ claudeDirs: [dir], ...opts });
+async function started(
+  opts: Partial<ConstructorParameters<typeof TranscriptReader>[0]> = {},
+): Promise<TranscriptReader> {
+  const e = new TranscriptReader({ claudeDirs: [dir], ...opts });
   await e.coldStart(NOW);
   return e;
 }
-const window = (e: Engine) => e.snapshot(NOW).window5hTokens;
+const window = (e: TranscriptReader) => e.snapshot(NOW).window5hTokens;
 const line = (o: Partial<LineOpts> & { ts?: number } = {}) => assistantLine({ ts: T0, ...o });
 /** A response whose Write tool input is `bytes` long: the line is that plus ~500 bytes. */
 const writeLine = (bytes: number, o: Partial<LineOpts> & { ts?: number } = {}) =>
@@ -365,7 +367,7 @@ describe('lines longer than maxLineBytes', () => {
     }
     writeFileSync(f, `${lines.join('\n')}\n`);
     const ref = await started(); // one chunk: reads the whole file at once
-    const recent = (x: Engine) => x.blocks(NOW).filter((bl) => bl.startMs > T0 - 21 * H);
+    const recent = (x: TranscriptReader) => x.blocks(NOW).filter((bl) => bl.startMs > T0 - 21 * H);
     expect(recent(ref)).toHaveLength(3);
     // Chunks over 2 kB also let a pass stop while the line before its lines is too long to carry.
     for (const limits of [LIMITS, { ...LIMITS, chunkBytes: 4096 }]) {
@@ -374,7 +376,7 @@ describe('lines longer than maxLineBytes', () => {
       expect(e.stats.linesRead).toBeLessThan(lines.length);
       expect(recent(e)).toEqual(recent(ref));
       expect(window(e)).toBe(window(ref));
-      const full = new Engine({ claudeDirs: [dir], ...limits });
+      const full = new TranscriptReader({ claudeDirs: [dir], ...limits });
       await full.coldStart(NOW, true);
       expect(full.stats.linesRead).toBe(lines.length);
       expect(full.stats.longLinesRead).toBe(12);
@@ -431,7 +433,7 @@ describe('files the cold start skips by mtime (positioned on their first read)',
     utimesSync(f, OLD, OLD);
     return f;
   }
-  const found = async (e: Engine, f: string) => (await e.discover()).find((x) => x.path === f);
+  const found = async (e: TranscriptReader, f: string) => (await e.discover()).find((x) => x.path === f);
   // A recent response anchors the cold start at its first horizon: without one it reads on into the past.
   const recent = `${line({ output: 1, msgId: 'msg_recent' })}\n`;
   const base = total({ ts: 0, output: 1 });
