@@ -1,5 +1,6 @@
-// Assembles the Fastify app from encapsulated plugins: /healthz and the UI outside the auth scope,
-// everything that carries usage data inside it.
+// Assembles the Fastify app, the one place that does: the root-level plugins (plugins/: the Host/Origin
+// guard, the auth and CORS hooks) and every route (routes/, one file each), /healthz and the UI outside
+// the auth scope, everything that carries usage data inside it.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { hostGuard } from './plugins/host-guard.js';
@@ -25,7 +26,7 @@ export interface ServerOptions {
   maxStreamClients?: number;
   heartbeatMs?: number;
   ui?: string | null;
-  /** The bind address and any --allowed-hosts: the Host/Origin allow-list (host-guard.ts). */
+  /** The bind address and any --allowed-hosts: the Host/Origin allow-list (plugins/host-guard.ts). */
   bindHost?: string;
   allowedHosts?: readonly string[];
   /** The OTLP receiver's decoder (tests give one with a stand-in worker); its own by default. */

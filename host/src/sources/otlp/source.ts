@@ -1,5 +1,5 @@
 // The otlp source: Claude Code pushes its own telemetry (OTLP/HTTP JSON) to the daemon's receiver
-// (receiver.ts), and this source turns it into the gauge's snapshot. Two feeds, never added together:
+// (routes/otlp.ts), and this source turns it into the gauge's snapshot. Two feeds, never added together:
 //  - events: `claude_code.api_request` log records, one per API response, with exact per-request counts;
 //  - metrics: `claude_code.token.usage` sums (DELTA by default, CUMULATIVE converted per series).
 // Both describe the same tokens, so the snapshot is computed from ONE of them: the events while any has
