@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { type FSWatcher, opendirSync, readFileSync, readlinkSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { Faults } from './faults.js';
+import { isShownModel } from './sources/source.js';
 import { readRegularFile, readRegularFileTail } from './user-files.js';
 
 export type ManifestState = 'live' | 'stale' | 'invalid';
@@ -301,7 +302,7 @@ function checkIdentity(m: Manifest, host: ProcHost): { live: boolean; reason: st
   return { live: true, reason: null };
 }
 
-/** The newest non-synthetic model in transcript text (whole JSON lines only), or "". */
+/** The newest model the gauge may show (isShownModel) in transcript text (whole JSON lines only), or "". */
 export function newestModelIn(text: string): string {
   const lines = text.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
@@ -310,8 +311,7 @@ export function newestModelIn(text: string): string {
     try {
       const d = JSON.parse(line) as { type?: unknown; message?: { model?: unknown } };
       const model = d?.message?.model;
-      if (d?.type === 'assistant' && typeof model === 'string' && model && model !== '<synthetic>')
-        return model.slice(0, 128);
+      if (d?.type === 'assistant' && isShownModel(model)) return model.slice(0, 128);
     } catch {
       // The first line of the tail is usually cut; skip anything that is not whole JSON.
     }

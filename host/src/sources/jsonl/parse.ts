@@ -29,7 +29,7 @@ export interface UsageRecord {
   sidechain: boolean;
   /** `usage.speed` present: ccusage prefers such a copy on equal totals. */
   hasSpeed: boolean;
-  /** Raw `message.model`; null when absent. `<synthetic>` is kept here and filtered where it matters. */
+  /** Raw `message.model`; null when absent. `<synthetic>` is kept here: sources/source.ts says where it counts. */
   model: string | null;
   input: number;
   output: number;

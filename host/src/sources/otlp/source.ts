@@ -13,7 +13,7 @@
 import { Faults } from '../../faults.js';
 import { plausibleOverSpan, plausibleResponse } from '../../plausible.js';
 import { activeBlock, type Block, identifyBlocks, type TimedTokens } from '../jsonl/blocks.js';
-import type { SourceSnapshot, UsageSource } from '../source.js';
+import { isShownModel, isSyntheticModel, type SourceSnapshot, type UsageSource } from '../source.js';
 import type { MetricPoint, RequestEvent } from './decode.js';
 import { DedupeWindow } from './dedupe.js';
 import { EVENT_FIELDS, type PackedBatch, POINT_FIELDS, packEvents, packPoints, TYPES } from './packed.js';
@@ -76,8 +76,6 @@ export interface OtlpSourceOptions {
   /** Where limits hit and implausible values are counted (one of its own by default). */
   faults?: Faults;
 }
-
-const SYNTHETIC = '<synthetic>';
 
 /** A time-ordered record list with bounded size and age. */
 class Feed {
@@ -491,8 +489,8 @@ export class OtlpSource implements UsageSource {
       if (r === undefined) continue;
       const age = nowMs - r.ts;
       if (age < 0) continue;
-      if (lastAt === null) lastAt = r.ts;
-      if (!lastModel && r.model && r.model !== SYNTHETIC) lastModel = r.model;
+      if (lastAt === null && !isSyntheticModel(r.model)) lastAt = r.ts;
+      if (!lastModel && isShownModel(r.model)) lastModel = r.model;
       if (age < RATE_WINDOW_MS) rate += total(r);
       if (age < CACHE_WINDOW_MS) {
         cacheRead += r.cacheRead;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeLogs, decodeMetrics } from '../../../../host/src/sources/otlp/decode.js';
 import { EVENTS_PREFERRED_MS, OtlpSource, RETAIN_MS } from '../../../../host/src/sources/otlp/source.js';
+import { SYNTHETIC_MODEL } from '../../../../host/src/sources/source.js';
 import { eventRequest, fixture, OPUS, SONNET, T0, tokenRequest } from './helpers.js';
 
 function sourceAt(startMs = T0) {
@@ -146,6 +147,23 @@ describe('otlp source: api_request events', () => {
     expect(source.ingestEvents(events)).toEqual({ accepted: 0, duplicates: 2 });
     expect(source.ingestEvents(events.slice(1))).toEqual({ accepted: 0, duplicates: 1 });
     expect((await source.snapshot(T0)).window5hTokens).toBe(33_900 + 40_800);
+  });
+
+  it('counts a <synthetic> response but never shows it as the last model or response (sources/source.ts)', async () => {
+    const { source, setNow, started } = sourceAt(Date.parse('2026-11-22T09:00:00Z'));
+    await started;
+    const at = (iso: string, model: string, input: number) => {
+      setNow(Date.parse(iso));
+      source.ingestEvents(
+        decodeLogs(eventRequest({ 'event.timestamp': iso, model, input_tokens: input }, { time: iso })),
+      );
+    };
+    at('2026-11-22T09:10:00Z', SONNET, 100);
+    at('2026-11-22T09:10:30Z', SYNTHETIC_MODEL, 7);
+    const s = await source.snapshot(Date.parse('2026-11-22T09:10:30Z'));
+    expect(s.window5hTokens).toBe(107);
+    expect(s.lastModel).toBe(SONNET);
+    expect(s.lastResponseAtMs).toBe(Date.parse('2026-11-22T09:10:00Z'));
   });
 
   it('uses ccusage block semantics on the event times', async () => {
