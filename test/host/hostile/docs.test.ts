@@ -24,7 +24,6 @@ import {
   MAX_MANIFEST_SCAN_BYTES,
   MAX_MANIFEST_SCAN_MS,
   MAX_MANIFESTS,
-  MODEL_TAIL_BYTES,
 } from '../../../host/src/sessions.js';
 import { CCUSAGE_MAX_OUTPUT_BYTES, CCUSAGE_TIMEOUT_MS } from '../../../host/src/sources/ccusage/source.js';
 import {
@@ -33,6 +32,7 @@ import {
   DEFAULT_RETAIN_MS,
   TRANSCRIPT_DIR_DEPTH,
 } from '../../../host/src/sources/jsonl/reader.js';
+import { MODEL_TAIL_BYTES } from '../../../host/src/sources/jsonl/session-models.js';
 import { DECODE_TIMEOUT_MS, MAX_DECODE_QUEUE } from '../../../host/src/sources/otlp/decode-pool.js';
 import { DEDUPE_ENTRY_BYTES } from '../../../host/src/sources/otlp/dedupe.js';
 import {
