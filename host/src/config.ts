@@ -363,7 +363,7 @@ const ENTRIES: readonly OptionEntry[] = [
     env: 'CLAUDE_GAUGE_LOG_LEVEL',
     kind: 'enum',
     values: LOG_LEVELS,
-    help: "Level of the daemon's log (Fastify's pino, JSON lines on stdout).",
+    help: "Level of the daemon's log (Fastify's pino on stdout: JSON lines, readable lines on a terminal).",
   },
   {
     key: 'otlpExportUrl',

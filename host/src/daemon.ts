@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type Settings } from './config.js';
 import { Faults } from './faults.js';
 import { AttentionStore } from './hooks/attention.js';
+import { DeferredLog, flushDeferred, type LineStream, type Log, silentLog } from './log.js';
 import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
 import { UsageService } from './service.js';
 import { SessionTracker } from './sessions.js';
@@ -15,32 +16,6 @@ import { DemoUntilData } from './sources/fallback.js';
 import type { SourceName } from './sources/source.js';
 import { QuotaStore } from './statusline/quota.js';
 import { VERSION } from './version.js';
-
-export interface Log {
-  debug?(obj: unknown, msg?: string): void;
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
-
-export const silentLog: Log = { info() {}, warn() {}, error() {} };
-
-/** A Log that writes to one target until told another: the source starts before Fastify's pino exists. */
-export class ForwardingLog implements Log {
-  constructor(public target: Log) {}
-  debug(obj: unknown, msg?: string): void {
-    this.target.debug?.(obj, msg);
-  }
-  info(obj: unknown, msg?: string): void {
-    this.target.info(obj, msg);
-  }
-  warn(obj: unknown, msg?: string): void {
-    this.target.warn(obj, msg);
-  }
-  error(obj: unknown, msg?: string): void {
-    this.target.error(obj, msg);
-  }
-}
 
 export interface OpenedService {
   service: UsageService;
@@ -134,9 +109,8 @@ export interface Daemon {
 }
 
 export interface DaemonOptions {
-  log?: Log;
-  /** Fastify logger option (pino settings); false keeps it quiet. */
-  logger?: boolean | { level: string };
+  /** The daemon's logger: pino's settings (loggerOptions in log.ts), made by Fastify; false keeps it quiet. */
+  logger?: boolean | { level: string; stream?: LineStream };
   /** For tests: replaces the bonjour publisher. */
   makePublisher?: () => Promise<Publisher>;
   /** Install SIGINT/SIGTERM handlers that stop the daemon and exit. */
@@ -156,13 +130,25 @@ function lanAddress(): string | null {
   return null;
 }
 
+/** A start that failed before Fastify made its logger still says what it logged (log.ts, flushDeferred). */
+function flushStartLog(log: DeferredLog, logger: DaemonOptions['logger']): Promise<void> {
+  return flushDeferred(log, logger === true ? { level: 'info' } : (logger ?? false));
+}
+
 export async function startDaemon(settings: Settings, opts: DaemonOptions = {}): Promise<Daemon> {
-  const log = new ForwardingLog(opts.log ?? silentLog);
+  // Everything logs through Fastify's pino; until the server has made it (the cold start), records wait.
+  const log = new DeferredLog();
   // The server's modules load while the source does its cold start: the loader reads files through the
   // thread pool, and the cold start gives the event loop a turn every few ms, so the two overlap.
   const serverModule = import('./server.js');
   serverModule.catch(() => {}); // awaited below; a failure there is reported then, not as unhandled
-  const opened = await openService(settings, log);
+  let opened: OpenedService;
+  try {
+    opened = await openService(settings, log);
+  } catch (err) {
+    await flushStartLog(log, opts.logger);
+    throw err;
+  }
   const { service, sessions, sourceName, fallbackReason } = opened;
   let app: FastifyInstance;
   try {
@@ -178,9 +164,10 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
       logger: opts.logger ?? false,
     });
     // From here on everything logs through Fastify's pino, when it has one.
-    if (opts.logger) log.target = app.log;
+    log.attach(opts.logger ? app.log : silentLog);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
+    await flushStartLog(log, opts.logger);
     await service.stop();
     throw err;
   }

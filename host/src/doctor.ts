@@ -76,8 +76,7 @@ export function directoriesToWatch(claudeDirs: string[]): number {
     maxDepth: TRANSCRIPT_DIR_DEPTH,
     onFile: quiet,
     onDirGone: quiet,
-    warn: quiet,
-    info: quiet,
+    log: { warn: quiet, info: quiet },
     watchFn: inert,
   });
   w.start();

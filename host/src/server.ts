@@ -3,6 +3,7 @@
 // the auth scope, everything that carries usage data inside it.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { REQUEST_SERIALIZERS } from './log.js';
 import { hostGuard } from './plugins/host-guard.js';
 import { bearerAuth, corsHook } from './plugins/http.js';
 import { healthRoutes } from './routes/health.js';
@@ -58,12 +59,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       ? {
           ...opts.logger,
           // Never log query strings: /usage/stream may carry ?token=.
-          serializers: {
-            req: (req: { method?: string; url?: string }) => ({
-              method: req.method,
-              url: req.url?.split('?')[0],
-            }),
-          },
+          serializers: REQUEST_SERIALIZERS,
         }
       : (opts.logger ?? false);
   const app = Fastify({

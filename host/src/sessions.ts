@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { type FSWatcher, opendirSync, readFileSync, readlinkSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { Faults } from './faults.js';
+import type { Log } from './log.js';
 import { SessionModels } from './sources/jsonl/session-models.js';
 import { readRegularFile } from './user-files.js';
 
@@ -307,7 +308,7 @@ export interface SessionTrackerOptions {
   /** Periodic rescan: PIDs die without touching the manifest. */
   rescanMs?: number;
   watch?: boolean;
-  log?: { warn(obj: unknown, msg?: string): void };
+  log?: Pick<Log, 'warn'>;
   /**
    * A fixed clock (`--now`): manifests only say what runs NOW, so sessions started after this instant are
    * left out. One that ended since cannot be known; what remains is exact for the sessions still running.

@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_NAMES } from '../config.js';
 import type { Faults } from '../faults.js';
+import type { Log } from '../log.js';
 import { DemoSource } from './demo.js';
 import type { SourceName, UsageSource } from './source.js';
 
@@ -20,11 +21,7 @@ export interface SourceContext {
   prometheusLabels?: string | null;
   /** The caller wants one snapshot and will stop the source (the `usage` command). */
   oneShot?: boolean;
-  log?: {
-    info(obj: unknown, msg?: string): void;
-    warn(obj: unknown, msg?: string): void;
-    error(obj: unknown, msg?: string): void;
-  };
+  log?: Log;
   /** The daemon's fault registry: sources count their limits hit and read errors there. */
   faults?: Faults;
 }

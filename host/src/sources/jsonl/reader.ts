@@ -5,6 +5,7 @@
 import { closeSync, type Dirent, fstatSync, readdirSync, type Stats, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Faults } from '../../faults.js';
+import { type Log, silentLog } from '../../log.js';
 import { fileKind, openRegularFile as openRegular } from '../../user-files.js';
 import type { SourceSnapshot } from '../source.js';
 import { activeBlock, BLOCK_MS, type Block } from './blocks.js';
@@ -23,16 +24,6 @@ import {
   type TailLimits,
   takeFingerprint,
 } from './tail.js';
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFn = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
-/** pino-style logger, as the daemon passes it. */
-export interface ObjectLogger {
-  debug?(obj: unknown, msg?: string): void;
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
 
 export interface JsonlStats {
   filesTracked: number;
@@ -65,7 +56,7 @@ export interface JsonlStats {
 
 export interface ReaderOptions {
   claudeDirs: string[];
-  log?: LogFn | ObjectLogger;
+  log?: Log;
   chunkBytes?: number;
   maxLineBytes?: number;
   maxParsedLineBytes?: number;
@@ -144,7 +135,7 @@ export class TranscriptReader {
   private readonly files = new Map<string, FileState>();
   private readonly busy = new Map<string, Promise<void>>();
   private nextFileId = 1;
-  private readonly log: LogFn;
+  private readonly log: Log;
   private readonly initialLookbackMs: number;
   private readonly retainMs: number;
   /** See ReaderOptions.finalLineQuietMs. */
@@ -198,7 +189,7 @@ export class TranscriptReader {
     },
     longLineRead: (file, offset, length) => {
       this.stats.longLinesRead++;
-      this.log('debug', 'long transcript line read whole', { file: file.path, offset, length });
+      this.log.debug?.({ file: file.path, offset, length }, 'long transcript line read whole');
     },
     bytes: (n) => {
       this.stats.bytesRead += n;
@@ -220,12 +211,8 @@ export class TranscriptReader {
       maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       maxParsedLineBytes: opts.maxParsedLineBytes ?? DEFAULT_MAX_PARSED_LINE_BYTES,
     };
-    this.log = normaliseLog(opts.log);
-    this.faults =
-      opts.faults ??
-      new Faults({
-        log: { warn: (obj, msg) => this.log('warn', msg ?? '', obj as Record<string, unknown>) },
-      });
+    this.log = opts.log ?? silentLog;
+    this.faults = opts.faults ?? new Faults({ log: this.log });
     this.initialLookbackMs = opts.initialLookbackMs ?? DEFAULT_INITIAL_LOOKBACK_MS;
     this.retainMs = opts.retainMs ?? DEFAULT_RETAIN_MS;
     this.finalLineQuietMs = opts.finalLineQuietMs ?? DEFAULT_FINAL_LINE_QUIET_MS;
@@ -432,12 +419,9 @@ export class TranscriptReader {
       if (replaced || st.size < state.offset || !fingerprintHolds(fd, state)) {
         if (replaced) this.stats.rotations++;
         else this.stats.truncations++;
-        this.log(
-          'info',
+        this.log.info(
+          { file: state.path },
           replaced ? 'transcript replaced, reading it again' : 'transcript truncated, reading it again',
-          {
-            file: state.path,
-          },
         );
         const fresh = newFileState(state.path, state.fileId, st.dev, st.ino);
         await this.startTailAtLinesEnd(fd, fresh, st.size);
@@ -528,7 +512,7 @@ export class TranscriptReader {
     if (this.files.delete(path)) {
       this.stats.deletions++;
       this.stats.filesTracked = this.files.size;
-      this.log('info', 'transcript deleted', { file: path });
+      this.log.info({ file: path }, 'transcript deleted');
     }
   }
 
@@ -630,23 +614,6 @@ export class TranscriptReader {
   blocks(nowMs: number): Block[] {
     return this.ledger.blocks(nowMs);
   }
-}
-
-/** One logging call shape for the function-style and the pino-style logger. */
-export function normaliseLog(log: LogFn | ObjectLogger | undefined): LogFn {
-  if (!log) return () => {};
-  if (typeof log === 'function') return log;
-  return (level, msg, fields) => {
-    const sink =
-      level === 'error'
-        ? log.error
-        : level === 'warn'
-          ? log.warn
-          : level === 'debug'
-            ? (log.debug ?? log.info)
-            : log.info;
-    sink.call(log, fields ?? {}, msg);
-  };
 }
 
 /** `64 MB` for whole megabytes, else bytes (small limits in tests). */

@@ -2,26 +2,24 @@
 // ccusage 20.0.24 `blocks`. See README.md in this directory for the algorithm.
 
 import { sep } from 'node:path';
+import { type Log, silentLog } from '../../log.js';
 import type { SourceName, SourceSnapshot, UsageSource } from '../source.js';
 import { type Block, isActive } from './blocks.js';
 import { DirWatcher, type WatchFn } from './dirwatch.js';
 import {
   type FoundFile,
   type JsonlStats,
-  type LogFn,
-  normaliseLog,
-  type ObjectLogger,
   type ReaderOptions,
   TRANSCRIPT_DIR_DEPTH,
   TranscriptReader,
 } from './reader.js';
 
-export type { JsonlStats, LogFn, ObjectLogger } from './reader.js';
+export type { JsonlStats } from './reader.js';
 
 export interface JsonlSourceOptions extends ReaderOptions {
   claudeDirs: string[];
   clock?: () => number;
-  log?: LogFn | ObjectLogger;
+  log?: Log;
   /** Called with a copy of the counters after every batch of reads. */
   onStats?: (stats: JsonlStats) => void;
   /**
@@ -53,7 +51,7 @@ const LAST_LINE_MARGIN_MS = 50;
 export class JsonlSource implements UsageSource {
   readonly name: SourceName = 'jsonl';
   private readonly reader: TranscriptReader;
-  private readonly log: LogFn;
+  private readonly log: Log;
   private readonly clock: () => number;
   private readonly listeners = new Set<() => void>();
   private watcher: DirWatcher | null = null;
@@ -75,7 +73,7 @@ export class JsonlSource implements UsageSource {
 
   constructor(private readonly opts: JsonlSourceOptions) {
     this.reader = new TranscriptReader(opts);
-    this.log = normaliseLog(opts.log);
+    this.log = opts.log ?? silentLog;
     this.clock = opts.clock ?? Date.now;
   }
 
@@ -117,7 +115,7 @@ export class JsonlSource implements UsageSource {
       this.rescanTimer = setInterval(() => void this.safetyTick(), every);
       this.rescanTimer.unref();
     } else if (this.watcher?.degraded) {
-      this.log('warn', 'some transcript directories are not watched and the rescan is disabled', {});
+      this.log.warn({}, 'some transcript directories are not watched and the rescan is disabled');
     }
   }
 
@@ -130,11 +128,13 @@ export class JsonlSource implements UsageSource {
       onDirGone: (dir) => {
         for (const p of this.reader.tracked()) if (p.startsWith(dir + sep)) this.enqueue(p);
       },
-      warn: (msg, fields) => {
-        this.reader.stats.readErrors++;
-        this.log('warn', msg, fields);
+      log: {
+        warn: (fields, msg) => {
+          this.reader.stats.readErrors++;
+          this.log.warn(fields, msg);
+        },
+        info: (fields, msg) => this.log.info(fields, msg),
       },
-      info: (msg, fields) => this.log('info', msg, fields),
       ...(this.opts.watchFn ? { watchFn: this.opts.watchFn } : {}),
     });
     this.watcher.start();

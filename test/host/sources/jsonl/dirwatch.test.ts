@@ -36,8 +36,11 @@ function watcher(opts: { watchFn?: WatchFn; roots?: string[] } = {}): { w: DirWa
     maxDepth: 4,
     onFile: (p) => seen.files.add(p),
     onDirGone: (d) => seen.gone.push(d),
-    warn: (msg, fields) => seen.warnings.push({ msg, fields }),
-    info: (msg) => seen.infos.push(msg),
+    log: {
+      warn: (fields, msg) =>
+        seen.warnings.push({ msg: msg ?? '', fields: fields as Record<string, unknown> }),
+      info: (_fields, msg) => seen.infos.push(msg ?? ''),
+    },
     ...(opts.watchFn ? { watchFn: opts.watchFn } : {}),
   });
   watchers.push(w);

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { silentLog } from '../../../../host/src/log.js';
 import {
   FULL_RESCAN_EVERY_TICKS,
   JsonlSource,
@@ -449,7 +450,7 @@ describe('JsonlSource safety tick', () => {
   it('lists the whole tree on every tick when a directory cannot be watched', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
-      const s = source({ rescanIntervalMs: 1000, watchFn: failingWatch, log: () => {} });
+      const s = source({ rescanIntervalMs: 1000, watchFn: failingWatch, log: silentLog });
       await s.start();
       await s.watching();
       const full = vi.spyOn(s, 'rescan');

@@ -407,7 +407,9 @@ describe('lines longer than maxLineBytes', () => {
     const logs: { level: string; msg: string }[] = [];
     const f = join(project, 'a.jsonl');
     writeFileSync(f, `${small(1)}\n${long(10_000, 99)}\n${long(5000, 50)}\n${small(2)}\n${long(9000, 98)}\n`);
-    const e = await started({ ...LIMITS, log: (level, msg) => logs.push({ level, msg }) });
+    const to = (level: string) => (_fields: unknown, msg?: string) => logs.push({ level, msg: msg ?? '' });
+    const log = { debug: to('debug'), info: to('info'), warn: to('warn'), error: to('error') };
+    const e = await started({ ...LIMITS, log });
     expect(e.stats.longLines).toBe(2);
     expect(window(e)).toBe(sum(1, 50, 2));
     const huge = long(12_000, 97, T0 + 1000);
