@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { DEFAULT_HOST, DEFAULT_PORT } from './daemon-client.js';
 import type { SourceName } from './sources/source.js';
 import { readRegularFile } from './user-files.js';
 
@@ -88,8 +89,9 @@ export interface Settings {
  * (the claude dirs, the plan's ceiling, the UI dir) are not here; their OPTIONS entry describes it.
  */
 export const DEFAULTS = {
-  port: 8787,
-  host: '127.0.0.1',
+  // Where the daemon listens, which is where the statusline and hook commands look for it.
+  port: DEFAULT_PORT,
+  host: DEFAULT_HOST,
   lan: false,
   allowedHosts: [] as readonly string[],
   token: null,

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isLoopbackHost, type Settings } from './config.js';
+import { daemonBaseUrl } from './daemon-client.js';
 import { FAULTS, type FaultId, type FaultSummary, Faults, isFaultId } from './faults.js';
 import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
 import { SessionTracker } from './sessions.js';
@@ -127,8 +128,7 @@ export async function claudeGaugeAt(
   port: number,
   timeoutMs = 1500,
 ): Promise<{ version: string; source: string; faults: FaultSummary } | null> {
-  const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/healthz`;
+  const url = `${daemonBaseUrl(host, port)}/healthz`;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json()) as {
@@ -259,8 +259,7 @@ export async function lastReports(
   token: string | null,
   timeoutMs = 1500,
 ): Promise<ReportTimes | { error: string }> {
-  const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/metrics`;
+  const url = `${daemonBaseUrl(host, port)}/metrics`;
   try {
     const res = await fetch(url, {
       headers: token ? { Authorization: `Bearer ${token}` } : {},

@@ -3,6 +3,7 @@
 // the auth scope, everything that carries usage data inside it.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { DEFAULTS } from './config.js';
 import { REQUEST_SERIALIZERS } from './log.js';
 import { hostGuard } from './plugins/host-guard.js';
 import { bearerAuth, corsHook } from './plugins/http.js';
@@ -75,7 +76,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // First of all, for every route (also ones registered later, and 404s): Host and Origin allow-list.
   await app.register(
     hostGuard({
-      bindHost: opts.bindHost ?? '127.0.0.1',
+      bindHost: opts.bindHost ?? DEFAULTS.host,
       allowedHosts: opts.allowedHosts ?? [],
       faults: opts.service.faults,
     }),

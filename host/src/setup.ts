@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { basename, delimiter, dirname, join } from 'node:path';
 import type { Settings } from './config.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './daemon-client.js';
 import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
 import { readRegularFile } from './user-files.js';
 
@@ -66,8 +67,8 @@ export function commandPrefix(launcher: string, path: string | undefined): strin
 export function daemonArgs(settings: Pick<Settings, 'host' | 'port' | 'token'>): string[] {
   const args: string[] = [];
   const wildcard = settings.host === '0.0.0.0' || settings.host === '::';
-  if (!wildcard && !['127.0.0.1', 'localhost'].includes(settings.host)) args.push('--host', settings.host);
-  if (settings.port !== 8787 && settings.port !== 0) args.push('--port', String(settings.port));
+  if (!wildcard && ![DEFAULT_HOST, 'localhost'].includes(settings.host)) args.push('--host', settings.host);
+  if (settings.port !== DEFAULT_PORT && settings.port !== 0) args.push('--port', String(settings.port));
   if (settings.token) args.push('--token', settings.token);
   return args;
 }

@@ -12,7 +12,7 @@ import {
   type CommandIo,
   DAEMON_FLAGS,
   DAEMON_FLAGS_HELP,
-  daemonTarget,
+  daemonEndpoint,
   postJson,
   readInput,
 } from '../daemon-client.js';
@@ -154,7 +154,7 @@ export async function hookMain(argv: string[], io: CommandIo): Promise<number> {
   const startedAt = io.now ? io.now() : performance.timeOrigin;
   const report = hookReportOf(await readInput(io.stdin, MAX_STDIN_BYTES), startedAt);
   if (!report) return 0;
-  const result = await postJson(daemonTarget(values, io.env), '/v1/hook', report);
+  const result = await postJson(daemonEndpoint(values, io.env), '/v1/hook', report);
   // A daemon that is off is normal; a wrong token or address is a setup error worth a line on stderr.
   if (result === 'unauthorized') io.stderr('claude-gauge hook: the daemon refused the token (--token)\n');
   else if (result === 'refused') io.stderr('claude-gauge hook: the daemon refused the report\n');

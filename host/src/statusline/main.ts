@@ -10,8 +10,8 @@ import {
   type CommandIo,
   DAEMON_FLAGS,
   DAEMON_FLAGS_HELP,
-  type DaemonTarget,
-  daemonTarget,
+  type DaemonEndpoint,
+  daemonEndpoint,
   type ForwardResult,
   postJson,
   readInput,
@@ -117,8 +117,8 @@ export function formatLine(info: StatusInfo | null, forward: ForwardResult, nowM
   return parts.join(' │ ');
 }
 
-/** POSTs the quota to the daemon; never takes longer than the target's timeout, never throws. */
-export function forward(target: DaemonTarget, quota: QuotaReport): Promise<ForwardResult> {
+/** POSTs the quota to the daemon; never takes longer than the endpoint's timeout, never throws. */
+export function forward(endpoint: DaemonEndpoint, quota: QuotaReport): Promise<ForwardResult> {
   const win = (w: QuotaReport['fiveHour']) =>
     w
       ? {
@@ -127,7 +127,7 @@ export function forward(target: DaemonTarget, quota: QuotaReport): Promise<Forwa
           ...(w.resetsAtMs !== null ? { resets_at: Math.round(w.resetsAtMs / 1000) } : {}),
         }
       : undefined;
-  return postJson(target, '/v1/statusline', {
+  return postJson(endpoint, '/v1/statusline', {
     rate_limits: { five_hour: win(quota.fiveHour), seven_day: win(quota.sevenDay) },
   });
 }
@@ -147,7 +147,7 @@ export async function statuslineMain(argv: string[], io: StatuslineIo): Promise<
   const now = io.now ?? Date.now;
   const info = parseStatus(await readInput(io.stdin, MAX_STDIN_BYTES));
   const result: ForwardResult = info?.quota
-    ? await forward(daemonTarget(values, io.env), info.quota)
+    ? await forward(daemonEndpoint(values, io.env), info.quota)
     : 'skipped';
   io.stdout(`${formatLine(info, result, now())}\n`);
   return 0;
