@@ -4,6 +4,7 @@
 // event, so this file imports Node built-ins only and nothing here may take longer than its deadline.
 
 import { request } from 'node:http';
+import { parseArgs } from 'node:util';
 
 /**
  * Where the daemon listens unless told otherwise, defined here because this file imports nothing of the
@@ -46,6 +47,29 @@ export const DAEMON_FLAGS_HELP = `Flags (env):
   --token <t>      bearer token (CLAUDE_GAUGE_TOKEN) [none]
   --timeout-ms <n> how long to wait for the daemon [${FORWARD_TIMEOUT_MS}]
 `;
+
+/**
+ * A command's DAEMON_FLAGS from `argv`, or its exit code when that is all it has to do: 0 after printing
+ * `help` for --help, `badFlagExit` after naming a bad flag on stderr (`claude-gauge <command>: …`).
+ */
+export function parseDaemonFlags(
+  argv: string[],
+  io: CommandIo,
+  command: { name: string; help: string; badFlagExit: number },
+): Record<string, unknown> | number {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: argv, options: DAEMON_FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    io.stderr(`claude-gauge ${command.name}: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
+    return command.badFlagExit;
+  }
+  if (values.help) {
+    io.stdout(command.help);
+    return 0;
+  }
+  return values;
+}
 
 /** Where a command reports: the daemon's base URL, its token, and how long to wait. */
 export interface DaemonEndpoint {

@@ -7,12 +7,11 @@
 // whatever happens, printing nothing on stdout (Claude Code adds a UserPromptSubmit or SessionStart hook's
 // stdout to Claude's context). A bad flag exits 1, never 2: exit 2 would block the prompt or the tool.
 
-import { parseArgs } from 'node:util';
 import {
   type CommandIo,
-  DAEMON_FLAGS,
   DAEMON_FLAGS_HELP,
   daemonEndpoint,
+  parseDaemonFlags,
   postJson,
   readInput,
 } from '../daemon-client.js';
@@ -139,17 +138,8 @@ export function hookReportOf(text: string, atMs: number): Record<string, unknown
 }
 
 export async function hookMain(argv: string[], io: CommandIo): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args: argv, options: DAEMON_FLAGS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    io.stderr(`claude-gauge hook: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
-    return 1;
-  }
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
+  const values = parseDaemonFlags(argv, io, { name: 'hook', help: HELP, badFlagExit: 1 });
+  if (typeof values === 'number') return values;
   // When this process started: Claude Code spawns hooks in the order of their events.
   const startedAt = io.now ? io.now() : performance.timeOrigin;
   const report = hookReportOf(await readInput(io.stdin, MAX_STDIN_BYTES), startedAt);

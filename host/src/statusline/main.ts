@@ -5,14 +5,13 @@
 // for the daemon, and always prints a line and exits 0 (a failing command would blank Claude Code's status
 // bar) except on a bad flag, which is a setup error to show.
 
-import { parseArgs } from 'node:util';
 import {
   type CommandIo,
-  DAEMON_FLAGS,
   DAEMON_FLAGS_HELP,
   type DaemonEndpoint,
   daemonEndpoint,
   type ForwardResult,
+  parseDaemonFlags,
   postJson,
   readInput,
 } from '../daemon-client.js';
@@ -133,17 +132,8 @@ export function forward(endpoint: DaemonEndpoint, quota: QuotaReport): Promise<F
 }
 
 export async function statuslineMain(argv: string[], io: StatuslineIo): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args: argv, options: DAEMON_FLAGS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    io.stderr(`claude-gauge statusline: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
+  const values = parseDaemonFlags(argv, io, { name: 'statusline', help: HELP, badFlagExit: 2 });
+  if (typeof values === 'number') return values;
   const now = io.now ?? Date.now;
   const info = parseStatus(await readInput(io.stdin, MAX_STDIN_BYTES));
   const result: ForwardResult = info?.quota
