@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { type FSWatcher, opendirSync, readFileSync, readlinkSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { Faults } from './faults.js';
+import { parseJsonObject } from './json.js';
 import type { Log } from './log.js';
 import { SessionModels } from './sources/jsonl/session-models.js';
 import { readRegularFile } from './user-files.js';
@@ -89,14 +90,8 @@ interface CachedManifest {
 
 /** Parses a manifest; null when it is not one (garbage, wrong types). */
 export function parseManifest(text: string): Manifest | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
-  const o = raw as Record<string, unknown>;
+  const o = parseJsonObject(text);
+  if (!o) return null;
   const pid = o.pid;
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || pid > 4_194_304) return null;
   const str = (v: unknown, max = 4096): string | null =>
@@ -227,32 +222,29 @@ export function psProcHost(): ProcHost {
     alive: pidAlive,
     startTicks: () => null,
     startMs(pid) {
-      try {
-        const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
-          encoding: 'utf8',
-          timeout: 1000,
-          stdio: ['ignore', 'pipe', 'ignore'],
-        });
-        const ms = Date.parse(out.trim().replace(/\s+/g, ' '));
-        return Number.isFinite(ms) ? ms : null;
-      } catch {
-        return null;
-      }
+      const out = psColumn(pid, 'lstart');
+      const ms = out === null ? Number.NaN : Date.parse(out.replace(/\s+/g, ' '));
+      return Number.isFinite(ms) ? ms : null;
     },
     pidDomain: () => null,
     commandLine(pid) {
-      try {
-        const out = execFileSync('ps', ['-o', 'args=', '-p', String(pid)], {
-          encoding: 'utf8',
-          timeout: 1000,
-          stdio: ['ignore', 'pipe', 'ignore'],
-        }).trim();
-        return out ? [out] : null;
-      } catch {
-        return null;
-      }
+      const out = psColumn(pid, 'args');
+      return out ? [out] : null;
     },
   };
+}
+
+/** One column of `ps -o <column>= -p <pid>`, trimmed; null when ps fails (no such process, no ps). */
+function psColumn(pid: number, column: 'lstart' | 'args'): string | null {
+  try {
+    return execFileSync('ps', ['-o', `${column}=`, '-p', String(pid)], {
+      encoding: 'utf8',
+      timeout: 1000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return null;
+  }
 }
 
 export function defaultProcHost(): ProcHost {
