@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_HOST, DEFAULT_PORT } from './daemon-client.js';
+import { isJsonObject } from './json.js';
 import type { SourceName } from './sources/source.js';
 import { readRegularFile } from './user-files.js';
 
@@ -493,8 +494,7 @@ export function envLayer(env: NodeJS.ProcessEnv): Layer {
 
 /** Validates a parsed config file's object. */
 export function fileLayer(json: unknown, file: string): Layer {
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new ConfigError(`${file}: expected a JSON object at the top level`);
+  if (!isJsonObject(json)) throw new ConfigError(`${file}: expected a JSON object at the top level`);
   const layer: Layer = {};
   for (const [key, value] of Object.entries(json)) {
     if (key === '$schema' || key === '//' || key.startsWith('_')) continue;

@@ -8,6 +8,7 @@
 // Nothing here imports pino or Fastify at load time: the `usage` command must not pay for them.
 
 import type { LogLevel } from './config.js';
+import { parseJsonObject } from './json.js';
 
 /** How every part of the daemon logs: pino's methods, fields first, message second. */
 export interface Log {
@@ -153,14 +154,8 @@ const HEAD_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
  * on indented lines. A line that is not pino's JSON is passed on as it is.
  */
 export function prettyLine(json: string): string {
-  let record: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(json);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return json;
-    record = parsed as Record<string, unknown>;
-  } catch {
-    return json;
-  }
+  const record = parseJsonObject(json);
+  if (!record) return json;
   const time = typeof record.time === 'number' ? clockTime(record.time) : '';
   const level = (typeof record.level === 'number' && LEVEL_NAMES[record.level]) || String(record.level ?? '');
   const fields: string[] = [];

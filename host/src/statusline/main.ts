@@ -15,6 +15,7 @@ import {
   postJson,
   readInput,
 } from '../daemon-client.js';
+import { parseJsonObject } from '../json.js';
 import { parseQuotaReport, projectPace, type QuotaReport } from './quota.js';
 
 export type StatuslineIo = CommandIo;
@@ -38,14 +39,8 @@ export interface StatusInfo {
 }
 
 export function parseStatus(text: string): StatusInfo | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
-  const o = json as Record<string, unknown>;
+  const o = parseJsonObject(text);
+  if (!o) return null;
   const model = o.model as Record<string, unknown> | undefined;
   const name =
     typeof model?.display_name === 'string'
