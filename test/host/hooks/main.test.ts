@@ -16,7 +16,7 @@ import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
 import { HOOK_FIELDS } from '../../../host/src/hooks/attention.js';
 import { hookMain, hookReportOf, topLevelStrings } from '../../../host/src/hooks/main.js';
-import { tempDir, validatePayload } from '../helpers/fixtures.js';
+import { closedPort, runCommand, tempDir, validatePayload } from '../helpers/fixtures.js';
 import { importGraph } from '../helpers/imports.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -41,29 +41,7 @@ const NOTIFICATION = hookJson('Notification', {
 const PROMPT = hookJson('UserPromptSubmit', { prompt: 'please refactor the parser' });
 
 async function run(argv: string[], stdin: string | Buffer, env: NodeJS.ProcessEnv = {}, at = NOW) {
-  let stdout = '';
-  let stderr = '';
-  const code = await hookMain(argv, {
-    stdin: Readable.from([Buffer.from(stdin)]),
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    env,
-    now: () => at,
-  });
-  return { code, stdout, stderr };
-}
-
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return runCommand(hookMain, argv, stdin, env, at);
 }
 
 describe('reading the hook input', () => {

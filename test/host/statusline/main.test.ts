@@ -14,7 +14,7 @@ import { main } from '../../../host/src/cli.js';
 import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
 import { formatLine, parseStatus, shortDuration, statuslineMain } from '../../../host/src/statusline/main.js';
-import { tempDir, validatePayload } from '../helpers/fixtures.js';
+import { closedPort, runCommand, tempDir, validatePayload } from '../helpers/fixtures.js';
 import { importGraph } from '../helpers/imports.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -44,29 +44,7 @@ function statusJson(
 }
 
 async function run(argv: string[], stdin: string, env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await statuslineMain(argv, {
-    stdin: Readable.from([Buffer.from(stdin)]),
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    env,
-    now: () => NOW,
-  });
-  return { code, stdout, stderr };
-}
-
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return runCommand(statuslineMain, argv, stdin, env, NOW);
 }
 
 describe('statusline line', () => {

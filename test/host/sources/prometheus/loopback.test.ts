@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PrometheusSource } from '../../../../host/src/sources/prometheus/source.js';
+import { closedPort } from '../../helpers/fixtures.js';
 
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -21,17 +22,9 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<stri
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return `http://127.0.0.1:${port}`;
-}
-
 describe('PrometheusSource on real loopback sockets', () => {
   it('says it cannot connect when nothing listens', async () => {
-    const url = await closedPort();
+    const url = `http://127.0.0.1:${await closedPort()}`;
     const src = new PrometheusSource({ url, reuseForMs: 0 });
     await expect(src.snapshot(Date.now())).rejects.toThrow(/query: cannot connect \(ECONNREFUSED\)/);
     await src.stop();
