@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Frame cost of the simulator in Chromium: the work of one animation frame (core update + Frame read +
-// canvas, lamps, readouts) while the showcase scenario plays with moving needles, p50/p95/max over at least
+// canvas, lamps, readouts) while the showcase vector plays with moving needles, p50/p95/max over at least
 // 600 frames. Goal: p95 <= 2 ms (a 60 fps frame is 16.7 ms). Needs `npm run sim:build` first.
 //
 //   node bench/frame-cost.mjs [--frames 600] [--json]
@@ -22,7 +22,7 @@ if (!existsSync(join(dist, 'index.html'))) {
 }
 
 const server = await serveStatic(dist);
-const url = `${server.url}/?scenario=states&speed=2`;
+const url = `${server.url}/?vector=scenes&speed=2`;
 
 const browser = await chromium.launch(chromiumLaunchOptions());
 try {

@@ -92,18 +92,6 @@ float sweepPosition(uint32_t ms) {
 
 }  // namespace
 
-const char* phaseName(Phase p) {
-    switch (p) {
-        case Phase::SelfTest:
-            return "SELFTEST";
-        case Phase::Live:
-            return "LIVE";
-        case Phase::NoSignal:
-            return "NOSIGNAL";
-    }
-    return "UNKNOWN";
-}
-
 Cluster::Cluster()
     : usage_(usageDefaults()),
       link_{0, false},

@@ -26,6 +26,13 @@ void Device::onDecoded(uint32_t now, DecodeStatus status, const Usage& usage) {
         onPollResult(now, PollOutcome::Rejected);
 }
 
+void Device::onBody(uint32_t now, const BodyVerdict& verdict, const Usage& usage) {
+    if (verdict.outcome == PollOutcome::BadBody)
+        onPollResult(now, PollOutcome::BadBody);
+    else
+        onDecoded(now, verdict.status, usage);
+}
+
 void Device::onPollResult(uint32_t now, PollOutcome outcome) {
     poller_.onResult(now, outcome);
     if (outcome == PollOutcome::Ok) cluster_.markGood(now);

@@ -5,6 +5,8 @@
 //   loop:   uint32_t now = millis();
 //           if (device.tick(now) == gauge::PollAction::StartRequest) startHttpGet(device.requestTimeoutMs());
 //           // when the request finishes, exactly one of:
+//           //   a body          -> device.onBody(now, verdict, usage)     (verdict: the platform's JSON
+//           glue)
 //           //   decoded payload -> device.onDecoded(now, status, usage)   (or onUsage() when status is Ok)
 //           //   any failure     -> device.onPollResult(now, PollOutcome::Timeout / HttpError / ...)
 //           if (device.wantsRediscovery()) { resolveMdnsAgain(); device.ackRediscovery(); }
@@ -18,6 +20,7 @@
 #include "frame.h"
 #include "poll.h"
 #include "usage.h"
+#include "usage_feed.h"
 
 namespace gauge {
 
@@ -30,6 +33,8 @@ class Device {
     void onUsage(uint32_t now, const Usage& usage);
     // The decoder's verdict: Ok -> onUsage(usage); anything else -> onPollResult(Rejected).
     void onDecoded(uint32_t now, DecodeStatus status, const Usage& usage);
+    // A response body's verdict (usage_feed.h): BadBody -> onPollResult(BadBody), else onDecoded().
+    void onBody(uint32_t now, const BodyVerdict& verdict, const Usage& usage);
     // A failed request (HttpError, Timeout, ConnectFailed, BadBody, Rejected, Unauthorized). Ok here
     // refreshes the signal but carries no data; prefer onUsage().
     void onPollResult(uint32_t now, PollOutcome outcome);

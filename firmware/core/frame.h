@@ -22,13 +22,17 @@
 
 namespace gauge {
 
+// Each enum has one name per value, used wherever it is shown or printed: the state line, the wasm module's
+// Frame, the simulator, the HIL runner (one vocabulary; lampName() is in state_line.h).
 enum class Phase : uint8_t { SelfTest, Live, NoSignal };
 const char* phaseName(Phase p);  // "SELFTEST", "LIVE", "NOSIGNAL"
 
 enum class DialId : uint8_t { Tach, Fuel, Temp, Boost, Count };
 constexpr int kDialCount = static_cast<int>(DialId::Count);
+const char* dialName(DialId id);  // "tach", "fuel", "temp", "boost" (also the dials' state-line keys)
 
 enum class Align : uint8_t { Left, Center, Right };
+const char* alignName(Align a);  // "left", "center", "right"
 
 constexpr int kMaxZones = 3;
 constexpr int kMaxTicks = 11;

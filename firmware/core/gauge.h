@@ -12,3 +12,6 @@
 #include "cluster.h"
 #include "device.h"
 #include "state_line.h"
+#include "usage_feed.h"
+#include "drawing.h"
+#include "frame_layout.h"

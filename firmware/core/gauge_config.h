@@ -27,6 +27,16 @@ constexpr uint32_t kBackoffMaxMs = 4000;
 // wantsRediscovery() once; the ESP32 then re-resolves the daemon via mDNS (never on every poll).
 constexpr uint32_t kRediscoverAfterFailures = 5;
 
+// ---- Response bodies -----------------------------------------------------------------------------------
+// Largest /usage body a device accepts (the ESP32, the virtual device and the simulator alike). A real
+// payload is ~600 bytes and the schema caps its strings at 128 + 32 bytes, so anything near this is garbage:
+// refused as BadBody before it is parsed.
+constexpr uint32_t kMaxBodyBytes = 8192;
+// Deepest nesting of JSON arrays/objects a body may have, the top-level object counting as 1 (ArduinoJson's
+// NestingLimit on the ESP32; every platform refuses the same bodies). A real payload is flat (depth 1); the
+// limit is generous because a future daemon may add nested fields the decoder skips.
+constexpr uint8_t kMaxJsonDepth = 10;
+
 // ---- NO SIGNAL ------------------------------------------------------------------------------------------
 // NO SIGNAL is shown when no good payload has been accepted for this long -- measured from boot when none has
 // ever arrived. 5 s = five missed 1 Hz polls: long enough to ride out a daemon restart blip, short enough

@@ -22,6 +22,12 @@ struct Writer {
     void str(const char* s) {
         for (; *s != '\0'; ++s) put(*s);
     }
+    // " key=": keys follow the tag and each other, one space apart.
+    void key(StateLineKey k) {
+        put(' ');
+        str(stateLineKeyName(k));
+        put('=');
+    }
     // A value: no spaces or '=' (they would break the key=value grammar), "-" when empty.
     void value(const char* s) {
         if (*s == '\0') {
@@ -69,20 +75,53 @@ const char* lampName(LampId id) {
     return "?";
 }
 
+const char* stateLineKeyName(StateLineKey k) {
+    switch (k) {
+        case StateLineKey::T:
+            return "t";
+        case StateLineKey::Phase:
+            return "phase";
+        case StateLineKey::Tach:
+            return dialName(DialId::Tach);
+        case StateLineKey::Fuel:
+            return dialName(DialId::Fuel);
+        case StateLineKey::Temp:
+            return dialName(DialId::Temp);
+        case StateLineKey::Boost:
+            return dialName(DialId::Boost);
+        case StateLineKey::Lamps:
+            return "lamps";
+        case StateLineKey::Rgb:
+            return "rgb";
+        case StateLineKey::Model:
+            return "model";
+        case StateLineKey::Stale:
+            return "stale";
+        case StateLineKey::Over:
+            return "over";
+        case StateLineKey::Count:
+            break;
+    }
+    return "?";
+}
+
 size_t formatStateLine(const Frame& frame, char* buf, size_t cap) {
     if (buf == nullptr || cap == 0) return 0;
     buf[0] = '\0';
     Writer w{buf, cap, 0};
-    w.str("GAUGE t=");
+    w.str("GAUGE");
+    w.key(StateLineKey::T);
     w.num("%lu", static_cast<unsigned long>(frame.t_ms));
-    w.str(" phase=");
+    w.key(StateLineKey::Phase);
     w.str(phaseName(frame.phase));
-    static const char* const kDialKeys[kDialCount] = {" tach=", " fuel=", " temp=", " boost="};
+    static_assert(
+        static_cast<int>(StateLineKey::Boost) - static_cast<int>(StateLineKey::Tach) + 1 == kDialCount,
+        "one state-line key per dial, in DialId order");
     for (int i = 0; i < kDialCount; ++i) {
-        w.str(kDialKeys[i]);
+        w.key(static_cast<StateLineKey>(static_cast<int>(StateLineKey::Tach) + i));
         w.deg(frame.dials[i].needle_deg);
     }
-    w.str(" lamps=");
+    w.key(StateLineKey::Lamps);
     bool any = false;
     for (LampId id : kLampPriorityOrder) {
         if (!frame.lamps[static_cast<int>(id)].active) continue;
@@ -93,13 +132,13 @@ size_t formatStateLine(const Frame& frame, char* buf, size_t cap) {
     if (!any) w.put('-');
     char hex[8];
     snprintf(hex, sizeof hex, "%06lX", static_cast<unsigned long>(frame.rgb_led & 0xFFFFFFu));
-    w.str(" rgb=");
+    w.key(StateLineKey::Rgb);
     w.str(hex);
-    w.str(" model=");
+    w.key(StateLineKey::Model);
     w.value(strcmp(frame.model.text, "--") == 0 ? "" : frame.model.text);
-    w.str(" stale=");
+    w.key(StateLineKey::Stale);
     w.put(frame.stale ? '1' : '0');
-    w.str(" over=");
+    w.key(StateLineKey::Over);
     w.put(frame.fuel_over ? '1' : '0');
     return w.len;
 }

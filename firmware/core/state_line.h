@@ -26,6 +26,25 @@
 
 namespace gauge {
 
+// The keys, in the order they are printed: the one list every parser reads (the wasm module exports it, the
+// TypeScript side gets it from firmware/platform/wasm/core.generated.ts).
+enum class StateLineKey : uint8_t {
+    T,
+    Phase,
+    Tach,
+    Fuel,
+    Temp,
+    Boost,
+    Lamps,
+    Rgb,
+    Model,
+    Stale,
+    Over,
+    Count
+};
+constexpr size_t kStateLineKeyCount = static_cast<size_t>(StateLineKey::Count);
+const char* stateLineKeyName(StateLineKey k);  // "t", "phase", "tach", ... (the dials' are dialName())
+
 // Longest line formatStateLine() can produce, plus the NUL.
 constexpr size_t kStateLineMax = 192;
 

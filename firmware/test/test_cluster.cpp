@@ -47,7 +47,7 @@ std::string stateLine(const Frame& f) {
 
 // Drives a Device like a platform loop: ticks and updates every `frame_ms`, answers each request after
 // 40 ms with the payload of the moment (or a failure), and records the state line at every `sample_ms`.
-struct Scenario {
+struct Timeline {
     uint32_t frame_ms;
     std::vector<std::string> samples;
     void run(uint32_t start, uint32_t duration, uint32_t sample_ms) {
@@ -144,8 +144,8 @@ TEST_CASE("Cluster: a payload during the self-test is shown once the sweep ends"
 }
 
 TEST_CASE("Cluster: frame-rate independent (1 ms and 33 ms updates give identical frames)") {
-    Scenario fast{1, {}};
-    Scenario slow{33, {}};
+    Timeline fast{1, {}};
+    Timeline slow{33, {}};
     fast.run(500, 20000, 99);
     slow.run(500, 20000, 99);
     REQUIRE(fast.samples.size() == slow.samples.size());

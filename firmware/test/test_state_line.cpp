@@ -102,6 +102,21 @@ TEST_CASE("StateLine: keys in the documented order") {
     }
 }
 
+TEST_CASE("StateLine: stateLineKeyName lists the printed keys, in order") {
+    const std::map<std::string, std::string> fields = parse(line(liveFrame()));
+    CHECK(fields.size() == gauge::kStateLineKeyCount);
+    const std::string s = line(liveFrame());
+    size_t pos = 0;
+    for (size_t i = 0; i < gauge::kStateLineKeyCount; ++i) {
+        const std::string key =
+            std::string(" ") + gauge::stateLineKeyName(static_cast<gauge::StateLineKey>(i)) + "=";
+        CAPTURE(key);
+        const size_t at = s.find(key, pos);
+        REQUIRE(at != std::string::npos);
+        pos = at + 1;
+    }
+}
+
 TEST_CASE("StateLine: the longest possible line fits kStateLineMax, small buffers truncate safely") {
     Frame f = liveFrame();
     f.t_ms = 4294967295u;

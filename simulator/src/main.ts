@@ -3,15 +3,15 @@ import { GaugeCore, GaugeCoreError } from '../../firmware/platform/wasm/gaugeCor
 import { isMockName, type MockName, mockNames } from './mocks/payloads.js';
 import { type PageOptions, parseOptions } from './params.js';
 import { LivePoller, type PollEvent, UsageStream } from './poller.js';
-import { ScenarioPlayer, scenarioNames } from './scenario.js';
-import { type GaugeState, GaugeView } from './view.js';
+import { VectorPlayback, vectorNames } from './vectorPlay.js';
+import { GaugeView, type PageState } from './view.js';
 
 declare global {
   interface Window {
     /** Read-only test hook (Playwright, HIL): what the simulated device shows right now. */
     gauge?: {
       ready: boolean;
-      state(): GaugeState | { error: string; ready: boolean };
+      state(): PageState | { error: string; ready: boolean };
       /** Work per animation frame in ms (core update + drawing), newest last. */
       frameCosts?(): number[];
     };
@@ -49,13 +49,13 @@ function setMessage(key: string, text: string, kind: 'error' | 'info' = 'error')
   if (p.textContent !== text) p.textContent = text;
 }
 
-function listScenarios(): void {
-  const names = scenarioNames();
-  const p = el<HTMLParagraphElement>('scenario-list');
-  p.textContent = names.length === 0 ? 'No scenarios bundled.' : 'Scenarios: ';
+function listVectors(): void {
+  const names = vectorNames();
+  const p = el<HTMLParagraphElement>('vector-list');
+  p.textContent = names.length === 0 ? 'No vectors bundled.' : 'Vectors: ';
   for (const name of names) {
     const a = document.createElement('a');
-    a.href = `?scenario=${encodeURIComponent(name)}`;
+    a.href = `?vector=${encodeURIComponent(name)}`;
     a.textContent = name;
     p.append(a, ' ');
   }
@@ -73,7 +73,7 @@ function daemonLabel(opts: PageOptions): string {
 async function main(): Promise<void> {
   const opts = parseOptions(location.search);
   for (const [i, problem] of opts.problems.entries()) setMessage(`option-${i}`, problem);
-  listScenarios();
+  listVectors();
 
   let core: GaugeCore;
   try {
@@ -95,15 +95,15 @@ async function main(): Promise<void> {
     demoBanner,
   });
   let error: string | null = null;
-  let player: ScenarioPlayer | null = null;
+  let player: VectorPlayback | null = null;
   window.gauge = {
     ready: false,
     state: () => view.state(error, player?.state() ?? null),
     frameCosts: () => view.frameCosts(),
   };
 
-  if (opts.mode === 'scenario') {
-    player = new ScenarioPlayer(core, view, opts, {
+  if (opts.mode === 'vector') {
+    player = new VectorPlayback(core, view, opts, {
       setMode,
       setMessage,
       onError: (m) => {
@@ -154,10 +154,10 @@ async function main(): Promise<void> {
 
   const onEvent = (event: PollEvent) => {
     view.lastOutcome = event.outcome;
-    if (event.outcome === 'ok' && event.body !== undefined) {
-      view.recordPayload(now(), event.body);
+    if (event.outcome === 'ok') {
+      view.recordPayload(now());
       setMessage('link', '');
-    } else if (event.outcome !== 'ok') {
+    } else {
       // The device shows the last good values, then NO SIGNAL; the page says why in words.
       setMessage('link', `Last poll: ${event.outcome.replace('_', ' ')}: ${event.detail}`, 'info');
     }
@@ -171,12 +171,7 @@ async function main(): Promise<void> {
       `${base}/usage/stream${q}`,
       (body) => {
         const result = core.applyPayloadJson(now(), body);
-        onEvent({
-          outcome: result.outcome,
-          result,
-          body,
-          detail: `stream: ${result.status ?? result.reason}`,
-        });
+        onEvent({ outcome: result.outcome, result, detail: `stream: ${result.status ?? result.reason}` });
       },
       () => {},
     );

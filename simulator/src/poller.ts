@@ -1,13 +1,13 @@
 // Live mode: GET /usage driven by the core's own poll state machine, exactly as the device does it. The
-// core says when to start a request (pollTick), the timeout the HTTP client applies (requestTimeoutMs) and
-// what to make of the result (applyPayloadJson / pollResult): cadence, backoff and NO SIGNAL are the core's.
+// core says when to start a request (pollTick), the timeout the HTTP client applies (requestTimeoutMs), the
+// largest body it takes (constants.max_body_bytes, the device's cap) and what to make of the result
+// (applyPayloadJson / pollResult): cadence, backoff and NO SIGNAL are the core's.
 import type { GaugeCore, PayloadResult, PollOutcomeName } from '../../firmware/platform/wasm/gaugeCore.js';
 
 export interface PollEvent {
   outcome: PollOutcomeName;
   /** Set when a body reached the core. */
   result?: PayloadResult;
-  body?: string;
   /** Human-readable detail for the page (why it failed). */
   detail: string;
 }
@@ -19,8 +19,33 @@ export interface PollerOptions {
   onEvent: (event: PollEvent) => void;
 }
 
-/** Bodies above this are refused unread (the contract's payload is well under 1 kB). */
-const MAX_BODY_BYTES = 64 * 1024;
+/** The body's bytes, or null as soon as there are more than `cap` (the rest is not read). */
+async function readCapped(res: Response, cap: number): Promise<Uint8Array | null> {
+  if (res.body === null) {
+    const all = new Uint8Array(await res.arrayBuffer());
+    return all.length > cap ? null : all;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > cap) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.length;
+  }
+  return body;
+}
 
 export class LivePoller {
   private corsProbed = false;
@@ -60,20 +85,21 @@ export class LivePoller {
         report({ outcome: 'http_error', detail: `HTTP ${res.status} from ${this.opts.usageUrl}` });
         return;
       }
+      // The device's cap: a larger body is refused (bad_body) without being parsed, declared or not.
+      const cap = this.core.constants.max_body_bytes;
       const declared = Number(res.headers.get('Content-Length') ?? '0');
-      if (declared > MAX_BODY_BYTES) {
+      const body = declared > cap ? null : await readCapped(res, cap);
+      if (body === null) {
         controller.abort();
-        report({ outcome: 'bad_body', detail: `a ${declared}-byte body is not a /usage payload` });
+        report({ outcome: 'bad_body', detail: `a body larger than ${cap} bytes is not a /usage payload` });
         return;
       }
-      const body = await res.text();
       // The core decides: not JSON -> bad_body, refused by the decoder -> rejected, else new data.
       const result = this.core.applyPayloadJson(this.opts.now(), body);
       this.corsProbed = false;
       report({
         outcome: result.outcome,
         result,
-        body,
         detail:
           result.outcome === 'ok'
             ? 'ok'

@@ -1,25 +1,26 @@
 // Everything on the page that shows the core's Frame: the screen, the board's lights, the history strip,
 // the readouts and the state line; plus the read-only test hook's view of it.
-import type { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
+import type { DialName, GaugeCore, PhaseName } from '../../firmware/platform/wasm/gaugeCore.js';
 import type { Frame } from './frame.js';
 import { drawHistory, History } from './history.js';
 import { Readouts, readoutLines } from './readouts.js';
 import { ClusterRenderer } from './render/cluster.js';
 import { PhysicalLamps } from './render/lamps.js';
-import type { ScenarioState } from './scenario.js';
+import type { VectorPlayState } from './vectorPlay.js';
 
-/** What window.gauge.state() returns: plain data, a snapshot. */
-export interface GaugeState {
+/** What window.gauge.state() returns: plain data, a snapshot of the page. */
+export interface PageState {
   mode: string;
   /** The `source` field of the last payload the core accepted ('' before any). */
   source: string;
   t: number;
-  phase: string;
+  /** The core's phase name, as in the state line: SELFTEST, LIVE or NOSIGNAL. */
+  phase: PhaseName;
   /** Needle angles in degrees clockwise from 12 o'clock, straight from the Frame. */
   needles: { tach: number; fuel: number; temp: number; boost: number };
   /** Value texts of the dials, as drawn. */
   values: { tach: string; fuel: string; temp: string; boost: string };
-  /** Per lamp (the core's LampId names): logical state and whether it is lit at this instant. */
+  /** Per lamp (the core's lamp names, HOT ... NOSIG): logical state and whether it is lit at this instant. */
   lamps: Record<string, { active: boolean; lit: boolean }>;
   /** Active lamps' labels as drawn on the screen, in LampId order. */
   activeLamps: string[];
@@ -37,8 +38,8 @@ export interface GaugeState {
   historySamples: number;
   readouts: Record<string, string>;
   error: string | null;
-  /** Scenario mode only: the steps run so far and their outputs (the native vector runner's format). */
-  scenario: ScenarioState | null;
+  /** Vector playback only: the steps run so far and their outputs (the vector checker's format). */
+  vector: VectorPlayState | null;
 }
 
 const hex6 = (rgb: number) => (rgb >>> 0).toString(16).toUpperCase().padStart(6, '0').slice(-6);
@@ -71,36 +72,24 @@ export class GaugeView {
     private readonly core: GaugeCore,
     private readonly els: ViewElements,
   ) {
-    this.renderer = new ClusterRenderer(els.screen, 2);
+    this.renderer = new ClusterRenderer(els.screen, 2, core.constants);
     this.lamps = new PhysicalLamps(els.lamps);
     this.readouts = new Readouts(els.readouts);
     this.frame = core.frame();
   }
 
-  /** Records an accepted payload for the history strip. */
-  recordPayload(nowMs: number, body: string): void {
+  /** Records the payload the core just accepted (as the core decoded it) for the history strip. */
+  recordPayload(nowMs: number): void {
     this.accepted++;
-    let p: Record<string, unknown>;
-    try {
-      p = JSON.parse(body) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    const num = (v: unknown, fallback: number) =>
-      typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-    this.source = typeof p.source === 'string' ? p.source.slice(0, 32) : '';
-    this.history.add({
-      atMs: nowMs,
-      rate: num(p.rate_1m, 0),
-      redline: num(p.rate_redline, 1_000_000),
-      fuel: num(p.window_5h_pct, 0),
-    });
+    const u = this.core.usage();
+    this.source = u.source;
+    this.history.add({ atMs: nowMs, rate: u.rate_1m, redline: u.rate_redline, fuel: u.window_5h_pct });
   }
 
-  /** Reads the core's frame and shows it. `force` redraws texts at once (scenario jumps). */
+  /** Reads the core's frame and shows it. `force` redraws texts at once (vector jumps). */
   render(nowMs: number, wallMs: number, force = false): void {
     this.frame = this.core.frame();
-    this.renderer.draw(this.frame);
+    this.renderer.draw(this.frame, () => this.core.drawing());
     this.lamps.update(this.frame);
     this.readouts.update(this.frame, wallMs, force);
     const demo = this.source === 'demo';
@@ -123,11 +112,11 @@ export class GaugeView {
     return [...this.costs];
   }
 
-  state(error: string | null, scenario: ScenarioState | null = null): GaugeState {
+  state(error: string | null, vector: VectorPlayState | null = null): PageState {
     const f = this.core.frame();
-    const byId = (id: string) => f.dials.find((d) => d.id === id);
-    const [tach, fuel, temp, boost] = [byId('Tach'), byId('Fuel'), byId('Temp'), byId('Boost')];
-    const lamps: GaugeState['lamps'] = {};
+    const byId = (id: DialName) => f.dials.find((d) => d.id === id);
+    const [tach, fuel, temp, boost] = [byId('tach'), byId('fuel'), byId('temp'), byId('boost')];
+    const lamps: PageState['lamps'] = {};
     for (const l of f.lamps) lamps[l.id] = { active: l.active, lit: l.lit };
     return {
       mode: this.mode,
@@ -161,7 +150,7 @@ export class GaugeView {
       historySamples: this.history.size,
       readouts: Object.fromEntries(readoutLines(f)),
       error,
-      scenario,
+      vector,
     };
   }
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
-import type { GaugeState } from '../../simulator/src/view.js';
+import type { PageState } from '../../simulator/src/view.js';
 import { type StaticServer, serveStatic } from '../lib/simulatorPage.mjs';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,17 +35,17 @@ export const test = base.extend<{ gotoSim: (query: string) => Promise<void> }, {
 
 export { expect };
 
-export async function gaugeState(page: Page): Promise<GaugeState> {
-  return page.evaluate(() => window.gauge?.state() as GaugeState);
+export async function gaugeState(page: Page): Promise<PageState> {
+  return page.evaluate(() => window.gauge?.state() as PageState);
 }
 
 /** Polls the hook until `predicate` holds (or the expect timeout passes) and returns the state that did. */
 export async function waitForState(
   page: Page,
-  predicate: (s: GaugeState) => boolean,
+  predicate: (s: PageState) => boolean,
   timeout = 10_000,
-): Promise<GaugeState> {
-  let last: GaugeState | undefined;
+): Promise<PageState> {
+  let last: PageState | undefined;
   await expect
     .poll(
       async () => {
@@ -56,5 +56,5 @@ export async function waitForState(
       { timeout, intervals: [50, 100, 250] },
     )
     .toBe(true);
-  return last as GaugeState;
+  return last as PageState;
 }

@@ -89,7 +89,7 @@ test('a real daemon: tach and HOT, IDLE, NO SIGNAL on kill, recovery on restart'
     await page.goto(`${url}/`);
     await page.waitForFunction(() => window.gauge?.ready === true);
 
-    const calm = await waitForState(page, (s) => s.phase === 'Live' && s.model === 'opus-4.5', 15_000);
+    const calm = await waitForState(page, (s) => s.phase === 'LIVE' && s.model === 'opus-4.5', 15_000);
     expect(calm.mode).toBe('live');
     expect(calm.activeLamps).not.toContain('HOT');
     expect(calm.activeLamps).not.toContain('IDLE');
@@ -100,18 +100,18 @@ test('a real daemon: tach and HOT, IDLE, NO SIGNAL on kill, recovery on restart'
     const hot = await waitForState(page, (s) => s.activeLamps.includes('HOT'), 15_000);
     // The tach needle climbs to the new target (spring-damper, ~0.5 s).
     await waitForState(page, (s) => s.needles.tach > calm.needles.tach + 20, 5_000);
-    expect(hot.phase).toBe('Live');
+    expect(hot.phase).toBe('LIVE');
 
     dir.endSession(session.sessionId);
     await waitForState(page, (s) => s.activeLamps.includes('IDLE'), 15_000);
 
     await stop(daemon);
-    const lost = await waitForState(page, (s) => s.phase === 'NoSignal', 12_000);
+    const lost = await waitForState(page, (s) => s.phase === 'NOSIGNAL', 12_000);
     expect(lost.activeLamps).toEqual(['NO SIG']);
 
     daemon = startDaemon(dir.root, port);
     await waitHealthy(url);
-    await waitForState(page, (s) => s.phase === 'Live', 15_000);
+    await waitForState(page, (s) => s.phase === 'LIVE', 15_000);
     expect(errors).toEqual([]);
   } finally {
     await stop(daemon);
@@ -135,7 +135,7 @@ test('a real daemon with --token: refused without it, streamed with ?token=&stre
     await expect(page.locator('#messages')).toContainText('token');
 
     await page.goto(`${url}/?stream&token=s3cret-token-e2e`);
-    await waitForState(page, (s) => s.phase === 'Live' && s.model === 'opus-4.5', 15_000);
+    await waitForState(page, (s) => s.phase === 'LIVE' && s.model === 'opus-4.5', 15_000);
     await expect(page.locator('#mode')).toHaveText(/^stream \(SSE\)/, { timeout: 10_000 });
   } finally {
     await stop(daemon);

@@ -1,12 +1,13 @@
 // The virtual panel (the ESP32 app's own renderer through TFT_eSPI into a virtual ILI9341) against the
-// simulator's canvas, on every showcase scene (test/lib/visualScenes.ts) frozen at its time: the needle
+// simulator's canvas, on every scene (simulator/src/scenes.ts) frozen at its time: the needle
 // angles read back from both pictures agree within 2 degrees, every lamp is lit or dark with the same colour
 // on both, and the readouts say the same (the panel's GLCD text decoded from its pixels, the simulator's from
 // its hook). Anti-aliasing and the font's rendering may differ; nothing else may. Skipped without the ESP32
 // kit (../shared/esp32-kit or $GAUGE_ESP32_KIT).
 import { buildPanel, findKit, noKitMessage, PanelProcess } from '../../firmware/platform/panel/panel.js';
-import { frozenAt, sceneScenarioText, wasmModule } from '../../firmware/platform/panel/scenes.js';
+import { frozenAt, scenesVectorText, wasmModule } from '../../firmware/platform/panel/scenes.js';
 import { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
+import { scenes } from '../../simulator/src/scenes.js';
 import {
   decodeText,
   dist,
@@ -17,7 +18,6 @@ import {
   type Pixels,
   readNeedle,
 } from '../lib/panelPixels.js';
-import { sceneScenario, visualScenes } from '../lib/visualScenes.js';
 import { expect, gaugeState, test } from './fixtures.js';
 
 const kit = findKit();
@@ -42,16 +42,16 @@ test.describe('virtual panel vs simulator', () => {
     await panel?.close();
   });
 
-  for (const scene of visualScenes) {
+  for (const scene of scenes) {
     test(`panel vs simulator: ${scene.name}`, async ({ page, gotoSim }) => {
-      const core = await frozenAt(module, sceneScenarioText(), scene.t);
+      const core = await frozenAt(module, scenesVectorText(), scene.t);
       const f = core.frame();
       await panel.boot(scene.t);
       const drawn = await panel.frame(core.frameBytes());
       expect(drawn.faults.total).toBe(0);
       const onPanel = fromRgb565(await panel.view());
 
-      await gotoSim(`?scenario=${sceneScenario}&t=${scene.t}`);
+      await gotoSim(`?scene=${scene.name}`);
       const s = await gaugeState(page);
       expect(s.error).toBeNull();
       expect(s.t).toBe(f.t_ms);
@@ -86,7 +86,7 @@ test.describe('virtual panel vs simulator', () => {
         const diff = Math.abs((a as number) - (b as number));
         expect(diff, `${d.id}: panel ${a}°, simulator ${b}°`).toBeLessThanOrEqual(NEEDLE_TOLERANCE_DEG);
         expect(Math.abs((a as number) - d.needle_deg)).toBeLessThanOrEqual(NEEDLE_TOLERANCE_DEG);
-        expect(s.needles[d.id.toLowerCase() as 'tach']).toBe(d.needle_deg);
+        expect(s.needles[d.id]).toBe(d.needle_deg);
         worst = Math.max(worst, diff);
         deltas.push(`${d.id} ${(a as number).toFixed(1)}/${(b as number).toFixed(1)}`);
       }

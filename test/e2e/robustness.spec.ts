@@ -73,7 +73,7 @@ test.describe('a misbehaving daemon', () => {
       const daemon = await standIn(true);
       try {
         await gotoSim(`?daemon=${encodeURIComponent(daemon.url)}`);
-        const good = await waitForState(page, (s) => s.phase === 'Live' && s.accepted > 0);
+        const good = await waitForState(page, (s) => s.phase === 'LIVE' && s.accepted > 0);
         expect(good.model).toBe('sonnet-4.5');
         daemon.state.behaviour = behaviour;
         const expected = {
@@ -84,16 +84,16 @@ test.describe('a misbehaving daemon', () => {
         }[behaviour];
         // Right after the failure the device still shows the last good payload.
         const failing = await waitForState(page, (s) => s.lastOutcome === expected);
-        expect(failing.phase).toBe('Live');
+        expect(failing.phase).toBe('LIVE');
         expect(failing.model).toBe('sonnet-4.5');
         await expect(page.locator('#messages')).toContainText(expected.replace('_', ' '));
         // cfg::kNoSignalAfterMs = 5 s without a good payload (plus backoff granularity): NO SIGNAL.
-        const lost = await waitForState(page, (s) => s.phase === 'NoSignal', 12_000);
+        const lost = await waitForState(page, (s) => s.phase === 'NOSIGNAL', 12_000);
         expect(lost.activeLamps).toEqual(['NO SIG']);
         expect(lost.error).toBeNull();
         // And it recovers on the next good answer.
         daemon.state.behaviour = 'good';
-        await waitForState(page, (s) => s.phase === 'Live', 12_000);
+        await waitForState(page, (s) => s.phase === 'LIVE', 12_000);
         expect(errors).toEqual([]);
       } finally {
         await daemon.close();
@@ -117,7 +117,7 @@ test.describe('a misbehaving daemon', () => {
 test.describe('missing or broken files', () => {
   test('a missing wasm core is reported on the page', async ({ page, gotoSim }) => {
     await page.route('**/gauge-core.wasm', (route) => route.fulfill({ status: 404, body: 'not found' }));
-    await gotoSim('?scenario=states');
+    await gotoSim('?vector=scenes');
     await expect(page.locator('#messages')).toContainText('HTTP 404');
     await expect(page.locator('#messages')).toContainText('npm run firmware:wasm');
     await expect(page.locator('#mode')).toHaveText('no core');
@@ -133,17 +133,21 @@ test.describe('missing or broken files', () => {
     await expect(page.locator('#messages')).toContainText('not a WebAssembly module');
   });
 
-  test('an unknown scenario and a bad option are named, not guessed', async ({ page, gotoSim }) => {
-    await gotoSim('?scenario=nope&t=banana');
-    await expect(page.locator('#messages')).toContainText('No scenario "nope"');
+  test('an unknown vector, an unknown scene and a bad option are named, not guessed', async ({
+    page,
+    gotoSim,
+  }) => {
+    await gotoSim('?vector=nope&t=banana&scene=nowhere');
+    await expect(page.locator('#messages')).toContainText('No vector "nope"');
     await expect(page.locator('#messages')).toContainText('?t=banana');
+    await expect(page.locator('#messages')).toContainText('?scene=nowhere is unknown');
   });
 
   test('the garbage mock never shows data, and NO SIGNAL comes from boot', async ({ page, gotoSim }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await gotoSim('?mock=garbage');
-    const s = await waitForState(page, (x) => x.phase === 'NoSignal', 12_000);
+    const s = await waitForState(page, (x) => x.phase === 'NOSIGNAL', 12_000);
     expect(s.accepted).toBe(0);
     expect(s.lastOutcome).toBe('bad_body');
     expect(errors).toEqual([]);

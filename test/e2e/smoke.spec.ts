@@ -4,7 +4,7 @@ test('mock cruise: the core boots, polls through msw and shows the payload', asy
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await gotoSim('?mock=cruise');
-  const s = await waitForState(page, (x) => x.phase === 'Live' && x.accepted > 0);
+  const s = await waitForState(page, (x) => x.phase === 'LIVE' && x.accepted > 0);
   expect(s.mode).toBe('mock');
   expect(s.lastOutcome).toBe('ok');
   expect(s.activeLamps).toEqual([]);
@@ -17,7 +17,7 @@ test('mock cruise: the core boots, polls through msw and shows the payload', asy
 
 test('a demo payload shows the demo banner; a real one hides it', async ({ page, gotoSim }) => {
   await gotoSim('?mock=demo');
-  const s = await waitForState(page, (x) => x.source === 'demo' && x.phase === 'Live');
+  const s = await waitForState(page, (x) => x.source === 'demo' && x.phase === 'LIVE');
   expect(s.accepted).toBeGreaterThan(0);
   await expect(page.locator('#demo-banner')).toBeVisible();
   await expect(page.locator('#demo-banner')).toHaveText('No Claude Code data found: showing the demo.');
@@ -26,13 +26,13 @@ test('a demo payload shows the demo banner; a real one hides it', async ({ page,
   await expect(page.locator('#demo-banner')).toBeHidden();
 });
 
-test('a playing scenario advances its clock and runs its steps', async ({ page, gotoSim }) => {
-  await gotoSim('?scenario=states&speed=4');
-  const later = await waitForState(page, (x) => (x.scenario?.clock ?? 0) > 8000, 15_000);
-  expect(later.scenario?.playing).toBe(true);
-  expect(later.scenario?.outputs[0]).toBe('boot');
+test('a playing vector advances its clock and runs its steps', async ({ page, gotoSim }) => {
+  await gotoSim('?vector=scenes&speed=4');
+  const later = await waitForState(page, (x) => (x.vector?.clock ?? 0) > 8000, 15_000);
+  expect(later.vector?.playing).toBe(true);
+  expect(later.vector?.outputs[0]).toBe('boot');
   expect(later.historySamples).toBeGreaterThan(0);
-  await expect(page.locator('#mode')).toHaveText(/scenario: states · playing ×4/);
+  await expect(page.locator('#mode')).toHaveText(/vector: scenes · playing ×4/);
 });
 
 test.describe('on a 2x screen', () => {
@@ -41,7 +41,7 @@ test.describe('on a 2x screen', () => {
     page,
     gotoSim,
   }) => {
-    await gotoSim('?scenario=states&t=11900');
+    await gotoSim('?scene=cruising');
     const size = await page.evaluate(() => {
       const c = document.getElementById('screen') as HTMLCanvasElement;
       return { w: c.width, h: c.height, cssW: c.clientWidth, cssH: c.clientHeight };

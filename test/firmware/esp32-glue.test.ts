@@ -236,8 +236,8 @@ describe('ESP32 glue sources', () => {
     const arduinoFree = [
       'board_config.h',
       'render_plan.h',
-      'usage_feed.h',
-      'http_outcome.h',
+      'http_response.h',
+      'http_body.h',
       'http_request.h',
       'poll_session.h',
       'daemon_finder.h',

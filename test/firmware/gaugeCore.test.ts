@@ -186,7 +186,7 @@ describe('payloads', () => {
     expect(fuel?.needle_deg).toBeCloseTo(-120 + 0.7 * 240, 3); // 30 % used -> 70 % left
     expect(temp?.needle_deg).toBeCloseTo(-120 + 0.25 * 240, 3);
     expect(boost?.needle_deg).toBeCloseTo(-120 + 0.9 * 240, 3);
-    expect(f.phase).toBe('Live');
+    expect(f.phase).toBe('LIVE');
     expect(f.model.text).toBe('opus-4.5');
   });
 
@@ -355,15 +355,15 @@ describe('frame', () => {
     const core = await GaugeCore.load(module);
     runLive(core, JSON.stringify({ ...cruising, hot: true, warn: true, rate_1m: 1_350_000 }), 6000);
     const f = core.frame();
-    expect(f.dials.map((d) => d.id)).toEqual(['Tach', 'Fuel', 'Temp', 'Boost']);
-    expect(f.lamps.map((l) => l.id)).toEqual(['Hot', 'Warn', 'Stall', 'Idle', 'NoSignal']);
-    expect(f.lamps.filter((l) => l.active).map((l) => l.id)).toEqual(['Hot', 'Warn']);
+    expect(f.dials.map((d) => d.id)).toEqual(['tach', 'fuel', 'temp', 'boost']);
+    expect(f.lamps.map((l) => l.id)).toEqual(['HOT', 'WARN', 'STALL', 'IDLE', 'NOSIG']);
+    expect(f.lamps.filter((l) => l.active).map((l) => l.id)).toEqual(['HOT', 'WARN']);
     expect(f.t_ms).toBe(6000);
     for (const d of f.dials) {
       expect(d.zones).toHaveLength(d.zone_count);
       expect(d.ticks).toHaveLength(d.tick_count);
       expect(d.start_deg).toBeLessThan(d.end_deg);
-      expect(['Left', 'Center', 'Right']).toContain(d.label.align);
+      expect(['left', 'center', 'right']).toContain(d.label.align);
     }
     // The tach's red zone starts at the redline: 1M of 1.5M full scale = 2/3 -> -135 + 2/3 * 270 = 45 deg.
     const tach = f.dials[0];
@@ -381,6 +381,55 @@ describe('frame', () => {
     core.update(700);
     expect(before).toEqual(copy);
     expect(core.frame().dials[0]?.needle_deg).not.toBe(before.dials[0]?.needle_deg);
+  });
+});
+
+describe('what the core hands out besides the frame', () => {
+  test('the last good payload, as the core decoded and clamped it', async () => {
+    const core = await GaugeCore.load(module);
+    core.boot(0);
+    expect(core.usage()).toMatchObject({ rate_1m: 0, rate_redline: 1_000_000, source: '' });
+    core.applyPayloadJson(0, { ...cruising, rate_1m: -5, window_5h_pct: 99, source: 'x'.repeat(40) });
+    const u = core.usage();
+    expect(u.rate_1m).toBe(0); // negative -> 0
+    expect(u.window_5h_pct).toBe(10); // clamped to kMaxWindowPct
+    expect(u.source).toBe('x'.repeat(32)); // cut to the schema's maxLength
+    expect(u.last_model).toBe(cruising.last_model);
+    core.applyPayloadJson(10, '{"v": 2}'); // rejected: the last good payload stays
+    expect(core.usage().last_model).toBe(cruising.last_model);
+  });
+
+  test('the drawing: text placement, ticks, needles and lamps in screen pixels', async () => {
+    const core = await GaugeCore.load(module);
+    runLive(core, JSON.stringify(cruising), 4000);
+    const f = core.frame();
+    const d = core.drawing();
+    expect(d.glyph_w).toBe(6);
+    expect(d.glyph_h).toBe(8);
+    const tach = f.dials[0];
+    const tachDrawing = d.dials[0];
+    if (!tach || !tachDrawing) throw new Error('no tach');
+    // The value text, centred in its box at its size: the core's rule, not ours.
+    const size = tach.value.size;
+    expect(tachDrawing.value.size).toBe(size);
+    expect(tachDrawing.value.chars).toBe(tach.value.text.length);
+    expect(tachDrawing.value.x).toBe(
+      tach.value.x + Math.trunc((tach.value.w - tach.value.text.length * 6 * size) / 2),
+    );
+    expect(tachDrawing.ticks).toHaveLength(tach.tick_count);
+    expect(tachDrawing.arc_inner_radius).toBe(tach.radius - tach.arc_width);
+    expect(tachDrawing.needle.pivot).toEqual({ x: tach.cx, y: tach.cy });
+    for (const l of d.lamps) expect(l.corner_radius).toBe(4);
+  });
+
+  test('constants the platforms share: body cap, JSON depth, screen size', async () => {
+    const core = await GaugeCore.load(module);
+    expect(core.constants).toEqual({
+      screen_w: 320,
+      screen_h: 240,
+      max_body_bytes: 8192,
+      max_json_depth: 10,
+    });
   });
 });
 

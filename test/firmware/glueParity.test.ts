@@ -1,15 +1,13 @@
 // Differential test of the two JSON glues: nlohmann::json (native, firmware/platform/native/usage_json.cpp)
-// and JSON.parse (wasm, gaugeCore.ts) must reach the same verdict and the same decoded payload on any body.
-// Generated bodies (torn, mutated, odd numbers, odd escapes, random JSON) go through both builds as one
-// vector file; every step's output (verdict + decode report, and state lines along the way) must match.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// and JSON.parse (wasm, gaugeCore.ts + strictJson.ts) must reach the same verdict and the same decoded payload
+// on any body. Generated bodies (torn, mutated, odd numbers, odd escapes, random JSON) go through both builds
+// as one vector; every step's output (verdict + decode report, and state lines along the way) must match.
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
-import { runVector } from '../../firmware/platform/wasm/vectorRunner.js';
+import { wasmStepRunner } from '../../firmware/platform/wasm/vectorRunner.js';
+import { nativeStepRunner } from '../vectors/lib/nativeRunner.js';
+import { checkVector } from '../vectors/lib/vector.js';
 import { buildVectorRunner, wasmBytes } from './builds.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -156,21 +154,17 @@ const body: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom('\ufeff', ' ', '\r\n', '\t', '\ufeff\ufeff', '\u00a0').map((w) => w + base + w),
 );
 
-let dir: string;
 let runner: string;
 let module: WebAssembly.Module;
 beforeAll(async () => {
   runner = buildVectorRunner();
   module = await GaugeCore.compile(wasmBytes());
-  dir = mkdtempSync(join(tmpdir(), 'gauge-glue-'));
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('native and wasm glue agree on 3000 generated bodies', async () => {
-  // The vector file itself must be valid UTF-8 JSON for nlohmann: lone surrogates in the generated JS strings
-  // are replaced (a lone surrogate ESCAPE inside a body, like "\\ud800", stays and is part of the test).
+  // The steps reach the native runner as JSON, which must be valid UTF-8 for nlohmann: lone surrogates in the
+  // generated JS strings are replaced (a lone surrogate ESCAPE inside a body, like "\\ud800", stays and is
+  // part of the test).
   const bodies = fc
     .sample(body, { numRuns: 3000, seed: 4242 })
     .map((b) => b.replace(LONE_SURROGATE, '\ufffd'));
@@ -180,24 +174,13 @@ test('native and wasm glue agree on 3000 generated bodies', async () => {
     if (i % 10 === 9) steps.push({ at: i * 10, update: true });
   });
   const text = JSON.stringify({ description: 'generated bodies', steps });
-  const file = join(dir, 'generated.jsonc');
-  writeFileSync(file, text);
-
-  let out: string;
-  try {
-    out = execFileSync(runner, ['--dump', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  } catch (e) {
-    const err = e as { status?: number; stdout?: string };
-    if (err.status !== 1 || typeof err.stdout !== 'string') throw e;
-    out = err.stdout;
-  }
-  const native = (JSON.parse(out) as { files: { outputs: string[]; error: string | null }[] }).files[0];
-  const wasm = await runVector(module, text);
-  expect(native?.error).toBeNull();
+  const native = await checkVector(text, nativeStepRunner(runner));
+  const wasm = await checkVector(text, wasmStepRunner(module));
+  expect(native.error).toBeNull();
   expect(wasm.error).toBeNull();
   expect(wasm.outputs).toHaveLength(steps.length);
   const diffs = wasm.outputs
-    .map((line, i) => ({ i, step: steps[i], native: native?.outputs[i], wasm: line }))
+    .map((line, i) => ({ i, step: steps[i], native: native.outputs[i], wasm: line }))
     .filter((d) => d.native !== d.wasm);
   expect(diffs.slice(0, 5)).toEqual([]);
   // The generator reaches every verdict, so agreement is not trivially "all bad".

@@ -22,13 +22,13 @@ import {
 import {
   FRAME_PERIOD_MS,
   frozenAt,
-  openScenario,
-  sceneScenarioText,
+  openVector,
+  scenesVectorText,
   wasmModule,
 } from '../../firmware/platform/panel/scenes.js';
 import { type Frame, GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
+import { scenes } from '../../simulator/src/scenes.js';
 import { decodeText, frameTexts, fromRgb565, loadGlcdFont, needleWidth } from '../lib/panelPixels.js';
-import { visualScenes } from '../lib/visualScenes.js';
 
 const kit = findKit();
 if (kit.dir === null) console.log(noKitMessage(kit.looked));
@@ -46,7 +46,7 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
   const kitDir = kit.dir as string;
   let module: WebAssembly.Module;
   const panels = new Map<string, { panel: PanelProcess; hello: Hello }>();
-  const text = sceneScenarioText();
+  const text = scenesVectorText();
   const panel = () => (panels.get('cyd') as { panel: PanelProcess }).panel;
 
   beforeAll(async () => {
@@ -117,7 +117,7 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
   it(
     'partial redraws are right: after a long run with moving needles and blinking lamps the memory equals a full redraw',
     async () => {
-      const { core, player } = await openScenario(module, text);
+      const { core, player } = await openVector(module, text);
       const p = panel();
       // A second panel of the same env for the full redraws (its own memory noise).
       const { panel: fresh } = await PanelProcess.start(buildPanel('cyd', kitDir), core.layout);
@@ -163,7 +163,7 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
     '14.9: every element looks the same composed in the 16-bit sprite and drawn straight on the screen',
     async () => {
       const p = panel();
-      for (const scene of visualScenes) {
+      for (const scene of scenes) {
         const core = await frozenAt(module, text, scene.t);
         await p.sprites(true);
         await p.boot(21);
@@ -182,9 +182,9 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
       await p.sprites(true);
       // And they are the Frame's colours, exactly as RGB565 holds them: the arc's grey (no RGB332 olive)...
       let core = await frozenAt(module, text, 0);
-      for (const scene of visualScenes) {
+      for (const scene of scenes) {
         core = await frozenAt(module, text, scene.t);
-        if (core.frame().lamps.some((l) => l.id === 'Warn' && l.lit)) break;
+        if (core.frame().lamps.some((l) => l.id === 'WARN' && l.lit)) break;
       }
       const f = core.frame();
       await p.boot(23);
@@ -195,7 +195,7 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
       const [ax, ay] = [tach.cx + mid * Math.sin(0), tach.cy - mid * Math.cos(0)];
       expect(view.px[Math.round(ay) * 320 + Math.round(ax)]).toBe(rgb565(tach.arc_color));
       // ...and a lit WARN lamp's amber, on a pixel of its body beside the label.
-      const warn = f.lamps.find((l) => l.id === 'Warn') as Frame['lamps'][number];
+      const warn = f.lamps.find((l) => l.id === 'WARN') as Frame['lamps'][number];
       expect(warn.lit).toBe(true);
       expect(view.px[(warn.y + Math.trunc(warn.h / 2)) * 320 + warn.x + 3]).toBe(rgb565(warn.color));
     },
@@ -208,7 +208,7 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
       const p = panel();
       const near: number[] = [];
       const far: number[] = [];
-      for (const scene of visualScenes) {
+      for (const scene of scenes) {
         const core = await frozenAt(module, text, scene.t);
         const f = core.frame();
         await p.boot(31);
@@ -254,7 +254,7 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
       const font = loadGlcdFont(kitDir);
       const p = panel();
       let decoded = 0;
-      for (const scene of visualScenes) {
+      for (const scene of scenes) {
         const core = await frozenAt(module, text, scene.t);
         const f = core.frame();
         await p.boot(41);
@@ -266,7 +266,7 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
           decoded++;
         }
       }
-      expect(decoded).toBeGreaterThan(visualScenes.length * 10);
+      expect(decoded).toBeGreaterThan(scenes.length * 10);
     },
     LONG,
   );
@@ -301,14 +301,14 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
           },
         );
         const files = readdirSync(out).sort();
-        expect(files).toEqual(visualScenes.map((s) => `${s.name}.png`).sort());
+        expect(files).toEqual(scenes.map((s) => `${s.name}.png`).sort());
         for (const f of files) {
           const png = readFileSync(join(out, f));
           expect(png.subarray(1, 4).toString()).toBe('PNG');
           expect(png.readUInt32BE(16)).toBe(320);
           expect(png.readUInt32BE(20)).toBe(240);
         }
-        for (const s of visualScenes) expect(stdout).toMatch(new RegExp(`^${s.name} .* B .* B .* yes$`, 'm'));
+        for (const s of scenes) expect(stdout).toMatch(new RegExp(`^${s.name} .* B .* B .* yes$`, 'm'));
       } finally {
         rmSync(out, { recursive: true, force: true });
       }

@@ -1,21 +1,17 @@
 // The simulator plays a vector in pieces (VectorPlayer.runUntil at each animation frame, or up to a frozen
-// ?t=) while the tests run it in one go (runVector): both must make the same core calls. Stopping anywhere,
-// even between two iterations of a serve_* loop, must give the same outputs, state lines and core state as
-// running straight to the end.
+// ?t=) while the tests run it in one go: both must make the same core calls. Stopping anywhere, even between
+// two iterations of a serve_* loop, must give the same records, state lines and core state as running
+// straight to the end.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
-import {
-  parseVector,
-  runVector,
-  VectorPlayer,
-  type VectorStep,
-} from '../../firmware/platform/wasm/vectorRunner.js';
+import { VectorPlayer, wasmStepRunner } from '../../firmware/platform/wasm/vectorRunner.js';
+import { checkVector, parseVector, stepOutput, type VectorStep } from '../vectors/lib/vector.js';
 import { repoRoot, vectorsDir, wasmBytes } from './builds.js';
 
-const files = [vectorsDir, join(repoRoot, 'simulator', 'scenarios')].flatMap((dir) =>
+const files = [vectorsDir, join(repoRoot, 'simulator', 'vectors')].flatMap((dir) =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.jsonc'))
     .sort()
@@ -23,10 +19,8 @@ const files = [vectorsDir, join(repoRoot, 'simulator', 'scenarios')].flatMap((di
 );
 
 let module: WebAssembly.Module;
-let outcomes: readonly string[];
 beforeAll(async () => {
   module = await GaugeCore.compile(wasmBytes());
-  outcomes = (await GaugeCore.load(module)).pollOutcomes;
 });
 
 /** Times worth stopping at: around every step, and inside every serve loop. */
@@ -40,11 +34,9 @@ function edges(steps: readonly VectorStep[]): number[] {
 
 async function play(text: string, stops: number[]) {
   const core = await GaugeCore.load(module);
-  const parsed = parseVector(text, core.pollOutcomes);
-  const accepted: [number, string][] = [];
-  const player = new VectorPlayer(core, parsed.steps, {
-    onAccepted: (at, body) => accepted.push([at, body]),
-  });
+  const parsed = parseVector(text);
+  const accepted: number[] = [];
+  const player = new VectorPlayer(core, parsed.steps, { onAccepted: (at) => accepted.push(at) });
   let clock = 0;
   for (const t of [...stops].sort((a, b) => a - b)) {
     player.runUntil(t);
@@ -56,8 +48,8 @@ async function play(text: string, stops: number[]) {
   player.runUntil(player.endTime);
   expect(player.done).toBe(true);
   return {
-    outputs: [...player.outputs],
-    lines: [...player.lines],
+    outputs: player.records.map(stepOutput),
+    lines: player.records.map((r) => r.line),
     clock: player.clock,
     accepted,
     state: core.stateLine(),
@@ -68,10 +60,10 @@ describe('a vector played in pieces makes the same calls as one run to the end',
   for (const file of files) {
     test(file.slice(repoRoot.length + 1), async () => {
       const text = readFileSync(file, 'utf8');
-      const parsed = parseVector(text, outcomes);
+      const parsed = parseVector(text);
       expect(parsed.error).toBeNull();
       const whole = await play(text, []);
-      expect(whole.outputs).toEqual((await runVector(module, text)).outputs);
+      expect(whole.outputs).toEqual((await checkVector(text, wasmStepRunner(module))).outputs);
       expect(whole.outputs).toHaveLength(parsed.steps.length);
 
       const stops = edges(parsed.steps).filter((t) => t >= 0);
@@ -88,10 +80,10 @@ describe('a vector played in pieces makes the same calls as one run to the end',
 });
 
 describe('showAt: what the simulator shows at a time, frozen or playing', () => {
-  const text = () => readFileSync(join(repoRoot, 'simulator', 'scenarios', 'states.jsonc'), 'utf8');
+  const text = () => readFileSync(join(repoRoot, 'simulator', 'vectors', 'scenes.jsonc'), 'utf8');
   const open = async () => {
     const core = await GaugeCore.load(module);
-    return { core, player: new VectorPlayer(core, parseVector(text(), core.pollOutcomes).steps) };
+    return { core, player: new VectorPlayer(core, parseVector(text()).steps) };
   };
 
   test('runs the steps up to t, then one update at t; before the first step it calls nothing', async () => {

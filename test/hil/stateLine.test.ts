@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STATE_LINE_KEYS } from '../../firmware/platform/wasm/stateLineKeys.js';
+import { STATE_LINE_KEYS } from '../../firmware/platform/wasm/core.generated.js';
 import {
   formatState,
   isStateLine,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Re-records the "rec" field of every step of the shared test vectors: the exact output line each step
-// produced on the native build (firmware/build/native/vector-runner --dump). Comments and the hand-checked
-// "expect" objects are left exactly as they are: jsonc-parser edits only the "rec" values.
+// produced on the native build (node test/vectors/run.mjs --target native --dump). Comments and the
+// hand-checked "expect" objects are left exactly as they are: jsonc-parser edits only the "rec" values.
 //
 //   make -C firmware vectors-record            (builds the runner, then runs this on every vector)
 //   node test/vectors/record.mjs [FILE.jsonc ...]
@@ -17,19 +17,30 @@ import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const runner = join(root, 'firmware', 'build', 'native', 'vector-runner');
+const checker = join(here, 'run.mjs');
 if (!existsSync(runner)) {
   console.error('record: build the runner first: make -C firmware vector-runner');
   process.exit(2);
 }
 const args = process.argv.slice(2);
-const files = (args.length > 0 ? args : readdirSync(here).filter((f) => f.endsWith('.jsonc')).map((f) => join(here, f)))
+const files = (
+  args.length > 0
+    ? args
+    : readdirSync(here)
+        .filter((f) => f.endsWith('.jsonc'))
+        .map((f) => join(here, f))
+)
   .map((f) => relative(root, resolve(f)))
   .sort();
 
 function runDump(list) {
   let out;
   try {
-    out = execFileSync(runner, ['--dump', ...list], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+    out = execFileSync(process.execPath, [checker, '--target', 'native', '--dump', ...list], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
   } catch (e) {
     // Exit status 1 = some check failed; the dump on stdout is still complete.
     if (typeof e.stdout !== 'string' || e.status !== 1) throw e;
@@ -46,7 +57,7 @@ function runDump(list) {
 function recordInto(text, outputs) {
   const tree = parseTree(text);
   const steps = tree && findNodeAtLocation(tree, ['steps']);
-  if (!steps || steps.type !== 'array' || !steps.children) throw new Error('no steps array');
+  if (steps?.type !== 'array' || !steps.children) throw new Error('no steps array');
   const edits = [];
   steps.children.forEach((step, i) => {
     const out = outputs[i];

@@ -110,10 +110,6 @@ constexpr uint32_t kOtaPollMs = 100;
 constexpr size_t kMaxUrlBytes = 159;
 constexpr size_t kMaxTokenBytes = 160;
 
-// Largest /usage body accepted. A real payload is ~600 bytes; the schema caps its strings at 128 + 32 bytes,
-// so anything near this is garbage. Bigger bodies are refused as BadBody before being parsed.
-constexpr uint32_t kMaxBodyBytes = 8192;
-
 // The poll task waits in slices of at most this long (select() / vTaskDelay), each bounded by the request's
 // deadline. The request budget is the core's requestTimeoutMs(); a result therefore always reaches the core
 // before its own hard timeout, so a slow answer is counted once, never as a timeout and then a "busy".

@@ -24,9 +24,10 @@
 
 #include "board_config.h"
 #include "daemon_finder.h"
-#include "http_outcome.h"
+#include "http_body.h"
+#include "http_response.h"
 #include "http_request.h"
-#include "json_usage.h"
+#include "usage_json.h"
 #include "socket_transport.h"
 #include "timers.h"
 

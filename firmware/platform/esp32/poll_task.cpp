@@ -16,7 +16,7 @@
 #include <mdns.h>
 
 #include "console.h"
-#include "json_usage.h"
+#include "usage_json.h"
 
 namespace gauge {
 namespace esp32 {
@@ -45,7 +45,7 @@ StaticTask_t g_task_buf;
 StackType_t g_task_stack[kTaskStackBytes];  // ESP-IDF: StackType_t is a byte, stack depth is in bytes
 
 // One body at a time, in the task only; +1 for the NUL the readers append.
-char g_body[kMaxBodyBytes + 1];
+char g_body[cfg::kMaxBodyBytes + 1];
 PollClient* g_client = nullptr;  // for the heartbeat from inside the session's waits
 
 void copyStr(char* dst, size_t cap, const char* src) {

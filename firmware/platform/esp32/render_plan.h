@@ -24,23 +24,29 @@
 //    a needle has moved kNeedleRedrawDeg), so every tile shows the same needle.
 //  - layout_seq changing (and the first frame) redraws the whole screen.
 //
-// All coordinates and colours come from the Frame; the only numbers of our own are the tick lengths, the
-// needle's widths, the lamps' corner radius and the scratch sprite's size below.
+// All coordinates and colours come from the Frame, and what the Frame leaves to a renderer (text placement,
+// tick marks and labels, the needle's shape, lamp corners, the GLCD cell) from the core's drawing rules
+// (firmware/core/drawing.h), which the simulator draws with too; the only number of our own is the scratch
+// sprite's size below.
 #pragma once
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "drawing.h"
 #include "frame.h"
 #include "gauge_config.h"
 
 namespace gauge {
 namespace esp32 {
 
-struct Rect {
-    int16_t x, y, w, h;
-};
+using draw::kGlyphH;
+using draw::kGlyphW;
+using draw::PointF;
+using draw::polarPoint;
+using draw::Rect;
+using draw::TextPlacement;
 
 inline bool rectEmpty(const Rect& r) {
     return r.w <= 0 || r.h <= 0;
@@ -108,52 +114,6 @@ inline ArcSpan arcSpan(float from_deg, float to_deg) {
     return ArcSpan{s, e, true};
 }
 
-struct PointF {
-    float x, y;
-};
-
-// frame.h: a point at angle a and radius r from (cx, cy) is (cx + r sin a, cy - r cos a).
-inline PointF polarPoint(float cx, float cy, float r, float deg) {
-    const float a = deg * 0.017453292519943295f;
-    return PointF{cx + r * sinf(a), cy - r * cosf(a)};
-}
-
-// ---- Our own geometry (the Frame does not carry these)
-constexpr int16_t kMajorTickLen = 8;  // from the arc's inner edge inwards
-constexpr int16_t kMinorTickLen = 4;
-constexpr float kMajorTickWidth = 2.0f;
-constexpr float kMinorTickWidth = 1.0f;
-constexpr float kNeedleBaseWidth = 5.0f;  // at the pivot
-constexpr float kNeedleTipWidth = 1.0f;
-constexpr int16_t kLampCornerRadius = 4;
-// The built-in GLCD font: 6x8 px per character at size 1 including spacing (TFT_eSPI::textWidth for font 1
-// is 6 px per char times the text size).
-constexpr int16_t kGlyphW = 6;
-constexpr int16_t kGlyphH = 8;
-
-// ---- Text
-struct TextPlacement {
-    int16_t x, y;   // top-left of the first glyph
-    uint8_t chars;  // how many bytes of the text fit the box's width
-};
-
-// Frame TextBox rule: aligned horizontally in the box, vertically centred, built-in font scaled by size.
-// Text wider than the box is cut to what fits (the core promises it fits; hostile input must not spill).
-inline TextPlacement placeText(const TextBox& t) {
-    const uint8_t size = t.size == 0 ? 1 : t.size;
-    const int16_t glyph_w = static_cast<int16_t>(kGlyphW * size);
-    const int16_t glyph_h = static_cast<int16_t>(kGlyphH * size);
-    size_t len = strnlen(t.text, sizeof(t.text));
-    const int16_t fit = t.w > 0 ? static_cast<int16_t>(t.w / glyph_w) : 0;
-    if (static_cast<int>(len) > fit) len = fit > 0 ? static_cast<size_t>(fit) : 0;
-    const int16_t text_w = static_cast<int16_t>(len * glyph_w);
-    int16_t x = t.x;
-    if (t.align == Align::Center) x = static_cast<int16_t>(t.x + (t.w - text_w) / 2);
-    if (t.align == Align::Right) x = static_cast<int16_t>(t.x + t.w - text_w);
-    const int16_t y = static_cast<int16_t>(t.y + (t.h - glyph_h) / 2);
-    return TextPlacement{x, y, static_cast<uint8_t>(len)};
-}
-
 // ---- The canvas
 // Colours are RGB565. Arc angles are TFT_eSPI's. Line widths are full widths in pixels.
 class Canvas {
@@ -202,55 +162,23 @@ constexpr int16_t kScratchMinH = 12;
 // ---- Element drawing (ox, oy = where the canvas's origin is on the screen)
 inline void drawTextBox(Canvas& c, int16_t ox, int16_t oy, const TextBox& t, uint16_t bg) {
     c.fillRect(static_cast<int16_t>(t.x - ox), static_cast<int16_t>(t.y - oy), t.w, t.h, bg);
-    const TextPlacement p = placeText(t);
+    const TextPlacement p = draw::placeText(t);
     if (p.chars == 0) return;
-    c.drawText(static_cast<int16_t>(p.x - ox), static_cast<int16_t>(p.y - oy), t.size == 0 ? 1 : t.size,
-               rgb565(t.color), bg, t.text, p.chars);
-}
-
-// A lamp's label as a text box filling the lamp (centred, at the lamp's label size).
-inline TextBox lampLabelBox(const LampView& l) {
-    TextBox label;
-    memset(&label, 0, sizeof(label));
-    label.x = l.x;
-    label.y = l.y;
-    label.w = l.w;
-    label.h = l.h;
-    label.size = l.label_size;
-    label.align = Align::Center;
-    label.color = l.label_color;
-    static_assert(sizeof(l.label) <= sizeof(label.text), "lamp label fits a TextBox");
-    memcpy(label.text, l.label, sizeof(l.label));
-    label.text[sizeof(l.label) - 1] = '\0';
-    return label;
+    c.drawText(static_cast<int16_t>(p.x - ox), static_cast<int16_t>(p.y - oy), p.size, rgb565(t.color), bg,
+               t.text, p.chars);
 }
 
 inline void drawLamp(Canvas& c, int16_t ox, int16_t oy, const LampView& l, uint16_t bg) {
     const int16_t x = static_cast<int16_t>(l.x - ox);
     const int16_t y = static_cast<int16_t>(l.y - oy);
     c.fillRect(x, y, l.w, l.h, bg);
-    int16_t r = kLampCornerRadius;
-    if (r * 2 > l.h) r = static_cast<int16_t>(l.h / 2);
-    if (r * 2 > l.w) r = static_cast<int16_t>(l.w / 2);
     const uint16_t fill = rgb565(l.color);
-    c.fillRoundRect(x, y, l.w, l.h, r, fill);
-    const TextBox label = lampLabelBox(l);
-    const TextPlacement p = placeText(label);
+    c.fillRoundRect(x, y, l.w, l.h, draw::lampCornerRadius(l), fill);
+    const TextBox label = draw::lampLabelBox(l);
+    const TextPlacement p = draw::placeText(label);
     if (p.chars > 0)
-        c.drawText(static_cast<int16_t>(p.x - ox), static_cast<int16_t>(p.y - oy),
-                   label.size == 0 ? 1 : label.size, rgb565(l.label_color), fill, label.text, p.chars);
-}
-
-// How far past its scale a needle may be drawn (the fuel needle pegs below E when over 100 %).
-constexpr float kNeedleMarginDeg = 12.0f;
-
-inline float clampNeedleDeg(const Dial& d, float deg) {
-    const float lo = isfinite(d.start_deg) ? d.start_deg : 0.0f;
-    const float hi = isfinite(d.end_deg) ? d.end_deg : 0.0f;
-    if (!isfinite(deg)) return lo;
-    if (deg < lo - kNeedleMarginDeg) return lo - kNeedleMarginDeg;
-    if (deg > hi + kNeedleMarginDeg) return hi + kNeedleMarginDeg;
-    return deg;
+        c.drawText(static_cast<int16_t>(p.x - ox), static_cast<int16_t>(p.y - oy), p.size,
+                   rgb565(l.label_color), fill, label.text, p.chars);
 }
 
 // A rectangle from inclusive float bounds, padded, kept within int16_t (hostile frames carry any number).
@@ -294,16 +222,6 @@ inline Rect sweepBox(float cx, float cy, float r, float a0, float a1, int pad) {
     return pointsBox(pts, n, pad);
 }
 
-// Where a tick label's text goes (centred on its point at label_radius).
-inline Rect tickLabelRect(const Dial& d, const Tick& t) {
-    const size_t len = strnlen(t.label, sizeof(t.label));
-    if (len == 0 || !isfinite(t.deg)) return Rect{0, 0, 0, 0};
-    const PointF p = polarPoint(d.cx, d.cy, static_cast<float>(d.label_radius), t.deg);
-    const int16_t w = static_cast<int16_t>(len * kGlyphW);
-    return Rect{static_cast<int16_t>(lroundf(p.x) - w / 2), static_cast<int16_t>(lroundf(p.y) - kGlyphH / 2),
-                w, kGlyphH};
-}
-
 // ---- Extents: everything an element can paint, on the screen. Anti-aliased edges reach a pixel or so past
 // the geometry; kAaPad covers them (the virtual panel's tests hold the renderer to these bounds).
 constexpr int kAaPad = 2;
@@ -322,31 +240,29 @@ inline Rect faceExtent(const Dial& d) {
     const float r = static_cast<float>(d.radius > 0 ? d.radius : 0);
     Rect area = sweepBox(d.cx, d.cy, r, d.start_deg - 1.0f, d.end_deg + 1.0f, kAaPad);
     const uint8_t ticks = tickCount(d);
-    for (uint8_t i = 0; i < ticks; ++i) area = rectUnion(area, tickLabelRect(d, d.ticks[i]));
+    for (uint8_t i = 0; i < ticks; ++i) area = rectUnion(area, draw::tickLabelRect(d, d.ticks[i]));
     return clipToScreen(area);
 }
 
 // A text box: its box, and its glyphs where they stick out of a box lower than the font.
 inline Rect textExtent(const TextBox& t) {
     Rect area = textBoxRect(t);
-    const TextPlacement p = placeText(t);
-    if (p.chars > 0) {
-        const uint8_t size = t.size == 0 ? 1 : t.size;
-        area = rectUnion(area, Rect{p.x, p.y, static_cast<int16_t>(p.chars * kGlyphW * size),
-                                    static_cast<int16_t>(kGlyphH * size)});
-    }
+    const TextPlacement p = draw::placeText(t);
+    if (p.chars > 0)
+        area = rectUnion(area, Rect{p.x, p.y, static_cast<int16_t>(p.chars * kGlyphW * p.size),
+                                    static_cast<int16_t>(kGlyphH * p.size)});
     return clipToScreen(area);
 }
 
 inline Rect lampExtent(const LampView& l) {
-    return clipToScreen(rectUnion(Rect{l.x, l.y, l.w, l.h}, textExtent(lampLabelBox(l))));
+    return clipToScreen(rectUnion(Rect{l.x, l.y, l.w, l.h}, textExtent(draw::lampLabelBox(l))));
 }
 
 // The needle at angle deg (already clamped) and its hub.
 inline Rect needleExtent(const Dial& d, float deg) {
     const PointF pts[2] = {PointF{static_cast<float>(d.cx), static_cast<float>(d.cy)},
                            polarPoint(d.cx, d.cy, d.needle_length, deg)};
-    Rect area = pointsBox(pts, 2, static_cast<int>(ceilf(kNeedleBaseWidth / 2.0f)) + kAaPad);
+    Rect area = pointsBox(pts, 2, static_cast<int>(ceilf(draw::kNeedleBaseWidth / 2.0f)) + kAaPad);
     if (d.hub_radius > 0) {
         const float h = static_cast<float>(d.hub_radius);
         area = rectUnion(area, boundsRect(d.cx - h, d.cy - h, d.cx + h, d.cy + h, kAaPad));
@@ -359,8 +275,7 @@ inline void drawFace(Canvas& c, int16_t ox, int16_t oy, const Dial& d, uint16_t 
     const int16_t cx = static_cast<int16_t>(d.cx - ox);
     const int16_t cy = static_cast<int16_t>(d.cy - oy);
     const int16_t r = d.radius;
-    int16_t ir = static_cast<int16_t>(d.radius - d.arc_width);
-    if (ir < 0) ir = 0;
+    const int16_t ir = draw::arcInnerRadius(d);
 
     const ArcSpan base = arcSpan(d.start_deg, d.end_deg);
     if (base.visible && r > 0) c.drawArc(cx, cy, r, ir, base.start, base.end, rgb565(d.arc_color), bg);
@@ -376,11 +291,9 @@ inline void drawFace(Canvas& c, int16_t ox, int16_t oy, const Dial& d, uint16_t 
     for (uint8_t i = 0; i < ticks; ++i) {
         const Tick& t = d.ticks[i];
         if (!isfinite(t.deg)) continue;
-        const float len = t.major ? kMajorTickLen : kMinorTickLen;
-        const PointF a = polarPoint(cx, cy, static_cast<float>(ir), t.deg);
-        const PointF b = polarPoint(cx, cy, static_cast<float>(ir) - len, t.deg);
-        c.drawWideLine(a.x, a.y, b.x, b.y, t.major ? kMajorTickWidth : kMinorTickWidth, tick_color);
-        const Rect lr = tickLabelRect(d, t);
+        const draw::TickMark m = draw::tickMark(d, t, ox, oy);
+        c.drawWideLine(m.outer.x, m.outer.y, m.inner.x, m.inner.y, m.width, tick_color);
+        const Rect lr = draw::tickLabelRect(d, t);
         if (!rectEmpty(lr))
             c.drawText(static_cast<int16_t>(lr.x - ox), static_cast<int16_t>(lr.y - oy), 1, tick_color, bg,
                        t.label, static_cast<uint8_t>(lr.w / kGlyphW));
@@ -388,11 +301,9 @@ inline void drawFace(Canvas& c, int16_t ox, int16_t oy, const Dial& d, uint16_t 
 }
 
 inline void drawNeedle(Canvas& c, int16_t ox, int16_t oy, const Dial& d, float deg) {
-    const float cx = static_cast<float>(d.cx - ox);
-    const float cy = static_cast<float>(d.cy - oy);
-    const PointF tip = polarPoint(cx, cy, d.needle_length, deg);
+    const draw::NeedleShape n = draw::needleShape(d, deg, ox, oy);
     const uint16_t needle = rgb565(d.needle_color);
-    c.drawWedgeLine(cx, cy, tip.x, tip.y, kNeedleBaseWidth, kNeedleTipWidth, needle);
+    c.drawWedgeLine(n.pivot.x, n.pivot.y, n.tip.x, n.tip.y, n.base_width, n.tip_width, needle);
     if (d.hub_radius > 0)
         c.fillCircle(static_cast<int16_t>(d.cx - ox), static_cast<int16_t>(d.cy - oy), d.hub_radius, needle);
 }
@@ -512,7 +423,7 @@ class FrameRenderer {
             if (!full && d.face_seq != last.face) dirty.add(rectUnion(last_face_[i], face));
             if (!full && d.label.seq != last.label) dirty.add(textExtent(d.label));
             if (!full && d.value.seq != last.value) dirty.add(textExtent(d.value));
-            const float deg = clampNeedleDeg(d, d.needle_deg);
+            const float deg = draw::clampNeedleDeg(d, d.needle_deg);
             if (!full && d.needle_seq != last.needle)
                 dirty.add(rectUnion(needleExtent(d, drawn_deg_[i]), needleExtent(d, deg)));
             if (full || d.needle_seq != last.needle) drawn_deg_[i] = deg;

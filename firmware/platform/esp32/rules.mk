@@ -1,6 +1,6 @@
 # ESP32 platform: the app itself is built by PlatformIO (platformio.ini at the repo root) and cannot be built
 # on a machine without the Xtensa toolchain. What CAN be checked natively is the Arduino-free half of the
-# glue (render_plan.h, usage_feed.h, http_outcome.h, http_request.h, poll_session.h, daemon_finder.h,
+# glue (render_plan.h, http_request.h, http_response.h, http_body.h, poll_session.h, daemon_finder.h,
 # socket_transport.h -- over real loopback sockets --, wifi_supervisor.h, boot_setup.h, console_lines.h,
 # timers.h, poll_bridge.h, led_output.h, serial_commands.h) against the real core:
 #
@@ -38,13 +38,13 @@ HOST_CXX_ESP32 ?= g++
 
 -include $(ESP32_GLUE_CORE_OBJS:.o=.d) $(ESP32_GLUE_TEST_OBJS:.o=.d)
 
-# json_usage.cpp against a real ArduinoJson 7.2.0 (not part of this repository), natively. Default: the ESP32
+# usage_json.cpp against a real ArduinoJson 7.2.0 (not part of this repository), natively. Default: the ESP32
 # kit's copy beside the checkout ($GAUGE_ESP32_KIT, else esp32-kit/ in $CLAUDE_GAUGE_SHARED_DIR or ../shared;
 # scripts/lib/esp32-kit.mjs finds it the same way), else PlatformIO's download for env:cyd. Says SKIPPED
 # (a skip in the test summary, never a pass) when neither is there.
 ESP32_KIT ?= $(or $(GAUGE_ESP32_KIT),$(if $(CLAUDE_GAUGE_SHARED_DIR),$(CLAUDE_GAUGE_SHARED_DIR)/esp32-kit,$(abspath $(REPO_DIR)/../shared/esp32-kit)))
 ARDUINOJSON_SRC ?= $(firstword $(wildcard $(ESP32_KIT)/ArduinoJson/src $(REPO_DIR)/.pio/libdeps/cyd/ArduinoJson/src) $(ESP32_KIT)/ArduinoJson/src)
-ESP32_JSON_BIN := $(ESP32_GLUE_DIR)/json_usage_check
+ESP32_JSON_BIN := $(ESP32_GLUE_DIR)/usage_json_check
 .PHONY: esp32-json
 
 esp32-json:
@@ -53,5 +53,5 @@ esp32-json:
 	mkdir -p $(ESP32_GLUE_DIR) && \
 	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -DARDUINOJSON_ENABLE_NAN=0 -DARDUINOJSON_ENABLE_INFINITY=0 \
 		-DARDUINOJSON_USE_DOUBLE=1 -I$(ARDUINOJSON_SRC) $(CORE_INC) -I$(ESP32_DIR) \
-		$(ESP32_DIR)/test/arduinojson/json_usage_check.cpp $(ESP32_DIR)/json_usage.cpp $(CORE_SRCS) \
+		$(ESP32_DIR)/test/arduinojson/usage_json_check.cpp $(ESP32_DIR)/usage_json.cpp $(CORE_SRCS) \
 		-o $(ESP32_JSON_BIN) && $(ESP32_JSON_BIN)

@@ -1,11 +1,11 @@
 # Native platform: the virtual device (the core with a host HAL: monotonic clock, libcurl, nlohmann JSON) and
-# the native runner of the shared test vectors (test/vectors/*.jsonc).
+# the native step runner of the shared test vectors (test/vectors/*.jsonc).
 #
 #   make -C firmware virtual-device   -> build/native/virtual-device
 #   make -C firmware vector-runner    -> build/native/vector-runner
-#   make -C firmware vectors          build the runner and run every vector ("N passed, N failed")
-#   make -C firmware vectors-record   re-record the "rec" outputs of every vector (test/vectors/README.md;
-#                                     the same as vector-runner --record FILE...)
+#   make -C firmware vectors          build the runner and check every vector on it through the one checker
+#                                     (node test/vectors/run.mjs; ends "N passed, N failed")
+#   make -C firmware vectors-record   re-record the "rec" outputs of every vector (test/vectors/README.md)
 #
 # Uses FW_DIR, REPO_DIR, BUILD_DIR, CORE_INC, CORE_SRCS, CORE_HDRS, CXXFLAGS_CORE from firmware/Makefile.
 # Everything here is built with ASan/UBSan: hostile vectors and hostile daemons are exactly what they catch.
@@ -35,9 +35,6 @@ $(NATIVE_PLATFORM_BUILD)/%.o: $(NATIVE_PLATFORM_DIR)/%.cpp $(NATIVE_PLATFORM_DIR
 	@mkdir -p $(dir $@)
 	$(NATIVE_CXX) $(NATIVE_GLUE_FLAGS) -MMD -MP $(CORE_INC) -I$(NATIVE_PLATFORM_DIR) -c $< -o $@
 
-# The runner finds test/vectors/record.mjs (for --record) in this checkout.
-$(NATIVE_PLATFORM_BUILD)/vector_runner.o: NATIVE_GLUE_FLAGS += -DGAUGE_REPO_DIR='"$(REPO_DIR)"'
-
 $(VIRTUAL_DEVICE): $(NATIVE_PLATFORM_BUILD)/virtual_device.o $(NATIVE_PLATFORM_BUILD)/usage_json.o \
 		$(NATIVE_PLATFORM_CORE_OBJS)
 	$(NATIVE_CXX) $(NATIVE_SAN) $^ -lcurl -o $@
@@ -47,9 +44,9 @@ $(VECTOR_RUNNER): $(NATIVE_PLATFORM_BUILD)/vector_runner.o $(NATIVE_PLATFORM_BUI
 	$(NATIVE_CXX) $(NATIVE_SAN) $^ -o $@
 
 vectors: $(VECTOR_RUNNER)
-	@cd $(REPO_DIR) && $(VECTOR_RUNNER) $(patsubst $(REPO_DIR)/%,%,$(VECTOR_FILES))
+	@cd $(REPO_DIR) && node test/vectors/run.mjs --target native $(patsubst $(REPO_DIR)/%,%,$(VECTOR_FILES))
 
 vectors-record: $(VECTOR_RUNNER)
-	@cd $(REPO_DIR) && $(VECTOR_RUNNER) --record $(patsubst $(REPO_DIR)/%,%,$(VECTOR_FILES))
+	@cd $(REPO_DIR) && node test/vectors/record.mjs $(patsubst $(REPO_DIR)/%,%,$(VECTOR_FILES))
 
 -include $(NATIVE_PLATFORM_CORE_OBJS:.o=.d) $(patsubst %,$(NATIVE_PLATFORM_BUILD)/%.d,usage_json vector_runner virtual_device)

@@ -27,9 +27,8 @@
 
 namespace {
 
-// Same cap as the ESP32 (platform/esp32/board_config.h kMaxBodyBytes): a real payload is ~600 bytes, so a
-// bigger body is garbage and is refused as BadBody without being parsed.
-constexpr size_t kMaxBodyBytes = 8192;
+// The device's body cap (gauge_config.h): a bigger body is refused as BadBody without being parsed.
+constexpr size_t kMaxBodyBytes = gauge::cfg::kMaxBodyBytes;
 // The step between two frames on the device's clock; the core's physics are time-exact whatever the step.
 constexpr uint32_t kFrameMs = 20;
 // Like the ESP32: a changed line at most this often, an unchanged one at least this often.
@@ -236,7 +235,7 @@ class HttpPoller {
         nanosleep(&ts, nullptr);  // a signal cuts it short, which is what we want
     }
 
-    // Maps a finished transfer onto the core's outcomes (like platform/esp32/http_outcome.h does for
+    // Maps a finished transfer onto the core's outcomes (like platform/esp32/http_response.h does for
     // HTTPClient): 2xx -> decode the body; 401/403 -> Unauthorized; other statuses -> HttpError; network
     // failures -> ConnectFailed; curl's timeout -> Timeout; a body that is cut short or too big -> BadBody.
     gauge::PollOutcome classify(CURLcode code, long status, std::string* detail) {
@@ -369,17 +368,16 @@ int run(const Options& o) {
             if (http.poll(kFrameMs, &outcome, &detail)) {
                 now = catch_up(monotonicMs());
                 if (outcome == gauge::PollOutcome::Ok) {
-                    const gauge::native::BodyResult r = gauge::native::applyUsageBody(
-                        device, decoder, now, http.body().data(), http.body().size());
-                    outcome = r.outcome;
-                    if (r.outcome == gauge::PollOutcome::BadBody) {
+                    gauge::Usage usage = gauge::usageDefaults();
+                    const gauge::BodyVerdict v = gauge::native::decodeUsageBody(
+                        http.body().data(), http.body().size(), decoder, usage);
+                    device.onBody(now, v, usage);
+                    outcome = v.outcome;
+                    if (v.outcome == gauge::PollOutcome::BadBody)
                         detail =
                             "the " + std::to_string(http.body().size()) + "-byte body is not a JSON object";
-                    } else if (r.outcome != gauge::PollOutcome::Ok) {
-                        char buf[160];
-                        gauge::native::formatBodyResult(r, buf, sizeof buf);
-                        detail = buf;
-                    }
+                    else if (v.outcome != gauge::PollOutcome::Ok)
+                        detail = std::string("the decoder said ") + gauge::decodeStatusName(v.status);
                 } else {
                     device.onPollResult(now, outcome);
                 }

@@ -7,7 +7,7 @@
 import { envDefines, envNames, loadIni } from '../../../test/lib/platformioIni.mjs';
 import { type Frame, GaugeCore } from '../wasm/gaugeCore.js';
 import { buildPanel, type FrameResult, findKit, noKitMessage, PanelProcess, panelRefusal } from './panel.js';
-import { FRAME_PERIOD_MS, openScenario, wasmModule } from './scenes.js';
+import { FRAME_PERIOD_MS, openVector, wasmModule } from './scenes.js';
 
 /** 30 frames a second: every needle moving must fit one frame period on the wire. */
 export const GOAL_FRAME_MS = 33;
@@ -62,7 +62,7 @@ export async function measure(
   panel: PanelProcess,
   module: WebAssembly.Module,
 ): Promise<Omit<EnvFigures, 'envs' | 'spiHz'>> {
-  const { core, player } = await openScenario(module, RUN);
+  const { core, player } = await openVector(module, RUN);
   await panel.boot(1);
   const all: FrameResult[] = [];
   const one: FrameResult[] = [];
@@ -88,9 +88,9 @@ export async function measure(
           return d.face_seq !== o?.face_seq || d.label.seq !== o.label.seq || d.value.seq !== o.value.seq;
         });
       const tachOnly = moved === 1 && f.dials[0]?.needle_seq !== p.dials[0]?.needle_seq;
-      if (f.phase === 'SelfTest' && moved === 4 && !other) all.push(r);
+      if (f.phase === 'SELFTEST' && moved === 4 && !other) all.push(r);
       else if (t > TACH_STARTS_MS && tachOnly && !other) one.push(r);
-      else if (f.phase === 'Live' && t > 6000 && t < TACH_STARTS_MS && moved === 0 && !other) none.push(r);
+      else if (f.phase === 'LIVE' && t > 6000 && t < TACH_STARTS_MS && moved === 0 && !other) none.push(r);
     }
     prev = f;
   }

@@ -7,7 +7,7 @@
 #
 # The kit is ESP32_KIT (platform/esp32/rules.mk: $GAUGE_ESP32_KIT, else esp32-kit/ in the shared directory
 # beside the checkout). Nothing of it is copied: TFT_eSPI.cpp is compiled from where it lies. Uses FW_DIR,
-# REPO_DIR, BUILD_DIR, CORE_INC from firmware/Makefile.
+# REPO_DIR, BUILD_DIR, CORE_INC, CORE_SRCS, CXXFLAGS_CORE from firmware/Makefile.
 
 PANEL_ENV ?= cyd
 PANEL_KIT_TFT = $(ESP32_KIT)/TFT_eSPI
@@ -23,9 +23,11 @@ PANEL_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 PANEL_KIT_FLAGS := -std=gnu++17 -O2 -g -w -ffp-contract=off $(PANEL_SAN)
 PANEL_OWN_FLAGS := -std=gnu++17 -O1 -g -Wall -Wextra -Werror -ffp-contract=off $(PANEL_SAN)
 PANEL_INC := -I$(PANEL_SRC_DIR)/arduino -I$(PANEL_SRC_DIR) -isystem $(PANEL_KIT_TFT) -I$(FW_DIR)/platform/esp32 \
-	-I$(FW_DIR)/platform/wasm $(CORE_INC)
+	$(CORE_INC)
+# The core too (its drawing rules and layout tables), with the core's own flags, as on the ESP32.
+PANEL_CORE_OBJS := $(patsubst $(CORE_DIR)/%.cpp,$(PANEL_BUILD)/core/%.o,$(CORE_SRCS))
 PANEL_OBJS := $(PANEL_BUILD)/TFT_eSPI.o $(PANEL_BUILD)/host_arduino.o $(PANEL_BUILD)/ili9341.o \
-	$(PANEL_BUILD)/panel_main.o
+	$(PANEL_BUILD)/panel_main.o $(PANEL_CORE_OBJS)
 
 .PHONY: panel panel-kit panel-model
 
@@ -41,6 +43,10 @@ panel-kit:
 $(PANEL_BUILD)/TFT_eSPI.o: $(PANEL_KIT_TFT)/TFT_eSPI.cpp $(PANEL_INI) $(PANEL_SRC_DIR)/rules.mk
 	@mkdir -p $(dir $@)
 	$(HOST_CXX) $(PANEL_KIT_FLAGS) $(PANEL_DEFINES) -MMD -MP -I$(PANEL_SRC_DIR)/arduino -I$(PANEL_KIT_TFT) -c $< -o $@
+
+$(PANEL_BUILD)/core/%.o: $(CORE_DIR)/%.cpp $(PANEL_SRC_DIR)/rules.mk
+	@mkdir -p $(dir $@)
+	$(HOST_CXX) $(CXXFLAGS_CORE) -O1 -g $(PANEL_SAN) -MMD -MP $(CORE_INC) -c $< -o $@
 
 $(PANEL_BUILD)/%.o: $(PANEL_SRC_DIR)/%.cpp $(PANEL_INI) $(PANEL_SRC_DIR)/rules.mk
 	@mkdir -p $(dir $@)

@@ -5,9 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { sceneScenarioFile, type VisualScene, visualScenes } from '../../../test/lib/visualScenes.js';
+import { scenes as allScenes, type Scene, sceneVectorFile } from '../../../simulator/src/scenes.js';
+import { parseVector } from '../../../test/vectors/lib/vector.js';
 import { GaugeCore } from '../wasm/gaugeCore.js';
-import { parseVector, VectorPlayer } from '../wasm/vectorRunner.js';
+import { VectorPlayer } from '../wasm/vectorRunner.js';
 import { type FrameResult, type PanelProcess, type Picture, repoRoot } from './panel.js';
 
 /** The loop's frame period the panel's play-throughs use: 30 frames a second, the renderer's goal. */
@@ -25,30 +26,30 @@ export async function wasmModule(): Promise<WebAssembly.Module> {
   return GaugeCore.compile(new Uint8Array(readFileSync(wasmPath)));
 }
 
-/** A fresh core with a player of the scenario text (malformed text throws with the runner's message). */
-export async function openScenario(
+/** A fresh core with a player of the vector text (malformed text throws with the checker's message). */
+export async function openVector(
   module: WebAssembly.Module,
   text: string,
 ): Promise<{ core: GaugeCore; player: VectorPlayer }> {
   const core = await GaugeCore.load(module);
-  const parsed = parseVector(text, core.pollOutcomes);
-  if (parsed.error !== null) throw new Error(`the scenario is malformed: ${parsed.error}`);
+  const parsed = parseVector(text);
+  if (parsed.error !== null) throw new Error(`the vector is malformed: ${parsed.error}`);
   return { core, player: new VectorPlayer(core, parsed.steps) };
 }
 
-export function sceneScenarioText(): string {
-  return readFileSync(join(repoRoot, sceneScenarioFile), 'utf8');
+export function scenesVectorText(): string {
+  return readFileSync(join(repoRoot, sceneVectorFile), 'utf8');
 }
 
-/** The core showing the scenario frozen at t, exactly as the simulator's `?scenario=…&t=` page does. */
+/** The core showing the vector frozen at t, exactly as the simulator's `?vector=…&t=` page does. */
 export async function frozenAt(module: WebAssembly.Module, text: string, t: number): Promise<GaugeCore> {
-  const { core, player } = await openScenario(module, text);
+  const { core, player } = await openVector(module, text);
   player.showAt(t);
   return core;
 }
 
 export interface SceneRun {
-  scene: VisualScene;
+  scene: Scene;
   /** The scene's frame after playing from boot at FRAME_PERIOD_MS: what that last frame sent. */
   last: FrameResult;
   /** The same scene drawn from scratch on a freshly started panel. */
@@ -61,17 +62,17 @@ export interface SceneRun {
 }
 
 /**
- * Plays the showcase scenario from boot through every scene at the device's frame period on `played`, and
+ * Plays the showcase vector from boot through every scene at the device's frame period on `played`, and
  * draws each scene's frozen frame from scratch on `fresh` (booted anew per scene, other memory noise).
  */
 export async function runScenes(
   module: WebAssembly.Module,
   played: PanelProcess,
   fresh: PanelProcess,
-  scenes: readonly VisualScene[] = visualScenes,
+  scenes: readonly Scene[] = allScenes,
 ): Promise<SceneRun[]> {
-  const text = sceneScenarioText();
-  const { core, player } = await openScenario(module, text);
+  const text = scenesVectorText();
+  const { core, player } = await openVector(module, text);
   await played.boot(1);
   const out: SceneRun[] = [];
   let t = 0;

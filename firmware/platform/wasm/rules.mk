@@ -10,7 +10,7 @@ WASM_BUILD_DIR := $(BUILD_DIR)/wasm
 WASM_OUT := $(WASM_BUILD_DIR)/gauge-core.wasm
 WASM_PUBLIC := $(REPO_DIR)/simulator/public/gauge-core.wasm
 WASM_GLUE_SRCS := $(WASM_PLATFORM_DIR)/gauge_wasm.cpp
-WASM_GLUE_HDRS := $(WASM_PLATFORM_DIR)/frame_layout.h
+WASM_GLUE_HDRS :=
 # -mexec-model=reactor: a library module (no main), its static constructors run in _initialize.
 # --strip-all keeps the module small; the exports carry their own names.
 WASM_FLAGS := --target=wasm32-wasi -O2 -mexec-model=reactor $(CXXFLAGS_CORE) -Wl,--strip-all

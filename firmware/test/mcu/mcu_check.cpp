@@ -1,5 +1,5 @@
 // Plain C-style checks of the gauge core, built for rv32 and run under QEMU (make -C firmware mcu), and built
-// natively too: both runs print a digest of a scripted scenario's state lines, and the Makefile requires
+// natively too: both runs print a digest of a scripted timeline's state lines, and the Makefile requires
 // them to be equal, i.e. the core computes bit-identical frames on the MCU and on the host.
 // No doctest, no STL: this toolchain has no libstdc++.
 #include <math.h>
@@ -90,7 +90,7 @@ static void checkPoller() {
 
 // A scripted minute: boot, live data, a hot spell, the daemon dying (NO SIGNAL), coming back with the 5 h
 // window over. Returns an FNV-1a digest of every 50th ms's state line.
-static uint32_t scenarioDigest(char* last_line, size_t cap) {
+static uint32_t timelineDigest(char* last_line, size_t cap) {
     gauge::Device d;
     const uint32_t boot = 0xFFFFF000u;  // millis() wraps during the run
     d.boot(boot);
@@ -132,11 +132,11 @@ int main() {
     checkReadouts();
     checkPoller();
     char last[gauge::kStateLineMax];
-    const uint32_t digest = scenarioDigest(last, sizeof last);
+    const uint32_t digest = timelineDigest(last, sizeof last);
     CHECK(strstr(last, "phase=LIVE") != nullptr);
     CHECK(strstr(last, "over=1") != nullptr);
     printf("last: %s\n", last);
-    printf("scenario digest: %08lx\n", static_cast<unsigned long>(digest));
+    printf("timeline digest: %08lx\n", static_cast<unsigned long>(digest));
     printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
 }

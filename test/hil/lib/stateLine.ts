@@ -7,16 +7,24 @@
 // Keys come in a fixed order; unknown keys (appended by newer firmware) are kept in `extra` and otherwise
 // ignored. Anything else on the stream (boot chatter, ESP-IDF logs) is not a state line: null.
 
-import { STATE_LINE_KEYS } from '../../../firmware/platform/wasm/stateLineKeys.js';
+// Keys and names are the core's own (firmware/platform/wasm/core.generated.ts, generated from the module).
+import {
+  DIAL_NAMES,
+  type DialName,
+  LAMP_PRIORITY,
+  type LampName,
+  PHASE_NAMES,
+  type PhaseName,
+  STATE_LINE_KEYS,
+} from '../../../firmware/platform/wasm/core.generated.js';
 
-export type Phase = 'SELFTEST' | 'LIVE' | 'NOSIGNAL';
-export type LampName = 'NOSIG' | 'HOT' | 'WARN' | 'STALL' | 'IDLE';
+export type Phase = PhaseName;
+export type { DialName, LampName };
 
-export const phases: readonly Phase[] = ['SELFTEST', 'LIVE', 'NOSIGNAL'];
+export const phases: readonly Phase[] = PHASE_NAMES;
 /** Priority order, highest first, as the firmware prints them. */
-export const lampNames: readonly LampName[] = ['NOSIG', 'HOT', 'WARN', 'STALL', 'IDLE'];
-export const dialNames = ['tach', 'fuel', 'temp', 'boost'] as const;
-export type DialName = (typeof dialNames)[number];
+export const lampNames: readonly LampName[] = LAMP_PRIORITY;
+export const dialNames = DIAL_NAMES;
 
 export interface GaugeState {
   /** Frame time, ms since the device's clock origin (uint32, wraps). */

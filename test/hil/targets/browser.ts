@@ -84,7 +84,8 @@ export class BrowserTarget extends LineTarget {
       'simulator/index.html',
       'simulator/public',
       'simulator/vite.config.ts',
-      'firmware/platform/wasm/gaugeCore.ts',
+      'firmware/platform/wasm',
+      'test/vectors',
     ].map((p) => join(this.repoRoot, p));
     const index = join(this.distDir, 'index.html');
     if (!existsSync(index) || statSync(index).mtimeMs < newestMtime(sources)) {

@@ -92,7 +92,10 @@ export class WasmTarget extends LineTarget {
         }
         // The body is read under the same timeout: a daemon that sends headers then stalls is a timeout.
         const body = new Uint8Array(await res.arrayBuffer());
-        if (generation === this.generation) core.applyPayloadJson(now(), body);
+        if (generation !== this.generation) return;
+        // The device's cap: a larger body is bad_body, never parsed.
+        if (body.length > core.constants.max_body_bytes) core.pollResult(now(), 'bad_body');
+        else core.applyPayloadJson(now(), body);
       } catch (err) {
         if (generation === this.generation)
           core.pollResult(now(), outcomeForError(ac.signal.aborted ? ac.signal.reason : err));

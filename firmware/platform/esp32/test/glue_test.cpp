@@ -1,5 +1,5 @@
 // Native tests of the Arduino-free half of the ESP32 glue, linked against the real core. Run with
-// `make -C firmware esp32-glue`. The Arduino half (main.cpp, poll_task.cpp, json_usage.cpp) is not built
+// `make -C firmware esp32-glue`. The Arduino half (main.cpp, poll_task.cpp, usage_json.cpp) is not built
 // here; tft_canvas.h is, against TFT_eSPI's sources, in the virtual panel (platform/panel); see
 // docs/firmware.md.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
@@ -14,7 +14,8 @@
 
 #include "board_config.h"
 #include "device.h"
-#include "http_outcome.h"
+#include "http_body.h"
+#include "http_response.h"
 #include "led_output.h"
 #include "poll_bridge.h"
 #include "render_plan.h"
@@ -24,6 +25,7 @@
 
 using namespace gauge;
 using namespace gauge::esp32;
+using namespace gauge::draw;  // the drawing rules render_plan.h draws with (firmware/core/drawing.h)
 
 namespace {
 
@@ -351,41 +353,6 @@ TEST_CASE("Angles: arc spans keep their clockwise direction and drop the undrawa
     CHECK_FALSE(arcSpan(10.0f, 10.3f).visible);
     CHECK_FALSE(arcSpan(NAN, 10.0f).visible);
     CHECK_FALSE(arcSpan(0.0f, INFINITY).visible);
-}
-
-TEST_CASE("Geometry: polar points follow frame.h (cx + r sin a, cy - r cos a)") {
-    PointF p = polarPoint(100, 100, 10, 0);
-    CHECK(p.x == doctest::Approx(100));
-    CHECK(p.y == doctest::Approx(90));
-    p = polarPoint(100, 100, 10, 90);
-    CHECK(p.x == doctest::Approx(110));
-    CHECK(p.y == doctest::Approx(100));
-    p = polarPoint(100, 100, 10, -90);
-    CHECK(p.x == doctest::Approx(90));
-    p = polarPoint(100, 100, 10, 180);
-    CHECK(p.y == doctest::Approx(110));
-}
-
-TEST_CASE("Text: placement in its box for each alignment, vertically centred, cut to the box width") {
-    TextBox t{10, 20, 60, 16, 1, Align::Left, 0xFFFFFF, "abcd", 1};
-    TextPlacement p = placeText(t);
-    CHECK(p.x == 10);
-    CHECK(p.y == 24);  // (16 - 8) / 2
-    CHECK(p.chars == 4);
-    t.align = Align::Center;
-    CHECK(placeText(t).x == 10 + (60 - 24) / 2);
-    t.align = Align::Right;
-    CHECK(placeText(t).x == 10 + 60 - 24);
-    t.size = 2;  // 12 px per char: 5 fit in 60 px
-    strcpy(t.text, "abcdefghij");
-    t.align = Align::Left;
-    p = placeText(t);
-    CHECK(p.chars == 5);
-    CHECK(p.y == 20);  // (16 - 16) / 2
-    t.size = 0;        // treated as 1
-    CHECK(placeText(t).chars == 10);
-    t.w = 0;
-    CHECK(placeText(t).chars == 0);
 }
 
 // ---- The renderer
@@ -917,7 +884,7 @@ TEST_CASE("Chunked body: the exact framing Node 20's http server sends (captured
         FakeClock clk;
         FakeSource src;
         src.data = raw;
-        char buf[kMaxBodyBytes + 1];
+        char buf[cfg::kMaxBodyBytes + 1];
         size_t n = 0;
         REQUIRE(readChunkedBody(
                     src, buf, sizeof buf, 1500, [&] { return clk.t; }, [&] { clk.t += 1; }, &n) ==
@@ -1132,6 +1099,6 @@ TEST_CASE("Board config: defaults describe a board without LEDs unless the build
     CHECK(std::string(kBoardName) == "unknown");
     for (int8_t p : kRgbLedPins) CHECK(p == -1);
     for (int8_t p : kDiscreteLedPins) CHECK(p == -1);
-    CHECK(kMaxBodyBytes >= 2048);
+    CHECK(cfg::kMaxBodyBytes >= 2048);
     CHECK(kStateLineHeartbeatMs <= 1000);
 }

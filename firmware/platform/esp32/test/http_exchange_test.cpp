@@ -1,11 +1,12 @@
-// The request bytes (http_request.h) and the response head and framing (http_outcome.h), byte by byte.
+// The request bytes (http_request.h) and the response head and framing (http_response.h), byte by byte.
 #include <doctest/doctest.h>
 
 #include <string.h>
 
 #include <string>
 
-#include "http_outcome.h"
+#include "http_body.h"
+#include "http_response.h"
 #include "http_request.h"
 #include "serial_commands.h"
 

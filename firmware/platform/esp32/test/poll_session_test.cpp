@@ -41,7 +41,7 @@ struct OneShot {
     SimNet net;
     PollSession<SimNet> session{net};
     SimDecode decode;
-    char body[kMaxBodyBytes + 1];
+    char body[cfg::kMaxBodyBytes + 1];
     Usage usage = usageDefaults();
 
     PollReport run(const char* url = kUrl, const char* token = "", uint32_t budget = cfg::kRequestTimeoutMs) {
@@ -62,7 +62,7 @@ struct Rig {
     SimDecode decode;
     Device dev;
     PollBridge bridge;
-    char body[kMaxBodyBytes + 1];
+    char body[cfg::kMaxBodyBytes + 1];
     const char* url = kUrl;
 
     bool task_busy = false;

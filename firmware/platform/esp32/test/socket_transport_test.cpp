@@ -198,7 +198,7 @@ struct Client {
     HostNet net;
     PollSession<HostNet> session{net};
     Decode decode;
-    char body[kMaxBodyBytes + 1];
+    char body[cfg::kMaxBodyBytes + 1];
     Usage usage = usageDefaults();
     PollReport run(uint16_t port, uint32_t budget) {
         char url[64];

@@ -1,18 +1,11 @@
-#include "json_usage.h"
+#include "usage_json.h"
 
 #include <ArduinoJson.h>
-
-#include "usage_feed.h"
 
 namespace gauge {
 namespace esp32 {
 
 namespace {
-
-// The limit also applies to unknown fields the filter skips, so it is generous: a future daemon may add
-// nested fields, and the body size cap (board_config.h) already bounds the work. Deeper bodies are refused
-// (DeserializationError::TooDeep -> BadBody) instead of being walked.
-constexpr uint8_t kNestingLimit = 10;
 
 // The filter keeps only the contract's fields, built once from the core's table: unknown fields (however
 // large) are skipped by the parser and never stored. ArduinoJson v7 "Filtering" docs: a JsonDocument whose
@@ -43,24 +36,30 @@ JsonValueView viewOf(JsonVariantConst v) {
     return JsonValueView{JsonKind::Other, false, 0.0, nullptr, 0};  // array or object
 }
 
+BodyDecode badBody(int json_error) {
+    const BodyVerdict v = badBodyVerdict();
+    return BodyDecode{v.outcome, v.status, json_error};
+}
+
 }  // namespace
 
 BodyDecode decodeUsageBody(const char* body, size_t len, UsageDecoder& dec, Usage& out) {
     JsonDocument doc;
     // deserializeJson(doc, const char*, size_t, options...): reads exactly len bytes (ArduinoJson
     // Deserialization/deserialize.hpp); NaN/Infinity literals are invalid JSON here
-    // (ARDUINOJSON_ENABLE_NAN=0).
+    // (ARDUINOJSON_ENABLE_NAN=0). The nesting limit also applies to unknown fields the filter skips; deeper
+    // bodies are refused (DeserializationError::TooDeep -> BadBody) instead of being walked.
     const DeserializationError err =
         deserializeJson(doc, body, len, DeserializationOption::Filter(usageFilter()),
-                        DeserializationOption::NestingLimit(kNestingLimit));
-    if (err) return BodyDecode{PollOutcome::BadBody, DecodeStatus::NotStarted, static_cast<int>(err.code())};
+                        DeserializationOption::NestingLimit(cfg::kMaxJsonDepth));
+    if (err) return badBody(static_cast<int>(err.code()));
     // A top-level array, string, number or null passes the parser but is no payload. The filter is an
     // object, so anything else was dropped and the document is null.
-    if (!doc.is<JsonObjectConst>()) return BodyDecode{PollOutcome::BadBody, DecodeStatus::NotStarted, 0};
+    if (!doc.is<JsonObjectConst>()) return badBody(0);
     const JsonObjectConst obj = doc.as<JsonObjectConst>();
-    const DecodeStatus status =
-        feedUsage(dec, out, [&](const UsageFieldInfo& f) { return viewOf(obj[f.name]); });
-    return BodyDecode{status == DecodeStatus::Ok ? PollOutcome::Ok : PollOutcome::Rejected, status, 0};
+    const BodyVerdict v =
+        decodeUsageObject(dec, out, [&](const UsageFieldInfo& f) { return viewOf(obj[f.name]); });
+    return BodyDecode{v.outcome, v.status, 0};
 }
 
 }  // namespace esp32

@@ -1,4 +1,4 @@
-// json_usage.cpp against the real ArduinoJson, natively: hostile /usage bodies through the exact code the
+// usage_json.cpp against the real ArduinoJson, natively: hostile /usage bodies through the exact code the
 // ESP32 runs. ArduinoJson is not in this repository; point ARDUINOJSON_SRC at its src/ directory (PlatformIO
 // puts it in .pio/libdeps/<env>/ArduinoJson/src after `pio pkg install -e cyd`):
 //
@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "json_usage.h"
+#include "usage_json.h"
 
 using namespace gauge;
 using namespace gauge::esp32;

@@ -1,19 +1,21 @@
-// Scenario mode: plays a test vector (test/vectors/*.jsonc, format in test/vectors/README.md; plus the
-// simulator's own in simulator/scenarios/) offline with an injected clock. The steps are parsed and run by
-// the wasm vector runner (firmware/platform/wasm/vectorRunner.ts, the tests' runner too), which does exactly
-// what the native one (firmware/platform/native/vector_runner.cpp) does; the per-step outputs are kept, so
-// the page can be compared with the native build output for output. This file bundles the files and paces
-// the play.
+// Vector playback: plays a vector (test/vectors/*.jsonc, format in test/vectors/README.md; plus the
+// simulator's own in simulator/vectors/) offline with an injected clock. The one checker
+// (test/vectors/lib/vector.ts) parses the file and makes each step's output line; the wasm step runner
+// (firmware/platform/wasm/vectorRunner.ts) runs the steps with exactly the native runner's core calls. The
+// outputs are kept, so the page can be compared with the native build output for output. This file bundles
+// the files and paces the play.
 //
-//   ?scenario=NAME            plays from 0 in real time (x ?speed=N), holds the last frame at the end
-//   ?scenario=NAME&t=MS       runs the steps up to MS exactly, shows the frame at MS, paused (visual tests)
-//   ?scenario=NAME&t=MS&play  starts playing from MS
+//   ?vector=NAME            plays from 0 in real time (x ?speed=N), holds the last frame at the end
+//   ?vector=NAME&t=MS       runs the steps up to MS exactly, shows the frame at MS, paused (visual tests)
+//   ?vector=NAME&t=MS&play  starts playing from MS
+//   ?scene=NAME             a scene (scenes.ts): its vector frozen at its time
 //
 // While playing in real time the page also calls update() at animation frames so the needles move
 // smoothly; in the frozen (?t=) mode it calls nothing the runner does not, apart from one update(t) at the
 // end to draw the frame at t.
 import type { GaugeCore } from '../../firmware/platform/wasm/gaugeCore.js';
-import { parseVector, VectorPlayer } from '../../firmware/platform/wasm/vectorRunner.js';
+import { VectorPlayer } from '../../firmware/platform/wasm/vectorRunner.js';
+import { parseVector, stepOutput } from '../../test/vectors/lib/vector.js';
 import type { PageOptions } from './params.js';
 import type { GaugeView } from './view.js';
 
@@ -23,7 +25,7 @@ const sharedVectors = import.meta.glob('../../test/vectors/*.jsonc', {
   import: 'default',
   eager: true,
 }) as Record<string, string>;
-const ownScenarios = import.meta.glob('../scenarios/*.jsonc', {
+const ownVectors = import.meta.glob('../vectors/*.jsonc', {
   query: '?raw',
   import: 'default',
   eager: true,
@@ -31,31 +33,32 @@ const ownScenarios = import.meta.glob('../scenarios/*.jsonc', {
 
 const baseName = (path: string) => (path.split('/').pop() ?? path).replace(/\.jsonc$/, '');
 
-function allScenarios(): Map<string, { path: string; text: string }> {
+function allVectors(): Map<string, { path: string; text: string }> {
   const out = new Map<string, { path: string; text: string }>();
   for (const [path, text] of Object.entries(sharedVectors)) out.set(baseName(path), { path, text });
-  // The simulator's own scenarios never shadow a shared vector of the same name.
-  for (const [path, text] of Object.entries(ownScenarios)) {
+  // The simulator's own vectors never shadow a shared vector of the same name.
+  for (const [path, text] of Object.entries(ownVectors)) {
     if (!out.has(baseName(path))) out.set(baseName(path), { path, text });
   }
   return out;
 }
 
-export function scenarioNames(): string[] {
-  return [...allScenarios().keys()].sort();
+export function vectorNames(): string[] {
+  return [...allVectors().keys()].sort();
 }
 
-interface ScenarioUi {
+interface PlaybackUi {
   setMode(kind: string, text: string): void;
   setMessage(key: string, text: string, kind?: 'error' | 'info'): void;
   onError(message: string): void;
 }
 
-export interface ScenarioState {
+/** What the test hook reports about the vector being played. */
+export interface VectorPlayState {
   name: string;
   description: string;
   steps: number;
-  /** Steps completed so far, with the native runner's output for each and the state line after it. */
+  /** Steps completed so far, with the output for each (the checker's format) and the state line after it. */
   completed: number;
   outputs: string[];
   lines: string[];
@@ -64,7 +67,7 @@ export interface ScenarioState {
   playing: boolean;
 }
 
-export class ScenarioPlayer {
+export class VectorPlayback {
   private machine: VectorPlayer | null = null;
   private name = '';
   private description = '';
@@ -76,10 +79,10 @@ export class ScenarioPlayer {
     private readonly core: GaugeCore,
     private readonly view: GaugeView,
     private readonly opts: PageOptions,
-    private readonly ui: ScenarioUi,
+    private readonly ui: PlaybackUi,
   ) {}
 
-  state(): ScenarioState | null {
+  state(): VectorPlayState | null {
     const m = this.machine;
     if (m === null) return null;
     return {
@@ -87,8 +90,8 @@ export class ScenarioPlayer {
       description: this.description,
       steps: m.stepCount,
       completed: m.index,
-      outputs: [...m.outputs],
-      lines: [...m.lines],
+      outputs: m.records.map(stepOutput),
+      lines: m.records.map((r) => r.line),
       clock: m.clock,
       end: m.endTime,
       playing: this.playing,
@@ -96,32 +99,31 @@ export class ScenarioPlayer {
   }
 
   async start(): Promise<void> {
-    const all = allScenarios();
-    const entry = all.get(this.opts.scenario);
-    this.view.mode = 'scenario';
+    const all = allVectors();
+    const entry = all.get(this.opts.vector);
+    this.view.mode = 'vector';
     if (entry === undefined) {
-      const msg = `No scenario "${this.opts.scenario.slice(0, 60)}". Bundled: ${[...all.keys()].sort().join(', ') || 'none'}.`;
-      this.ui.setMessage('scenario', msg);
-      this.ui.setMode('error', 'unknown scenario');
+      const msg = `No vector "${this.opts.vector.slice(0, 60)}". Bundled: ${[...all.keys()].sort().join(', ') || 'none'}.`;
+      this.ui.setMessage('vector', msg);
+      this.ui.setMode('error', 'unknown vector');
       this.ui.onError(msg);
       return;
     }
-    // A malformed file plays nothing, not even the steps before the fault (the runner's message names it).
-    const parsed = parseVector(entry.text, this.core.pollOutcomes);
+    // A malformed file plays nothing, not even the steps before the fault (the checker's message names it).
+    const parsed = parseVector(entry.text);
     if (parsed.error !== null) {
-      const msg = `Scenario "${this.opts.scenario}" is malformed: ${parsed.error}`;
-      this.ui.setMessage('scenario', msg);
-      this.ui.setMode('error', 'bad scenario');
+      const msg = `Vector "${this.opts.vector}" is malformed: ${parsed.error}`;
+      this.ui.setMessage('vector', msg);
+      this.ui.setMode('error', 'bad vector');
       this.ui.onError(msg);
       return;
     }
-    this.name = this.opts.scenario;
+    this.name = this.opts.vector;
     this.description = parsed.description;
     const machine = new VectorPlayer(this.core, parsed.steps, {
-      onAccepted: (at, body) => this.view.recordPayload(at, body),
+      onAccepted: (at) => this.view.recordPayload(at),
     });
     this.machine = machine;
-    this.view.mode = 'scenario';
 
     if (this.opts.t !== null) {
       // Frozen: exactly the runner's calls up to t, then the frame at t.
@@ -142,7 +144,7 @@ export class ScenarioPlayer {
         ? 'playing'
         : `playing ×${this.opts.speed}`
       : 'paused';
-    this.ui.setMode('scenario', `scenario: ${this.name} · ${state} · ${where}`);
+    this.ui.setMode('vector', `vector: ${this.name} · ${state} · ${where}`);
   }
 
   private play(): void {
@@ -168,9 +170,9 @@ export class ScenarioPlayer {
         this.showMode();
         requestAnimationFrame(frame);
       } catch (e) {
-        const msg = `Scenario stopped: ${e instanceof Error ? e.message : String(e)}`;
+        const msg = `Vector stopped: ${e instanceof Error ? e.message : String(e)}`;
         this.playing = false;
-        this.ui.setMessage('scenario', msg);
+        this.ui.setMessage('vector', msg);
         this.ui.onError(msg);
       }
     };
