@@ -32,7 +32,7 @@ export const MAX_DEFERRED = 1000;
  * below `min` are not kept at all (a one-shot command that only reports warnings).
  */
 export class DeferredLog implements Log {
-  private target: Log | null = null;
+  private sink: Log | null = null;
   private pending: Array<[Level, unknown, string | undefined]> = [];
   private dropped = 0;
 
@@ -44,21 +44,21 @@ export class DeferredLog implements Log {
   }
 
   get attached(): boolean {
-    return this.target !== null;
+    return this.sink !== null;
   }
 
-  /** From now on everything goes to `target`; what was kept goes there first. */
-  attach(target: Log): void {
+  /** From now on everything goes to `sink`; what was kept goes there first. */
+  attach(sink: Log): void {
     const pending = this.pending;
     this.pending = [];
-    for (const [level, obj, msg] of pending) this.emit(target, level, obj, msg);
+    for (const [level, obj, msg] of pending) this.emit(sink, level, obj, msg);
     if (this.dropped > 0)
-      target.warn(
+      sink.warn(
         { dropped: this.dropped },
         `${this.dropped} log records before the logger started were dropped`,
       );
     this.dropped = 0;
-    this.target = target;
+    this.sink = sink;
   }
 
   debug(obj: unknown, msg?: string): void {
@@ -75,15 +75,15 @@ export class DeferredLog implements Log {
   }
 
   private record(level: Level, obj: unknown, msg: string | undefined): void {
-    if (this.target) this.emit(this.target, level, obj, msg);
+    if (this.sink) this.emit(this.sink, level, obj, msg);
     else if (LEVEL_ORDER[level] < LEVEL_ORDER[this.min]) return;
     else if (this.pending.length < MAX_DEFERRED) this.pending.push([level, obj, msg]);
     else this.dropped++;
   }
 
-  private emit(target: Log, level: Level, obj: unknown, msg: string | undefined): void {
-    if (level === 'debug') target.debug?.(obj, msg);
-    else target[level](obj, msg);
+  private emit(sink: Log, level: Level, obj: unknown, msg: string | undefined): void {
+    if (level === 'debug') sink.debug?.(obj, msg);
+    else sink[level](obj, msg);
   }
 }
 

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildPayload, NO_SESSIONS } from '../../../host/src/payload.js';
-import {
-  DEMO_LOOP_S,
-  DEMO_SCENES,
-  DemoSource,
-  demoScene,
-  demoSnapshot,
-} from '../../../host/src/sources/demo.js';
+import { DEMO_ACTS, DEMO_LOOP_S, DemoSource, demoAct, demoSnapshot } from '../../../host/src/sources/demo.js';
 import { validatePayload } from '../helpers/fixtures.js';
 
 const settings = { redline: 1_000_000, ceiling: 20_000_000, warnFraction: 0.8, stallMinutes: 5 };
@@ -64,13 +58,13 @@ describe('demo source', () => {
     expect(models.size).toBeGreaterThanOrEqual(3);
   });
 
-  it('lights the lamp each scene is named for', () => {
+  it('lights the lamp each act is named for', () => {
     const at = (name: string) => {
-      const scene = DEMO_SCENES.find((s) => s.name === name);
-      if (!scene) throw new Error(name);
-      return payloadAt(T0 + (scene.at + 10) * 1000);
+      const act = DEMO_ACTS.find((a) => a.name === name);
+      if (!act) throw new Error(name);
+      return payloadAt(T0 + (act.at + 10) * 1000);
     };
-    expect(demoScene(T0 + 80_000).name).toBe('redline');
+    expect(demoAct(T0 + 80_000).name).toBe('redline');
     expect(at('redline').hot).toBe(true);
     expect(at('fuel-warn').warn).toBe(true);
     expect(at('over-ceiling').window_5h_pct).toBeGreaterThan(1);
