@@ -8,7 +8,10 @@ export default defineConfig({
     // test/host/hostile is its own suite (its vitest.config.ts), run once by scripts/test-all.mjs.
     exclude: ['test/e2e/**', 'test/host/hostile/**', 'node_modules/**'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Several files build firmware in beforeAll (test/firmware/builds.ts: make under a lock, bounded at
+    // 300 s); on a loaded machine a cold wasm or native build behind another worker's lock takes longer
+    // than a minute, so a hook may wait as long as that bound.
+    hookTimeout: 320_000,
     pool: 'forks',
     maxWorkers: 2,
   },
