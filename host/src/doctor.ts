@@ -10,6 +10,7 @@ import { isLoopbackHost, type Settings } from './config.js';
 import { daemonBaseUrl } from './daemon-client.js';
 import { FAULTS, type FaultId, type FaultSummary, Faults, isFaultId } from './faults.js';
 import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
+import { silentLog } from './log.js';
 import { SessionTracker } from './sessions.js';
 import { inspectSettings, readSettings, SettingsError, settingsFileFor } from './setup.js';
 import { CcusageRunError, resolveCcusageCommand } from './sources/ccusage/run.js';
@@ -77,7 +78,7 @@ export function directoriesToWatch(claudeDirs: string[]): number {
     maxDepth: TRANSCRIPT_DIR_DEPTH,
     onFile: quiet,
     onDirGone: quiet,
-    log: { warn: quiet, info: quiet },
+    log: silentLog,
     watchFn: inert,
   });
   w.start();
