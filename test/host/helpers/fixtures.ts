@@ -152,8 +152,8 @@ export function writeTranscript(
   return file;
 }
 
-/** A loopback port nothing listens on (bound, then closed). */
-export async function closedPort(): Promise<number> {
+/** A loopback port nothing listens on (bound, then closed): free to bind, refused when connected to. */
+export async function freeLoopbackPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();

@@ -16,7 +16,7 @@ import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
 import { HOOK_FIELDS } from '../../../host/src/hooks/attention.js';
 import { hookMain, hookReportOf, topLevelStrings } from '../../../host/src/hooks/main.js';
-import { closedPort, runCommand, tempDir, validatePayload } from '../helpers/fixtures.js';
+import { freeLoopbackPort, runCommand, tempDir, validatePayload } from '../helpers/fixtures.js';
 import { importGraph } from '../helpers/imports.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -260,7 +260,7 @@ describe('hook command with a daemon', () => {
 
 describe('hook command without a daemon', () => {
   it('exits 0 silently when the daemon is down', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     expect(await run(['--port', String(port)], NOTIFICATION)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
@@ -296,7 +296,7 @@ describe('hook command without a daemon', () => {
 
   it('is reachable through the main CLI too', async () => {
     let out = '';
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const code = await main(['hook', '--port', String(port)], {
       stdout: (s) => {
         out += s;
@@ -366,7 +366,7 @@ describe.skipIf(!distFresh)('the real executable (needs a fresh `npm run build`)
       expect(await runBin(args, PROMPT)).toEqual({ code: 0, stdout: '', stderr: '' });
       expect(await usage()).toBe(0);
       // Down: still 0, silent.
-      expect(await runBin(['--port', String(await closedPort())], NOTIFICATION)).toEqual({
+      expect(await runBin(['--port', String(await freeLoopbackPort())], NOTIFICATION)).toEqual({
         code: 0,
         stdout: '',
         stderr: '',

@@ -8,7 +8,7 @@ import { CcusageSource } from '../../../host/src/sources/ccusage/source.js';
 import { createSource, SourceError } from '../../../host/src/sources/factory.js';
 import { HybridSource } from '../../../host/src/sources/hybrid.js';
 import { PrometheusSource } from '../../../host/src/sources/prometheus/source.js';
-import { closedPort } from '../helpers/fixtures.js';
+import { freeLoopbackPort } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauge-wiring-'));
 mkdirSync(join(dir, 'projects'), { recursive: true });
@@ -45,7 +45,7 @@ describe('source factory wiring', () => {
   it('builds hybrid from the prometheus and jsonl sources; it goes stale with Prometheus down', async () => {
     const src = await createSource('hybrid', {
       ...ctx,
-      prometheusUrl: `http://127.0.0.1:${await closedPort()}`,
+      prometheusUrl: `http://127.0.0.1:${await freeLoopbackPort()}`,
     });
     expect(src).toBeInstanceOf(HybridSource);
     expect(src.name).toBe('hybrid');

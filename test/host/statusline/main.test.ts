@@ -14,7 +14,7 @@ import { main } from '../../../host/src/cli.js';
 import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
 import { formatLine, parseStatus, shortDuration, statuslineMain } from '../../../host/src/statusline/main.js';
-import { closedPort, runCommand, tempDir, validatePayload } from '../helpers/fixtures.js';
+import { freeLoopbackPort, runCommand, tempDir, validatePayload } from '../helpers/fixtures.js';
 import { importGraph } from '../helpers/imports.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -217,7 +217,7 @@ describe('statusline command with a daemon', () => {
 
 describe('statusline command without a daemon', () => {
   it('still prints its line when the daemon is down', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const r = await run(['--port', String(port)], statusJson());
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('Opus 4.5 │ 5h 24% → 39% ↻ 2h00m │ 7d 41% ↻ 2d20h │ gauge off\n');
@@ -254,7 +254,7 @@ describe('statusline command without a daemon', () => {
 
   it('is reachable through the main CLI too', async () => {
     let out = '';
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const code = await main(['statusline', '--port', String(port)], {
       stdout: (s) => {
         out += s;
@@ -294,7 +294,7 @@ const distFresh =
 
 describe.skipIf(!distFresh)('the real executable (needs a fresh `npm run build`)', () => {
   it('reads stdin, prints the line and exits 0 with the daemon down', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const child = spawn(
       process.execPath,
       [join(root, 'bin', 'claude-gauge.mjs'), 'statusline', '--port', String(port)],

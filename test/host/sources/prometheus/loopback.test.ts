@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PrometheusSource } from '../../../../host/src/sources/prometheus/source.js';
-import { closedPort } from '../../helpers/fixtures.js';
+import { freeLoopbackPort } from '../../helpers/fixtures.js';
 
 const servers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -24,7 +24,7 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<stri
 
 describe('PrometheusSource on real loopback sockets', () => {
   it('says it cannot connect when nothing listens', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freeLoopbackPort()}`;
     const src = new PrometheusSource({ url, reuseForMs: 0 });
     await expect(src.snapshot(Date.now())).rejects.toThrow(/query: cannot connect \(ECONNREFUSED\)/);
     await src.stop();
