@@ -4,17 +4,31 @@
 // (dedupe.ts), in the worker, too. The source reads records back one at a time in the same shape whatever
 // the delivery's form (packed, or the decoder's objects given directly).
 
-import type { MetricPoint, RequestEvent, TokenType } from './decode.js';
+import type { MetricPoint, RequestEvent, Temporality, TokenType } from './decode.js';
 import { hash53 } from './dedupe.js';
 
-/** A metric point as the source ingests it: the decoder's, with ids instead of key strings. */
-export type PointIn = Omit<MetricPoint, 'seriesKey' | 'dedupeKey'> & {
+/** A metric point as the source ingests it: ids instead of key strings. */
+export interface PointIn {
   seriesId: number;
   dedupeId: number | null;
-};
+  type: TokenType;
+  model: string;
+  value: number;
+  temporality: Temporality;
+  startMs: number | null;
+  timeMs: number | null;
+}
 
-/** An api_request event as the source ingests it: the decoder's, with an id instead of a key string. */
-export type EventIn = Omit<RequestEvent, 'dedupeKey'> & { dedupeId: number | null };
+/** An api_request event as the source ingests it. */
+export interface EventIn {
+  dedupeId: number | null;
+  model: string;
+  timeMs: number | null;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheCreation: number;
+}
 
 export interface PackedBatch {
   kind: 'metrics' | 'logs';
