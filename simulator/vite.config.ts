@@ -3,6 +3,13 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import {
+  boardEntry,
+  findImage,
+  manifestFor,
+  readBoards,
+  readFirmwareIdentity,
+} from '../host/src/install/boards.js';
 
 const simulatorDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(simulatorDir, '..');
@@ -32,6 +39,47 @@ function mswWorker(): Plugin {
   };
 }
 
+// The install page's data in a static build (no daemon behind it): the boards of platformio.ini, and for each
+// one with an image (a local PlatformIO build, or release assets downloaded into GAUGE_FIRMWARE_DIR, as a
+// Pages deploy would) its manifest and a copy of the image beside the page. Served by a daemon, the same URLs
+// come from its /install routes (host/src/routes/install.ts), built by the same module.
+function installData(): Plugin {
+  const firmwareDirs = process.env.GAUGE_FIRMWARE_DIR ? [resolve(process.env.GAUGE_FIRMWARE_DIR)] : [];
+  return {
+    name: 'claude-gauge-install-data',
+    apply: 'build',
+    async generateBundle() {
+      const identity = readFirmwareIdentity(repoRoot);
+      const boards = (await readBoards(repoRoot)).map((board) => {
+        const image = findImage(repoRoot, board.env, { dirs: firmwareDirs, releaseBase: null });
+        if (image.kind === 'local') {
+          const manifest = manifestFor(identity, image, 'firmware.bin');
+          this.emitFile({
+            type: 'asset',
+            fileName: `install/${board.env}/manifest.json`,
+            source: JSON.stringify(manifest),
+          });
+          this.emitFile({
+            type: 'asset',
+            fileName: `install/${board.env}/firmware.bin`,
+            source: readFileSync(image.file),
+          });
+        }
+        return boardEntry(board, image);
+      });
+      const json = (fileName: string, value: unknown) =>
+        this.emitFile({ type: 'asset', fileName, source: `${JSON.stringify(value, null, 2)}\n` });
+      json('install/boards.json', { firmware: identity, boards });
+      json('install/device.json', {
+        daemonUrl: null,
+        reason: 'this copy of the page is not served by a claude-gauge daemon, so type the daemon’s URL',
+        tokenRequired: false,
+        tokenOffered: false,
+      });
+    },
+  };
+}
+
 // The daemon for `npm run sim:dev` to proxy /usage to (same origin, so no CORS in development).
 const devDaemon = process.env.GAUGE_DAEMON ?? 'http://127.0.0.1:8787';
 
@@ -40,7 +88,7 @@ export default defineConfig({
   // Relative asset URLs: the same dist/ works under the daemon at `/` and under any static server.
   base: './',
   publicDir: resolve(simulatorDir, 'public'),
-  plugins: [mswWorker()],
+  plugins: [mswWorker(), installData()],
   build: {
     outDir: resolve(simulatorDir, 'dist'),
     emptyOutDir: true,
@@ -48,6 +96,13 @@ export default defineConfig({
     // The wasm core stays a separate file (public/gauge-core.wasm) so a missing or corrupt one is reported
     // on the page rather than breaking the bundle.
     assetsInlineLimit: 0,
+    // Two pages: the simulator, and the browser install page at install/.
+    rollupOptions: {
+      input: {
+        main: resolve(simulatorDir, 'index.html'),
+        install: resolve(simulatorDir, 'install', 'index.html'),
+      },
+    },
   },
   server: {
     host: '127.0.0.1',
@@ -55,6 +110,11 @@ export default defineConfig({
     fs: { allow: [repoRoot] },
     proxy: {
       '/usage': { target: devDaemon, changeOrigin: true },
+      // The install page's data comes from the daemon too.
+      '^/install/(boards\\.json|device\\.json|token|[^/]+/(manifest\\.json|firmware\\.bin))$': {
+        target: devDaemon,
+        changeOrigin: true,
+      },
     },
   },
   preview: { host: '127.0.0.1' },

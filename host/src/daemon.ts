@@ -2,11 +2,11 @@
 // SIGINT/SIGTERM. `usage` reuses openService() without the server, so the server (Fastify, prom-client,
 // pino: ~130 ms of module loading) is imported only by startDaemon().
 
-import { networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type Settings } from './config.js';
 import { Faults } from './faults.js';
 import { AttentionStore } from './hooks/attention.js';
+import { lanAddress } from './lan.js';
 import { DeferredLog, flushDeferred, type LineStream, type Log, silentLog } from './log.js';
 import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
 import { UsageService } from './service.js';
@@ -122,14 +122,6 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** A LAN address to print when bound to a wildcard, so the user knows what to put in the gauge. */
-function lanAddress(): string | null {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return null;
-}
-
 /** A start that failed before Fastify made its logger still says what it logged (log.ts, flushDeferred). */
 function flushStartLog(log: DeferredLog, logger: DaemonOptions['logger']): Promise<void> {
   return flushDeferred(log, logger === true ? { level: 'info' } : (logger ?? false));
@@ -209,7 +201,12 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
     if (advertisement)
       startupLine += `\nclaude-gauge: advertising _${advertisement.description.type}._tcp via mDNS`;
   }
-  if (settings.ui) startupLine += `\nclaude-gauge: web UI at ${url.replace(/usage$/, '')}`;
+  if (settings.ui) {
+    startupLine += `\nclaude-gauge: web UI at ${url.replace(/usage$/, '')}`;
+    // Web Serial needs a secure context: the install page works on this machine's loopback address.
+    if (isLoopbackHost(settings.host) || ['0.0.0.0', '::'].includes(settings.host))
+      startupLine += `\nclaude-gauge: install a gauge from Chrome or Edge: http://127.0.0.1:${port}/install`;
+  }
 
   // OTLP push of the bridge's session metrics, when asked for (the SDK is loaded only then).
   let bridgeExport: { stop(): Promise<void> } | null = null;

@@ -9,6 +9,7 @@ import { hostGuard } from './plugins/host-guard.js';
 import { bearerAuth, corsHook } from './plugins/http.js';
 import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hook.js';
+import { installRoutes } from './routes/install.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { otlpReceiverRoutes, otlpSinkOf } from './routes/otlp.js';
 import { statuslineRoutes } from './routes/statusline.js';
@@ -17,7 +18,7 @@ import { uiRoutes } from './routes/ui.js';
 import { usageRoutes } from './routes/usage.js';
 import type { UsageService } from './service.js';
 import type { DecodePool } from './sources/otlp/decode-pool.js';
-import { VERSION } from './version.js';
+import { findRepoRoot, VERSION } from './version.js';
 
 /** Largest request body on every route but the OTLP receiver (which sets its own). */
 export const API_BODY_LIMIT = 16 * 1024;
@@ -33,6 +34,10 @@ export interface ServerOptions {
   allowedHosts?: readonly string[];
   /** The OTLP receiver's decoder (tests give one with a stand-in worker); its own by default. */
   otlpPool?: DecodePool;
+  /** The checkout the install page reads boards and images from (default: this daemon's own). */
+  projectDir?: string | null;
+  /** Where released firmware images are fetched (default: package.json's GitHub repository). */
+  releaseBase?: string | null;
   /** Fastify logger option; false (quiet) unless the daemon passes its pino settings. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -112,6 +117,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         faults: opts.service.faults,
         ...(opts.otlpPool ? { pool: opts.otlpPool } : {}),
       });
+  });
+  await app.register(installRoutes, {
+    projectDir: opts.projectDir !== undefined ? opts.projectDir : findRepoRoot(),
+    uiRoot: opts.ui ?? null,
+    listenHost: opts.bindHost ?? '127.0.0.1',
+    token: opts.token ?? null,
+    ...(opts.releaseBase !== undefined ? { releaseBase: opts.releaseBase } : {}),
   });
   await app.register(uiRoutes, { root: opts.ui ?? null });
   return app;

@@ -10,10 +10,11 @@ export const wasmPath = join(repoRoot, 'firmware', 'build', 'wasm', 'gauge-core.
 export const vectorRunnerPath = join(repoRoot, 'firmware', 'build', 'native', 'vector-runner');
 export const vectorsDir = join(repoRoot, 'test', 'vectors');
 
-function make(target: string): void {
-  const lock = join(repoRoot, 'firmware', 'build', '.make.lock');
+/** `make <target>` in a checkout's firmware/, one at a time across test workers and targets. */
+export function make(target: string, root = repoRoot): void {
+  const lock = join(root, 'firmware', 'build', '.make.lock');
   mkdirSync(dirname(lock), { recursive: true });
-  execFileSync('flock', [lock, 'make', '-s', '-C', join(repoRoot, 'firmware'), target], {
+  execFileSync('flock', [lock, 'make', '-s', '-C', join(root, 'firmware'), target], {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 300_000,
   });
@@ -23,6 +24,14 @@ function make(target: string): void {
 export function wasmBytes(): Uint8Array {
   make('wasm');
   return new Uint8Array(readFileSync(wasmPath));
+}
+
+export const improvWasmPath = join(repoRoot, 'firmware', 'build', 'wasm', 'improv.wasm');
+
+/** The core's Improv codec as wasm (improvCodec.ts), built first if needed. */
+export function improvWasmBytes(): Uint8Array {
+  make('wasm');
+  return new Uint8Array(readFileSync(improvWasmPath));
 }
 
 /** The native vector runner's path, built first if needed. */

@@ -2,9 +2,9 @@
 // Runs every scenario against every chosen target (targets in parallel within a scenario, scenarios one
 // after another), writes reports/hil/junit.xml, summary.md and the browser's PNG strips, and ends with
 // `N passed, N failed` (one per scenario × target). Exit status 1 on any failure.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureDaemonBuilt } from './lib/daemon.js';
 import { readFirmwareTiming } from './lib/firmwareConfig.js';
 import {
   counts,
@@ -17,6 +17,7 @@ import {
 import { runScenario, type ScenarioResult } from './lib/runScenario.js';
 import { scenarios } from './scenarios/index.js';
 import { createTarget } from './targets/index.js';
+import { SerialTarget } from './targets/serial.js';
 import { type Target, type TargetName, TargetUnavailable, targetNames } from './targets/target.js';
 
 interface Args {
@@ -90,28 +91,6 @@ function parseArgs(argv: string[], repoRoot: string): Args {
   return args;
 }
 
-/** The daemon runs from dist/: build it when missing or older than its sources (as scripts/bootstrap.sh). */
-function ensureDaemonBuilt(repoRoot: string): void {
-  if (!existsSync(join(repoRoot, 'tsconfig.build.json'))) return;
-  const stamp = join(repoRoot, 'dist', '.built');
-  const newest = (dir: string): number => {
-    let t = 0;
-    if (!existsSync(dir)) return t;
-    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-      if (!e.isFile() || !/\.(ts|json)$/.test(e.name)) continue;
-      t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
-    }
-    return t;
-  };
-  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-  if (built > Math.max(newest(join(repoRoot, 'host')), newest(join(repoRoot, 'contract')))) return;
-  console.log('hil: compiling the daemon (tsc -p tsconfig.build.json)');
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('the daemon does not compile (see above)');
-  mkdirSync(join(repoRoot, 'dist'), { recursive: true });
-  writeFileSync(stamp, '');
-}
-
 export async function main(argv: string[], repoRoot: string): Promise<number> {
   let args: Args;
   try {
@@ -165,8 +144,9 @@ export async function main(argv: string[], repoRoot: string): Promise<number> {
     }
   }
 
-  // The serial board polls over WiFi, so with it the daemon and proxy must be reachable from the LAN.
-  const serial = ready.some((t) => t.name === 'serial');
+  // The serial board polls over WiFi, so with it the daemon and proxy must be reachable from the LAN (not
+  // for HIL_PORT=virtual: the virtual device on this machine polls loopback).
+  const serial = ready.some((t) => t instanceof SerialTarget && !t.virtual);
   const bindHost = serial ? (process.env.HIL_BIND ?? '0.0.0.0') : '127.0.0.1';
   const advertiseHost = serial ? process.env.HIL_HOST_IP : undefined;
 

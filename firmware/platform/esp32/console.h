@@ -1,5 +1,6 @@
 // The serial port of the ESP32 app carries only protocol lines: the core's state lines ("GAUGE ...") and
-// lines starting with "# ". Everything goes out here, one whole line per write, so lines from different
+// lines starting with "# " -- and, both ways, Improv Wi-Fi packets ("IMPROV...", improv_serial.h), each
+// also one write. Everything goes out here, one whole line per write, so lines from different
 // tasks never interleave; ESP-IDF's log (esp_log, which the WiFi, lwIP, mDNS and NVS libraries use) is routed
 // in as "# log ..." lines, and the Arduino core's ets_printf channel (log_e & co., which wrote straight into
 // the UART FIFO past the driver's buffer) is switched off.

@@ -29,6 +29,7 @@
 #include "console_lines.h"
 #include "device.h"
 #include "http_request.h"
+#include "improv_serial.h"
 #include "led_output.h"
 #include "poll_bridge.h"
 #include "poll_task.h"
@@ -65,6 +66,7 @@ RetryBackoff g_sprite_retry(kSpriteRetryBaseMs, kSpriteRetryMaxMs);
 Device g_device;
 PollClient g_poll;
 LineReader g_serial_in;
+ImprovSerial g_improv;  // Improv Wi-Fi on the same serial port (the install page); improv_serial.h
 StateLineGate g_state_gate;
 DaemonSettings g_settings;
 PollBridge g_bridge;  // which poll-task result the core is waiting for
@@ -338,9 +340,9 @@ void handleCommand(uint32_t now, char* line) {
     consolef("ok %s", line);
 }
 
-// One byte from the serial port. Another protocol sharing the port (e.g. Improv) hooks in here.
+// One byte from the serial port: Improv packets go to the Improv service, console text to the commands.
 void serialByte(uint32_t now, char ch) {
-    if (g_serial_in.push(ch)) handleCommand(now, g_serial_in.line());
+    if (g_improv.feed(static_cast<uint8_t>(ch), now, g_serial_in)) handleCommand(now, g_serial_in.line());
 }
 
 void handleSerial(uint32_t now) {
@@ -396,13 +398,15 @@ void setup() {
     beginDisplay(g_tft);  // tft_canvas.h: reset, init sequence, backlight, rotation, inversion, black
 
     loadSettings(g_settings);
+    g_improv.begin(g_settings);
     const bool have_credentials = wifiStart();  // joins in the background while the window below runs
     bool asked = setup_asked;
     if (have_credentials && !asked) {
         showMessage("claude-gauge", "hold BOOT now for WiFi setup");
         asked = setupGesture();
     }
-    if (planBootWifi(have_credentials, asked) == BootWifi::Portal) wifiRunPortal(g_settings, &showMessage);
+    if (planBootWifi(have_credentials, asked) == BootWifi::Portal)
+        wifiRunPortal(g_settings, &showMessage, [](uint32_t now) { g_improv.servePortal(now, g_serial_in); });
     wifiBeginSupervision(millis());
 
     g_tft.fillScreen(TFT_BLACK);
@@ -430,6 +434,7 @@ void loop() {
 
     checkPollTask(now);
     handleSerial(now);
+    g_improv.tick(now);
 
     PollResult result;
     while (g_poll.takeResult(result)) applyResult(now, result);

@@ -2,7 +2,7 @@
 # on a machine without the Xtensa toolchain. What CAN be checked natively is the Arduino-free half of the
 # glue (render_plan.h, http_request.h, http_response.h, http_body.h, poll_session.h, daemon_finder.h,
 # socket_transport.h -- over real loopback sockets --, wifi_supervisor.h, boot_setup.h, console_lines.h,
-# timers.h, poll_bridge.h, led_output.h, serial_commands.h) against the real core:
+# timers.h, poll_bridge.h, led_output.h, serial_commands.h, improv_link.h) against the real core:
 #
 #   make -C firmware esp32-glue     build and run firmware/platform/esp32/test/*.cpp (doctest)
 #

@@ -69,7 +69,7 @@ bool wifiStart() {
     return have;
 }
 
-void wifiRunPortal(DaemonSettings& s, ShowMessage show) {
+void wifiRunPortal(DaemonSettings& s, ShowMessage show, PortalIdle idle) {
     static NullPrint quiet;
     WiFiManager wm(quiet);
     wm.setDebugOutput(false);
@@ -88,7 +88,22 @@ void wifiRunPortal(DaemonSettings& s, ShowMessage show) {
     show("WiFi setup", hint);
     consolef("wifi: setup portal open on \"%s\" for %u s", kPortalApName,
              static_cast<unsigned>(kPortalTimeoutS));
-    if (!wm.startConfigPortal(kPortalApName)) {
+    // Non-blocking (WiFiManager 2.0.17: setConfigPortalBlocking(false), then process() until it reports a
+    // network or shuts the portal down at its timeout), so `idle` can serve the serial port: right after a
+    // browser install, ESP Web Tools looks for Improv while this portal is up.
+    wm.setConfigPortalBlocking(false);
+    bool joined = wm.startConfigPortal(kPortalApName);
+    while (!joined && wm.getConfigPortalActive()) {
+        joined = wm.process();
+        if (idle) idle(millis());
+        if (!joined && WiFi.status() == WL_CONNECTED) {  // joined through Improv
+            consolef("wifi: joined a network sent over Improv; closing the setup portal");
+            wm.stopConfigPortal();
+            joined = true;
+        }
+        delay(2);
+    }
+    if (!joined) {
         consolef("wifi: setup portal closed without a network; restarting");
         delay(200);
         ESP.restart();

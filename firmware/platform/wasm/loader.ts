@@ -1,6 +1,7 @@
 // Getting gauge-core.wasm running: bytes, a URL, a Response or a compiled module -> a checked instance, with a
 // human-readable GaugeCoreError for every way that can fail (missing, an HTML page instead, corrupt, built from
-// another version). No Node-only imports: the simulator bundles this file.
+// another version). improvCodec.ts compiles improv.wasm with the same checks (compileModule). No Node-only
+// imports: the simulator bundles this file.
 import { BUILD_HINT, errorText, GaugeCoreError } from './errors.js';
 import { ABI_VERSION, type CoreExports, REQUIRED_FUNCTIONS } from './exports.js';
 import { stubImports } from './wasiStubs.js';
@@ -25,8 +26,23 @@ export function toBytes(x: ArrayBuffer | ArrayBufferView): Uint8Array {
   return x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 }
 
+/** Which module is being loaded, for the messages: how to name it, the error to throw, how to build it. */
+export interface ModuleKind {
+  name: string;
+  error: new (message: string) => Error;
+  hint: string;
+}
+
+const GAUGE_CORE: ModuleKind = { name: 'the gauge core', error: GaugeCoreError, hint: BUILD_HINT };
+
 /** Fetches or takes the bytes and compiles them, saying what is wrong when they are not our module. */
-export async function compileCore(source: WasmSource): Promise<WebAssembly.Module> {
+export function compileCore(source: WasmSource): Promise<WebAssembly.Module> {
+  return compileModule(source, GAUGE_CORE);
+}
+
+/** compileCore() for any of the firmware's wasm modules (gauge-core.wasm, improv.wasm). */
+export async function compileModule(source: WasmSource, kind: ModuleKind): Promise<WebAssembly.Module> {
+  const { name, error: Fail, hint } = kind;
   let from = 'the given bytes';
   let bytes: Uint8Array;
   if (source instanceof WebAssembly.Module) return source;
@@ -39,36 +55,36 @@ export async function compileCore(source: WasmSource): Promise<WebAssembly.Modul
       try {
         response = await fetch(source);
       } catch (e) {
-        throw new GaugeCoreError(`could not fetch the gauge core from ${from}: ${errorText(e)}`);
+        throw new Fail(`could not fetch ${name} from ${from}: ${errorText(e)}`);
       }
     } else {
       try {
         response = await source;
       } catch (e) {
-        throw new GaugeCoreError(`could not fetch the gauge core: ${errorText(e)}`);
+        throw new Fail(`could not fetch ${name}: ${errorText(e)}`);
       }
       from = response.url || 'the response';
     }
     if (!response.ok) {
-      throw new GaugeCoreError(
-        `could not load the gauge core from ${from}: HTTP ${response.status} ${response.statusText} (${BUILD_HINT})`,
+      throw new Fail(
+        `could not load ${name} from ${from}: HTTP ${response.status} ${response.statusText} (${hint})`,
       );
     }
     bytes = new Uint8Array(await response.arrayBuffer());
   }
-  if (bytes.length === 0) throw new GaugeCoreError(`the gauge core from ${from} is empty (${BUILD_HINT})`);
+  if (bytes.length === 0) throw new Fail(`${name} from ${from} is empty (${hint})`);
   if (bytes.length < 8 || WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
     const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 16)).replace(/[^\x20-\x7e]/g, '.');
-    throw new GaugeCoreError(
-      `the gauge core from ${from} is not a WebAssembly module (it starts with "${head}"; ` +
-        `an HTML error page served instead?) (${BUILD_HINT})`,
+    throw new Fail(
+      `${name} from ${from} is not a WebAssembly module (it starts with "${head}"; ` +
+        `an HTML error page served instead?) (${hint})`,
     );
   }
   try {
     // Copy: compile() wants a plain ArrayBuffer-backed view, not a window on someone else's buffer.
     return await WebAssembly.compile(bytes.slice());
   } catch (e) {
-    throw new GaugeCoreError(`the gauge core from ${from} is corrupt: ${errorText(e)} (${BUILD_HINT})`);
+    throw new Fail(`${name} from ${from} is corrupt: ${errorText(e)} (${hint})`);
   }
 }
 

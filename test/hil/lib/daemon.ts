@@ -1,8 +1,8 @@
 // The real daemon as a child process (`node bin/claude-gauge.mjs serve ...`), started, killed and restarted
 // by scenarios. It binds loopback on a fixed port for the whole scenario so a restart comes back at the same
 // address, as it would on a desk.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { waitFor } from './waitFor.js';
@@ -165,4 +165,26 @@ export class Daemon {
     await exited;
     clearTimeout(escalate);
   }
+}
+
+/** The daemon runs from dist/: build it when missing or older than its sources (as scripts/bootstrap.sh). */
+export function ensureDaemonBuilt(repoRoot: string): void {
+  if (!existsSync(join(repoRoot, 'tsconfig.build.json'))) return;
+  const stamp = join(repoRoot, 'dist', '.built');
+  const newest = (dir: string): number => {
+    let t = 0;
+    if (!existsSync(dir)) return t;
+    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (!e.isFile() || !/\.(ts|json)$/.test(e.name)) continue;
+      t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
+    }
+    return t;
+  };
+  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
+  if (built > Math.max(newest(join(repoRoot, 'host')), newest(join(repoRoot, 'contract')))) return;
+  console.log('hil: compiling the daemon (tsc -p tsconfig.build.json)');
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('the daemon does not compile (see above)');
+  mkdirSync(join(repoRoot, 'dist'), { recursive: true });
+  writeFileSync(stamp, '');
 }

@@ -13,6 +13,6 @@ export function createTarget(name: TargetName, repoRoot: string): Target {
     case 'browser':
       return new BrowserTarget(repoRoot);
     case 'serial':
-      return new SerialTarget();
+      return new SerialTarget({ repoRoot });
   }
 }

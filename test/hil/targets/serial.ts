@@ -4,13 +4,28 @@
 // `selftest` (Device::boot again). Every command answers "# ok <command line>" or "# error <reason>". The board
 // reaches the proxy over WiFi: the runner binds the daemon and proxy to the LAN for this target only and
 // tells the board HIL_HOST_IP (docs/hil.md).
+//
+// The port also carries Improv Wi-Fi (firmware/core/improv.h): every byte goes through the core's own Improv
+// demux (improv.wasm), so packets never reach the line parser. With provision 'improv' (HIL_PROVISION=improv)
+// start() sets the board up the way the install page does: Improv current state and device info, Wi-Fi
+// credentials when the board is not on a network (HIL_WIFI_SSID, HIL_WIFI_PASSWORD), then the vendor RPC
+// with this run's URL and token, which the board stores and restarts on. HIL_PORT=virtual drives the virtual
+// device's serial console (virtual-device --serial) instead of a board, on loopback.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ImprovClient } from '../../../firmware/platform/wasm/improvClient.js';
+import { ImprovCodec } from '../../../firmware/platform/wasm/improvCodec.js';
+import { make } from '../../firmware/builds.js';
 import { LineSplitter } from '../lib/stateLine.js';
 import { waitFor } from '../lib/waitFor.js';
 import { LineTarget, type StartContext, TargetUnavailable } from './target.js';
+import { openVirtualDevicePort, virtualPortName } from './virtualPort.js';
 
 /** The part of serialport's SerialPort the adapter uses (a fake board implements it in the tests). */
 export interface PortLike {
-  write(data: string, cb?: (err?: Error | null) => void): boolean;
+  write(data: string | Uint8Array, cb?: (err?: Error | null) => void): boolean;
   drain(cb: (err?: Error | null) => void): void;
   close(cb?: (err?: Error | null) => void): void;
   on(event: 'data', listener: (chunk: Buffer) => void): this;
@@ -41,29 +56,70 @@ export interface SerialOptions {
   /** Reboot + WiFi join + mDNS can take a while (env HIL_BOOT_TIMEOUT_MS, default 30 s). */
   bootTimeoutMs?: number;
   openPort?: OpenPort;
+  /**
+   * How start() points the board at this run's daemon (env HIL_PROVISION): console commands, not persisted
+   * (default), or Improv, as the install page does (stored on the board, which restarts).
+   */
+  provision?: 'commands' | 'improv';
+  /** Wi-Fi the board joins through Improv when it is not on a network (env HIL_WIFI_SSID, HIL_WIFI_PASSWORD). */
+  wifi?: { ssid: string; password: string } | null;
+  /** The checkout: improv.wasm and, for HIL_PORT=virtual, the virtual device. */
+  repoRoot?: string;
 }
 
 export const serialBaud = 115200;
 
+const defaultRepoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** What the last Improv set-up saw (for tests and reports). */
+export interface ImprovSetup {
+  stateBefore: string;
+  firmware: string;
+  joinedWifi: boolean;
+  nextUrl: string | null;
+}
+
 export class SerialTarget extends LineTarget {
   readonly name = 'serial' as const;
+  /** True when the port is the virtual device on this machine (HIL_PORT=virtual): no LAN needed. */
+  readonly virtual: boolean;
+  readonly provision: 'commands' | 'improv';
+  improvSetup: ImprovSetup | null = null;
   private port: PortLike | null = null;
   private splitter = new LineSplitter();
+  private improv: ImprovClient | null = null;
   private replies: string[] = [];
   /** How many replies were ever received (replies keeps only the newest). */
   private replyCount = 0;
+  /** Set while the board restarts on new settings: its boot banner starts the scenario's observations. */
+  private resetOnBanner = false;
+  private bannerSeen = false;
 
   private readonly path: string;
   private readonly hostIp: string;
   private readonly bootTimeoutMs: number;
   private readonly openPort: OpenPort;
+  private readonly wifi: { ssid: string; password: string } | null;
+  private readonly repoRoot: string;
 
   constructor(options: SerialOptions = {}) {
     super();
     this.path = options.path ?? process.env.HIL_PORT ?? '';
-    this.hostIp = options.hostIp ?? process.env.HIL_HOST_IP ?? '';
+    this.virtual = this.path === virtualPortName;
+    this.repoRoot = options.repoRoot ?? defaultRepoRoot;
+    this.hostIp = options.hostIp ?? process.env.HIL_HOST_IP ?? (this.virtual ? '127.0.0.1' : '');
     this.bootTimeoutMs = options.bootTimeoutMs ?? Number(process.env.HIL_BOOT_TIMEOUT_MS ?? 30_000);
-    this.openPort = options.openPort ?? openSerialPort;
+    this.provision = options.provision ?? (process.env.HIL_PROVISION === 'improv' ? 'improv' : 'commands');
+    const envWifi = process.env.HIL_WIFI_SSID
+      ? { ssid: process.env.HIL_WIFI_SSID, password: process.env.HIL_WIFI_PASSWORD ?? '' }
+      : null;
+    this.wifi = options.wifi !== undefined ? options.wifi : envWifi;
+    const wifi = this.wifi;
+    this.openPort =
+      options.openPort ??
+      (this.virtual
+        ? () => openVirtualDevicePort(this.repoRoot, wifi ? ['--wifi', `${wifi.ssid}:${wifi.password}`] : [])
+        : openSerialPort);
   }
 
   async prepare(): Promise<void> {
@@ -75,30 +131,51 @@ export class SerialTarget extends LineTarget {
       throw new TargetUnavailable(
         'set HIL_HOST_IP to this machine’s LAN address (the board polls it over WiFi); see docs/hil.md',
       );
+    const codec = await ImprovCodec.load(this.improvWasm());
     const port = await this.openPort(this.path, serialBaud);
-    port.on('data', (chunk: Buffer) => {
-      for (const line of this.splitter.push(chunk.toString('latin1'))) {
-        const trimmed = line.replace(/\r$/, '');
-        if (trimmed.startsWith('# ')) {
-          this.replies.push(trimmed);
-          this.replyCount++;
-          if (this.replies.length > 200) this.replies.shift();
-        }
-        this.feedLine(trimmed);
-      }
+    this.improv = new ImprovClient(codec, (bytes) => this.write(bytes), {
+      now: () => Date.now(),
+      onText: (bytes) => this.onText(Buffer.from(bytes).toString('latin1')),
     });
+    port.on('data', (chunk: Buffer) => this.improv?.receive(chunk));
     port.on('error', (err?: Error) => this.problem(`serial port error: ${err?.message ?? 'unknown'}`));
     this.port = port;
   }
 
-  private async send(command: string): Promise<void> {
+  /** improv.wasm from this checkout, built first if needed (make is incremental). */
+  private improvWasm(): Uint8Array {
+    make('wasm', this.repoRoot);
+    return new Uint8Array(readFileSync(join(this.repoRoot, 'firmware', 'build', 'wasm', 'improv.wasm')));
+  }
+
+  /** Console text between Improv packets: state lines and "# " lines. */
+  private onText(text: string): void {
+    for (const line of this.splitter.push(text)) {
+      const trimmed = line.replace(/\r$/, '');
+      if (trimmed.startsWith('# ')) {
+        this.replies.push(trimmed);
+        this.replyCount++;
+        if (this.replies.length > 200) this.replies.shift();
+        if (this.resetOnBanner && trimmed.startsWith('# claude-gauge ')) {
+          this.resetOnBanner = false;
+          this.bannerSeen = true;
+          this.resetObservations();
+        }
+      }
+      this.feedLine(trimmed);
+    }
+  }
+
+  private async write(data: string | Uint8Array): Promise<void> {
     const port = this.port;
     if (!port?.isOpen) throw new Error(`serial port ${this.path} is not open`);
     await new Promise<void>((resolve, reject) =>
-      port.write(`${command}\n`, (err) =>
-        err ? reject(err) : port.drain((e) => (e ? reject(e) : resolve())),
-      ),
+      port.write(data, (err) => (err ? reject(err) : port.drain((e) => (e ? reject(e) : resolve())))),
     );
+  }
+
+  private send(command: string): Promise<void> {
+    return this.write(`${command}\n`);
   }
 
   /** Sends a command and waits for its "# ok <command>" (or fails on "# error ..."). */
@@ -131,6 +208,10 @@ export class SerialTarget extends LineTarget {
       what: 'the board to reboot into its self-test',
       describe: () => this.describe(),
     });
+    if (this.provision === 'improv') {
+      await this.improvSetup_(ctx);
+      return;
+    }
     await this.command(`url ${ctx.usageUrl}`);
     await this.command(`token ${ctx.token ? ctx.token : '-'}`);
     // The scenario's timeline starts at this boot (its first SELFTEST line), on the board's millis().
@@ -138,12 +219,47 @@ export class SerialTarget extends LineTarget {
     await this.command('selftest');
   }
 
+  /**
+   * Improv, as the install page does it: state and device info, Wi-Fi if the board is off the network, then
+   * the daemon URL and token by the vendor RPC. The board stores them and restarts; its boot banner starts
+   * this scenario's observations, so the timeline begins with the self-test of a core that has only ever
+   * polled this run's proxy.
+   */
+  private async improvSetup_(ctx: StartContext): Promise<void> {
+    const client = this.improv;
+    if (!client) throw new Error('serial target not prepared');
+    const before = await client.currentState();
+    const info = await client.deviceInfo();
+    if (info.firmware !== 'claude-gauge')
+      throw new Error(`the board on ${this.path} runs "${info.firmware}" ${info.version}, not claude-gauge`);
+    let joinedWifi = false;
+    if (before.state !== 'provisioned') {
+      if (!this.wifi)
+        throw new TargetUnavailable(
+          `the board is not on Wi-Fi (Improv state ${before.state}): set HIL_WIFI_SSID and HIL_WIFI_PASSWORD, or use HIL_PROVISION=commands`,
+        );
+      await client.provision(this.wifi.ssid, this.wifi.password);
+      joinedWifi = true;
+    }
+    this.bannerSeen = false;
+    this.resetOnBanner = true;
+    const { nextUrl } = await client.setDaemonSettings({ url: ctx.usageUrl, token: ctx.token ?? '' });
+    await waitFor(() => (this.bannerSeen && this.timeline().entries.length > 0) || null, {
+      timeoutMs: this.bootTimeoutMs,
+      what: 'the board to restart on its new daemon settings',
+      describe: () => this.describe(),
+    });
+    this.improvSetup = { stateBefore: before.state, firmware: info.firmware, joinedWifi, nextUrl };
+  }
+
   async stop(): Promise<void> {
-    // Leave the board running; point it away from the proxy that is about to close.
-    if (this.port?.isOpen) await this.send('url -').catch(() => {});
+    // Leave the board running; point it away from the proxy that is about to close. (Improv stored the
+    // proxy's URL: the next start() replaces it.)
+    if (this.provision === 'commands' && this.port?.isOpen) await this.send('url -').catch(() => {});
   }
 
   async dispose(): Promise<void> {
+    this.improv?.close();
     const port = this.port;
     this.port = null;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
