@@ -18,13 +18,13 @@ import {
   readBoards,
   readFirmwareIdentity,
   releaseBaseUrl,
-} from '../../host/src/install/boards.js';
-import { deviceDaemonUrl } from '../../host/src/lan.js';
-import { buildServer } from '../../host/src/server.js';
-import { UsageService } from '../../host/src/service.js';
-import { FakeSource, tempDir } from './helpers/fixtures.js';
+} from '../../../host/src/install/boards.js';
+import { deviceDaemonUrl } from '../../../host/src/lan.js';
+import { buildServer } from '../../../host/src/server.js';
+import { UsageService } from '../../../host/src/service.js';
+import { FakeSource, tempDir } from '../helpers/fixtures.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
 /** A checkout with what the routes read, and a local build of the cyd env. */
 function project(pkg: Record<string, unknown> = { name: 'claude-gauge' }) {
