@@ -76,7 +76,7 @@ export type UsagePayload = OfficialQuota &
   };
 
 /**
- * OPTIONAL fields (a consumer that does not know them ignores them; the firmware does): the official quota that Claude Code's statusline reports, forwarded by `claude-gauge statusline`, and the pace projection. Fractions like window_5h_pct (0.235 = 23.5 %). When the official 5 h figure is fresh (docs/daemon.md), window_5h_pct and window_5h_reset_in_s are taken from it and fuel_basis says so.
+ * OPTIONAL fields (a consumer that does not know them ignores them; the firmware decodes them, each null or absent one as unknown, and shows the fuel's basis, the weekly readout and the pace readout from them): the official quota that Claude Code's statusline reports, forwarded by `claude-gauge statusline`, and the pace projection. Fractions like window_5h_pct (0.235 = 23.5 %). When the official 5 h figure is fresh (docs/daemon.md), window_5h_pct and window_5h_reset_in_s are taken from it and fuel_basis says so.
  */
 export interface OfficialQuota {
   /**

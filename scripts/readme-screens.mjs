@@ -13,7 +13,9 @@ import { repoRoot } from '../test/lib/platformioIni.mjs';
 import { chromiumLaunchOptions, serveStatic } from '../test/lib/simulatorPage.mjs';
 
 const { scenes } = await importTs(join(repoRoot, 'simulator', 'src', 'scenes.ts'));
-const SCENES = scenes.filter((s) => ['redline-hot', 'no-signal'].includes(s.name)).map((s) => s.name);
+const SCENES = scenes
+  .filter((s) => ['redline-hot', 'no-signal', 'official-attn'].includes(s.name))
+  .map((s) => s.name);
 const dist = join(repoRoot, 'simulator', 'dist');
 const img = join(repoRoot, 'docs', 'img');
 if (!existsSync(join(dist, 'index.html'))) {

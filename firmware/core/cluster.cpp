@@ -1,6 +1,7 @@
 #include "cluster.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "readout.h"
@@ -20,13 +21,16 @@ constexpr uint32_t kRed = 0xE02020;
 constexpr uint32_t kAmber = 0xFFB000;
 
 // Layout of the 320x240 screen: big tach on the left, fuel/temp/boost stacked on the right, a status line
-// top-left, the model readout under the tach and the lamp row along the bottom.
+// top-left, the model readout under the tach, the weekly (left) and pace (right) readouts on one row under
+// it, and the lamp row along the bottom. The fuel's basis (OFFICIAL / EST) sits inside the fuel dial, above
+// its pivot.
 constexpr int16_t kTachCx = 112, kTachCy = 116, kTachR = 104;
 constexpr int16_t kSmallCx = 271, kSmallR = 38;
 constexpr int16_t kSmallCy[3] = {41, 111, 181};
 constexpr float kTachStart = -135.0f, kTachEnd = 135.0f;
 constexpr float kSmallStart = -120.0f, kSmallEnd = 120.0f;
-constexpr int16_t kLampY = 214, kLampH = 22, kLampW = 58, kLampPitch = 64, kLampX0 = 4;
+constexpr int16_t kLampY = 223, kLampH = 16, kLampW = 49, kLampPitch = 53, kLampX0 = 4;
+constexpr int16_t kReadoutRowY = 212, kReadoutRowH = 10, kReadoutW = 150;
 
 float deg(float fraction, const Dial& d) {
     return fractionToDeg(fraction, d.start_deg, d.end_deg);
@@ -240,6 +244,21 @@ void Cluster::buildLayout() {
     memset(&frame_.status, 0, sizeof frame_.status);
     setBox(frame_.status, 0, 0, 216, 10, 1, Align::Left, kDimText);
     frame_.status.seq = seq;
+    // Inside the fuel dial's arc above the pivot: 8 characters ("OFFICIAL") fit its 48 px.
+    memset(&frame_.basis, 0, sizeof frame_.basis);
+    setBox(frame_.basis, kSmallCx - 24, kSmallCy[0] - 22, 48, 9, 1, Align::Center, kDimText);
+    frame_.basis.seq = seq;
+    memset(&frame_.week, 0, sizeof frame_.week);
+    setBox(frame_.week, kLampX0, kReadoutRowY, kReadoutW, kReadoutRowH, 1, Align::Left, kTextColor);
+    frame_.week.seq = seq;
+    memset(&frame_.pace, 0, sizeof frame_.pace);
+    setBox(frame_.pace, static_cast<int16_t>(cfg::kScreenW - kLampX0 - kReadoutW), kReadoutRowY, kReadoutW,
+           kReadoutRowH, 1, Align::Right, kTextColor);
+    frame_.pace.seq = seq;
+    frame_.fuel_basis = FuelBasis::Estimate;
+    frame_.week_pct = -1;
+    frame_.eta = Eta::Unknown;
+    frame_.eta_min = 0;
     frame_.rgb_led = kLedOff;
     frame_.discrete_mask = 0;
 }
@@ -389,6 +408,8 @@ void Cluster::rebuildTexts() {
         setText(frame_.model, "--");
     }
 
+    rebuildQuotaTexts(live);
+
     uint32_t status_color = kDimText;
     if (frame_.phase == Phase::SelfTest) {
         copyText(buf, sizeof buf, "SELF TEST");
@@ -427,6 +448,87 @@ void Cluster::rebuildTexts() {
     setText(frame_.status, buf);
 }
 
+// The fuel's basis, the weekly readout and the pace readout (frame.h), from the values update() put into
+// the frame.
+void Cluster::rebuildQuotaTexts(bool live) {
+    char buf[cfg::kTextMax];
+    char part[16];
+    if (frame_.phase == Phase::SelfTest) {
+        setText(frame_.basis, "");
+        setText(frame_.week, "");
+        setText(frame_.pace, "");
+        return;
+    }
+    setText(frame_.basis, !live ? "" : frame_.fuel_basis == FuelBasis::Official ? "OFFICIAL" : "EST");
+
+    size_t pos = copyText(buf, sizeof buf, "WEEK ");
+    if (frame_.week_pct < 0) {
+        copyText(buf + pos, sizeof buf - pos, "--");
+    } else {
+        snprintf(part, sizeof part, "%d%%", static_cast<int>(frame_.week_pct));
+        pos += copyText(buf + pos, sizeof buf - pos, part);
+        // The reset as a countdown from the payload's own time (the device has no calendar).
+        const uint64_t now_s = usage_.ts_ms / 1000;
+        if (usage_.has_quota_7d_resets && usage_.ts_ms > 0 && usage_.quota_7d_resets_at > now_s) {
+            uint64_t left_s = usage_.quota_7d_resets_at - now_s;
+            if (left_s > 0xFFFFFFFFull) left_s = 0xFFFFFFFFull;
+            formatDuration(static_cast<uint32_t>(left_s), part, sizeof part);
+            pos += copyText(buf + pos, sizeof buf - pos, " ");
+            copyText(buf + pos, sizeof buf - pos, part);
+        }
+    }
+    setText(frame_.week, buf);
+
+    if (frame_.eta == Eta::Lasts) {
+        copyText(buf, sizeof buf, "LASTS");
+    } else if (frame_.eta == Eta::Full && frame_.eta_min == 0) {
+        copyText(buf, sizeof buf, "FULL NOW");
+    } else {
+        pos = copyText(buf, sizeof buf, "FULL IN ");
+        if (frame_.eta == Eta::Full) {
+            formatDuration(static_cast<uint32_t>(frame_.eta_min) * 60u, part, sizeof part);
+            copyText(buf + pos, sizeof buf - pos, part);
+        } else {
+            copyText(buf + pos, sizeof buf - pos, "--");
+        }
+    }
+    setText(frame_.pace, buf);
+}
+
+// The quota readouts' values while a payload is shown (and the unknowns otherwise).
+void Cluster::updateQuota(bool showing_data) {
+    FuelBasis basis = FuelBasis::Estimate;
+    int16_t week = -1;
+    Eta eta = Eta::Unknown;
+    uint16_t eta_min = 0;
+    if (showing_data) {
+        basis = usage_.fuel_basis;
+        if (usage_.has_quota_7d) {
+            float pct = usage_.quota_7d_pct * 100.0f;
+            if (pct > 999.0f) pct = 999.0f;
+            week = static_cast<int16_t>(lroundf(pct));
+        }
+        if (usage_.has_minutes_to_full) {
+            eta = Eta::Full;
+            // Whole minutes; anything above 0 shows at least 1 (0 means full now).
+            long m = lroundf(usage_.minutes_to_full);
+            if (m == 0 && usage_.minutes_to_full > 0.0f) m = 1;
+            eta_min = static_cast<uint16_t>(m);
+        } else if (usage_.has_pace && usage_.pace_pct_at_reset <= 1.0f) {
+            // No time to full, and the projection stays within the quota: the window resets first.
+            eta = Eta::Lasts;
+        }
+    }
+    if (basis != frame_.fuel_basis || week != frame_.week_pct || eta != frame_.eta ||
+        eta_min != frame_.eta_min) {
+        frame_.fuel_basis = basis;
+        frame_.week_pct = week;
+        frame_.eta = eta;
+        frame_.eta_min = eta_min;
+        frame_.seq = nextSeq();
+    }
+}
+
 void Cluster::update(uint32_t now) {
     advance(now);
     if (booted_) checkSignal(now);  // between physics steps
@@ -451,6 +553,7 @@ void Cluster::update(uint32_t now) {
     }
 
     if (has_usage_) buildTachFace();
+    updateQuota(showing_data);
 
     for (int i = 0; i < kDialCount; ++i) {
         Dial& d = frame_.dials[i];
@@ -472,6 +575,7 @@ void Cluster::update(uint32_t now) {
     in.stall = showing_data && usage_.stall;
     in.idle = showing_data && usage_.idle;
     in.changed_at = lamp_event_ms_;
+    in.attn = showing_data && usage_.attention > 0;
     const LampState& ls = lamps_.update(now, in);
     for (int i = 0; i < kLampCount; ++i) {
         LampView& l = frame_.lamps[i];

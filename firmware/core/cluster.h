@@ -54,6 +54,8 @@ class Cluster {
     void buildLayout();
     void buildTachFace();
     void rebuildTexts();
+    void rebuildQuotaTexts(bool live);
+    void updateQuota(bool showing_data);
     void setText(TextBox& box, const char* text);
     uint32_t nextSeq() { return ++seq_counter_; }
 

@@ -42,4 +42,16 @@ const char* alignName(Align a) {
     return "?";
 }
 
+const char* etaName(Eta e) {
+    switch (e) {
+        case Eta::Unknown:
+            return "unknown";
+        case Eta::Full:
+            return "full";
+        case Eta::Lasts:
+            return "lasts";
+    }
+    return "?";
+}
+
 }  // namespace gauge

@@ -19,6 +19,7 @@
 
 #include "gauge_config.h"
 #include "lamps.h"
+#include "usage.h"
 
 namespace gauge {
 
@@ -33,6 +34,11 @@ const char* dialName(DialId id);  // "tach", "fuel", "temp", "boost" (also the d
 
 enum class Align : uint8_t { Left, Center, Right };
 const char* alignName(Align a);  // "left", "center", "right"
+
+// What the pace readout says: nothing known, full in Frame::eta_min minutes, or the 5 h window lasts (it
+// resets before it is full at the current rate).
+enum class Eta : uint8_t { Unknown, Full, Lasts };
+const char* etaName(Eta e);  // "unknown", "full", "lasts"
 
 constexpr int kMaxZones = 3;
 constexpr int kMaxTicks = 11;
@@ -116,8 +122,16 @@ struct Frame {
     LampView lamps[kLampCount];  // indexed by LampId
     TextBox model;               // shortened model id, "--" when none
     TextBox status;              // SELF TEST / CONNECTING / NO SIGNAL / STALE + sessions and reset time
-    uint32_t rgb_led;            // RGB888 the board's RGB LED shows now
-    uint8_t discrete_mask;       // bit (1 << LampId) = that lamp's discrete LED is on now
+    TextBox basis;          // in the fuel dial: OFFICIAL or EST (what the fuel shows); empty without data
+    TextBox week;           // WEEK 63% 2d4h: the official 7-day quota and its reset; WEEK -- when unknown
+    TextBox pace;           // FULL IN 42m, FULL NOW, LASTS (the window resets first); FULL IN -- unknown
+    uint32_t rgb_led;       // RGB888 the board's RGB LED shows now
+    uint8_t discrete_mask;  // bit (1 << LampId) = that lamp's discrete LED is on now
+    // What the readouts above say, as values (the state line prints these).
+    FuelBasis fuel_basis;  // Official only while showing a payload whose basis is official
+    int16_t week_pct;      // the weekly percentage shown, whole percent 0..999; -1 when none (--)
+    Eta eta;               // what the pace readout says
+    uint16_t eta_min;      // with Eta::Full: whole minutes to full (0 = full now)
 };
 
 }  // namespace gauge

@@ -42,6 +42,8 @@ GAUGE_LAYOUT_ENUM(Phase, kPhaseE)
 GAUGE_LAYOUT_ENUM(DialId, kDialIdE)
 GAUGE_LAYOUT_ENUM(Align, kAlignE)
 GAUGE_LAYOUT_ENUM(LampId, kLampIdE)
+GAUGE_LAYOUT_ENUM(FuelBasis, kFuelBasisE)
+GAUGE_LAYOUT_ENUM(Eta, kEtaE)
 #undef GAUGE_LAYOUT_ENUM
 #define GAUGE_LAYOUT_STRUCT(T, IDX)                          \
     template <>                                              \
@@ -148,11 +150,13 @@ const Field kLampViewFields[] = {
     GAUGE_FIELD(LampView, label_color), GAUGE_FIELD(LampView, seq),
 };
 const Field kFrameFields[] = {
-    GAUGE_FIELD(Frame, t_ms),          GAUGE_FIELD(Frame, seq),    GAUGE_FIELD(Frame, layout_seq),
-    GAUGE_FIELD(Frame, phase),         GAUGE_FIELD(Frame, stale),  GAUGE_FIELD(Frame, fuel_over),
-    GAUGE_FIELD(Frame, background),    GAUGE_FIELD(Frame, dials),  GAUGE_FIELD(Frame, lamps),
-    GAUGE_FIELD(Frame, model),         GAUGE_FIELD(Frame, status), GAUGE_FIELD(Frame, rgb_led),
-    GAUGE_FIELD(Frame, discrete_mask),
+    GAUGE_FIELD(Frame, t_ms),          GAUGE_FIELD(Frame, seq),        GAUGE_FIELD(Frame, layout_seq),
+    GAUGE_FIELD(Frame, phase),         GAUGE_FIELD(Frame, stale),      GAUGE_FIELD(Frame, fuel_over),
+    GAUGE_FIELD(Frame, background),    GAUGE_FIELD(Frame, dials),      GAUGE_FIELD(Frame, lamps),
+    GAUGE_FIELD(Frame, model),         GAUGE_FIELD(Frame, status),     GAUGE_FIELD(Frame, basis),
+    GAUGE_FIELD(Frame, week),          GAUGE_FIELD(Frame, pace),       GAUGE_FIELD(Frame, rgb_led),
+    GAUGE_FIELD(Frame, discrete_mask), GAUGE_FIELD(Frame, fuel_basis), GAUGE_FIELD(Frame, week_pct),
+    GAUGE_FIELD(Frame, eta),           GAUGE_FIELD(Frame, eta_min),
 };
 const Field kUsageFields_[] = {
     GAUGE_FIELD(Usage, v),
@@ -173,6 +177,21 @@ const Field kUsageFields_[] = {
     GAUGE_FIELD(Usage, idle),
     GAUGE_FIELD(Usage, stale),
     GAUGE_FIELD(Usage, source),
+    GAUGE_FIELD(Usage, has_quota_5h),
+    GAUGE_FIELD(Usage, quota_5h_pct),
+    GAUGE_FIELD(Usage, has_quota_5h_resets),
+    GAUGE_FIELD(Usage, quota_5h_resets_at),
+    GAUGE_FIELD(Usage, has_quota_7d),
+    GAUGE_FIELD(Usage, quota_7d_pct),
+    GAUGE_FIELD(Usage, has_quota_7d_resets),
+    GAUGE_FIELD(Usage, quota_7d_resets_at),
+    GAUGE_FIELD(Usage, has_quota_observed),
+    GAUGE_FIELD(Usage, quota_observed_at_ms),
+    GAUGE_FIELD(Usage, fuel_basis),
+    GAUGE_FIELD(Usage, has_pace),
+    GAUGE_FIELD(Usage, pace_pct_at_reset),
+    GAUGE_FIELD(Usage, has_minutes_to_full),
+    GAUGE_FIELD(Usage, minutes_to_full),
     GAUGE_FIELD(Usage, attention),
 };
 using draw::DialDrawing;
@@ -223,8 +242,16 @@ const char* alignAt(uint32_t v) {
 const char* lampAt(uint32_t v) {
     return v < static_cast<uint32_t>(kLampCount) ? lampName(static_cast<LampId>(v)) : nullptr;
 }
+const char* fuelBasisAt(uint32_t v) {
+    return v < 2 ? fuelBasisName(static_cast<FuelBasis>(v)) : nullptr;
+}
+const char* etaAt(uint32_t v) {
+    return v < 3 ? etaName(static_cast<Eta>(v)) : nullptr;
+}
 static_assert(static_cast<int>(Phase::NoSignal) == 2, "three phases");
 static_assert(static_cast<int>(Align::Right) == 2, "three alignments");
+static_assert(static_cast<int>(FuelBasis::Official) == 1, "two fuel bases");
+static_assert(static_cast<int>(Eta::Lasts) == 2, "three etas");
 
 }  // namespace
 
@@ -285,10 +312,9 @@ const char* kindName(uint32_t kind) {
 }
 
 const Enum kEnums[kEnumCount] = {
-    Enum{"Phase", 3, phaseAt},
-    Enum{"DialId", static_cast<uint32_t>(kDialCount), dialAt},
-    Enum{"Align", 3, alignAt},
-    Enum{"LampId", static_cast<uint32_t>(kLampCount), lampAt},
+    Enum{"Phase", 3, phaseAt},         Enum{"DialId", static_cast<uint32_t>(kDialCount), dialAt},
+    Enum{"Align", 3, alignAt},         Enum{"LampId", static_cast<uint32_t>(kLampCount), lampAt},
+    Enum{"FuelBasis", 2, fuelBasisAt}, Enum{"Eta", 3, etaAt},
 };
 
 }  // namespace layout

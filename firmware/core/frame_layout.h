@@ -1,9 +1,9 @@
 // A machine-readable description of the memory layout of what the core hands out: the Frame (frame.h), the
 // last payload (Usage, usage.h) and the Drawing (drawing.h). Offsets, kinds and array lengths are derived
 // from the struct definitions at compile time (offsetof, sizeof), and enum values are named with the core's
-// own names (phaseName, dialName, alignName, lampName). The wasm module exports these tables so TypeScript
-// reads each struct straight out of linear memory without a single offset written down again, and
-// firmware/platform/wasm/core.generated.ts (the TS types) is generated from them.
+// own names (phaseName, dialName, alignName, lampName, fuelBasisName, etaName). The wasm module exports these
+// tables so TypeScript reads each struct straight out of linear memory without a single offset written down
+// again, and firmware/platform/wasm/core.generated.ts (the TS types) is generated from them.
 //
 // Adding a field to one of these structs = declaring it in its header and adding one GAUGE_FIELD line in
 // frame_layout.cpp (the core's test fails when a field is left out), then `npm run core:gen`.
@@ -53,7 +53,7 @@ enum StructIndex : uint32_t {
     kDrawingS,
     kStructCount
 };
-enum EnumIndex : uint32_t { kPhaseE, kDialIdE, kAlignE, kLampIdE, kEnumCount };
+enum EnumIndex : uint32_t { kPhaseE, kDialIdE, kAlignE, kLampIdE, kFuelBasisE, kEtaE, kEnumCount };
 
 struct Field {
     const char* name;

@@ -89,6 +89,14 @@ constexpr double kMaxResetInS = 5.0 * 3600.0;  // window_5h_reset_in_s: a block 
 constexpr double kMaxSessions = 999.0;         // sessions_active, attention (a count of sessions)
 constexpr double kMaxTsMs =
     9007199254740991.0;  // ts: 2^53 - 1, the largest integer JSON numbers carry exactly
+constexpr double kMaxMinutesToFull = 7.0 * 24.0 * 60.0;  // minutes_to_full: no projection beyond a week
+// The official quota's freshness and plausibility, as the daemon judges them (host/src/statusline/quota.ts,
+// host/src/plausible.ts): an official 5 h figure older than this is not the fuel's basis any more; a reset
+// further ahead than its window plus the slack is not believed.
+constexpr uint64_t kQuotaFreshMs = 10ull * 60ull * 1000ull;
+constexpr uint64_t kQuota5hWindowS = 5ull * 3600ull;
+constexpr uint64_t kQuota7dWindowS = 7ull * 24ull * 3600ull;
+constexpr uint64_t kQuotaResetSlackS = 10ull * 60ull;
 
 // ---- Text buffers
 // -------------------------------------------------------------------------------------------

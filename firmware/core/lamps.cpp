@@ -3,17 +3,18 @@
 namespace gauge {
 
 // Indexed by LampId. Colours: red 0xFF2020 (screen) / 0xFF0000 (LED), amber 0xFFB000 / 0xFF8000,
-// blue 0x3080FF / dim 0x000030 on the LED (an idle desk should not glow).
+// blue 0x3080FF / dim 0x000030 on the LED (an idle desk should not glow), violet 0xC060FF / 0xA000FF.
 const LampStyle kLampStyles[kLampCount] = {
     {LampId::Hot, "HOT", 4, {250, 125}, 0xFF2020, 0x401010, 0xFF0000},
     {LampId::Warn, "WARN", 3, {0, 0}, 0xFFB000, 0x403010, 0xFF8000},
     {LampId::Stall, "STALL", 2, {600, 300}, 0xFFB000, 0x403010, 0xFF8000},
     {LampId::Idle, "IDLE", 1, {0, 0}, 0x3080FF, 0x102040, 0x000030},
-    {LampId::NoSignal, "NO SIG", 5, {1000, 500}, 0xFF2020, 0x401010, 0xFF0000},
+    {LampId::NoSignal, "NO SIG", 6, {1000, 500}, 0xFF2020, 0x401010, 0xFF0000},
+    {LampId::Attn, "ATTN", 5, {1600, 1200}, 0xC060FF, 0x301840, 0xA000FF},
 };
 
-const LampId kLampPriorityOrder[kLampCount] = {LampId::NoSignal, LampId::Hot, LampId::Warn, LampId::Stall,
-                                               LampId::Idle};
+const LampId kLampPriorityOrder[kLampCount] = {LampId::NoSignal, LampId::Attn,  LampId::Hot,
+                                               LampId::Warn,     LampId::Stall, LampId::Idle};
 
 namespace {
 // Self-test LED cycle: each colour for this long, in turn.
@@ -58,6 +59,7 @@ const LampState& Lamps::update(uint32_t now, const LampInputs& in) {
         if (in.warn) active |= lampBit(LampId::Warn);
         if (in.stall) active |= lampBit(LampId::Stall);
         if (in.idle) active |= lampBit(LampId::Idle);
+        if (in.attn) active |= lampBit(LampId::Attn);
     }
 
     uint8_t lit = 0;

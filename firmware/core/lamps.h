@@ -1,12 +1,15 @@
 // Warning lamps: which are active, which is on top, their blink patterns, and how they map onto the CYD
 // board's single RGB LED and onto optional discrete LED pins.
 //
-// Priorities (highest first): NOSIG > HOT > WARN > STALL > IDLE.
+// Priorities (highest first): NOSIG > ATTN > HOT > WARN > STALL > IDLE.
 //   NOSIG  red    slow blink  (1000 ms period, 500 ms on)  no good payload for cfg::kNoSignalAfterMs
+//   ATTN   violet long on, short off (1600 ms, 1200 on)   payload.attention > 0 (a session waits for you)
 //   HOT    red    fast blink  (250 ms period, 125 ms on)   payload.hot   (rate above redline)
 //   WARN   amber  steady                                   payload.warn  (5 h window nearly used)
 //   STALL  amber  blink       (600 ms period, 300 ms on)   payload.stall (live session, no response)
 //   IDLE   blue   steady, dim on the RGB LED               payload.idle  (no live session)
+// ATTN ranks above HOT: it is the one lamp that asks the user to act now (answer a prompt or a
+// permission); HOT and WARN stay visible on the screen while ATTN holds the RGB LED.
 // On NO SIGNAL only NOSIG is active (the other flags would be stale). A lamp's blink phase starts when its
 // input turned active (LampInputs::changed_at), so a newly raised lamp is lit immediately. The RGB LED shows
 // the top-priority active lamp's colour in its blink pattern; with no lamp active it glows dim green. During
@@ -18,7 +21,8 @@
 
 namespace gauge {
 
-enum class LampId : uint8_t { Hot, Warn, Stall, Idle, NoSignal, Count };
+// Also the lamps' order on the screen, left to right.
+enum class LampId : uint8_t { Hot, Warn, Stall, Idle, NoSignal, Attn, Count };
 constexpr int kLampCount = static_cast<int>(LampId::Count);
 
 // Bits of Frame::discrete_mask and LampState::lit_mask: bit (1 << LampId).
@@ -61,6 +65,7 @@ struct LampInputs {
     // A lamp that turns active starts its blink phase here rather than at the update that first sees it, so
     // the blink phase does not depend on how often update() runs.
     uint32_t changed_at;
+    bool attn;  // a live session waits for the user (payload.attention > 0)
 };
 
 struct LampState {

@@ -194,9 +194,12 @@ size_t formatDuration(uint32_t seconds, char* out, size_t cap) {
         snprintf(buf, sizeof buf, "%lus", static_cast<unsigned long>(seconds));
     } else if (seconds < 3600) {
         snprintf(buf, sizeof buf, "%lum", static_cast<unsigned long>(seconds / 60));
-    } else {
+    } else if (seconds < 86400) {
         snprintf(buf, sizeof buf, "%luh%02lum", static_cast<unsigned long>(seconds / 3600),
                  static_cast<unsigned long>((seconds % 3600) / 60));
+    } else {
+        snprintf(buf, sizeof buf, "%lud%luh", static_cast<unsigned long>(seconds / 86400),
+                 static_cast<unsigned long>((seconds % 86400) / 3600));
     }
     return copyText(out, cap, buf);
 }

@@ -25,7 +25,8 @@ size_t formatCount(double value, char* out, size_t cap);
 // Fraction as a whole percent: 0.423 -> "42%". Clamped to 0..999 %; NaN -> "--%".
 size_t formatPercent(float fraction, char* out, size_t cap);
 
-// Seconds as a short duration: 59 -> "59s", 754 -> "12m", 7980 -> "2h13m".
+// Seconds as a short duration: 59 -> "59s", 754 -> "12m", 7980 -> "2h13m", from a day on days and hours:
+// 187200 -> "2d4h" (minutes dropped).
 size_t formatDuration(uint32_t seconds, char* out, size_t cap);
 
 // Bounded string copy that always NUL-terminates (when cap > 0); returns the length copied.

@@ -69,6 +69,8 @@ const char* lampName(LampId id) {
             return "IDLE";
         case LampId::NoSignal:
             return "NOSIG";
+        case LampId::Attn:
+            return "ATTN";
         case LampId::Count:
             break;
     }
@@ -99,6 +101,12 @@ const char* stateLineKeyName(StateLineKey k) {
             return "stale";
         case StateLineKey::Over:
             return "over";
+        case StateLineKey::Basis:
+            return "basis";
+        case StateLineKey::Week:
+            return "week";
+        case StateLineKey::Eta:
+            return "eta";
         case StateLineKey::Count:
             break;
     }
@@ -140,6 +148,22 @@ size_t formatStateLine(const Frame& frame, char* buf, size_t cap) {
     w.put(frame.stale ? '1' : '0');
     w.key(StateLineKey::Over);
     w.put(frame.fuel_over ? '1' : '0');
+    w.key(StateLineKey::Basis);
+    w.str(fuelBasisName(frame.fuel_basis));
+    w.key(StateLineKey::Week);
+    if (frame.week_pct < 0) {
+        w.str("--");
+    } else {
+        w.num("%lu", static_cast<unsigned long>(frame.week_pct));
+        w.put('%');
+    }
+    w.key(StateLineKey::Eta);
+    if (frame.eta == Eta::Full) {
+        w.num("%lu", static_cast<unsigned long>(frame.eta_min));
+        w.put('m');
+    } else {
+        w.str(frame.eta == Eta::Lasts ? "lasts" : "--");
+    }
     return w.len;
 }
 

@@ -23,8 +23,26 @@ const UsageFieldInfo kUsageFields[kUsageFieldCount] = {
     {UsageField::Idle, "idle", FieldType::Boolean},
     {UsageField::Stale, "stale", FieldType::Boolean},
     {UsageField::Source, "source", FieldType::String},
+    {UsageField::Quota5hPct, "quota_5h_pct", FieldType::NullableNumber, true},
+    {UsageField::Quota5hResetsAt, "quota_5h_resets_at", FieldType::NullableInteger, true},
+    {UsageField::Quota7dPct, "quota_7d_pct", FieldType::NullableNumber, true},
+    {UsageField::Quota7dResetsAt, "quota_7d_resets_at", FieldType::NullableInteger, true},
+    {UsageField::QuotaObservedAt, "quota_observed_at", FieldType::NullableInteger, true},
+    {UsageField::FuelBasis, "fuel_basis", FieldType::String, true},
+    {UsageField::PacePctAtReset, "pace_pct_at_reset", FieldType::NullableNumber, true},
+    {UsageField::MinutesToFull, "minutes_to_full", FieldType::NullableNumber, true},
     {UsageField::Attention, "attention", FieldType::Integer, true},
 };
+
+const char* fuelBasisName(FuelBasis b) {
+    switch (b) {
+        case FuelBasis::Estimate:
+            return "estimate";
+        case FuelBasis::Official:
+            return "official";
+    }
+    return "?";
+}
 
 namespace {
 
@@ -90,6 +108,14 @@ Usage usageDefaults() {
     u.sessions_active = 0;
     u.hot = u.warn = u.stall = u.idle = u.stale = false;
     u.source[0] = '\0';
+    u.has_quota_5h = u.has_quota_5h_resets = u.has_quota_7d = u.has_quota_7d_resets = false;
+    u.quota_5h_pct = u.quota_7d_pct = 0.0f;
+    u.quota_5h_resets_at = u.quota_7d_resets_at = 0;
+    u.has_quota_observed = false;
+    u.quota_observed_at_ms = 0;
+    u.fuel_basis = FuelBasis::Estimate;
+    u.has_pace = u.has_minutes_to_full = false;
+    u.pace_pct_at_reset = u.minutes_to_full = 0.0f;
     u.attention = 0;
     return u;
 }
@@ -145,14 +171,25 @@ void UsageDecoder::markAccepted(UsageField field) {
     accepted_mask_ |= fieldBit(field);
 }
 
-// Restores one field's default (a later valid value for the same field wins again).
+// Restores one field's default and counts it as defaulted (a later valid value for the same field wins
+// again).
 void UsageDecoder::markDefaulted(UsageField field) {
+    if (field == UsageField::V) {
+        // A `v` that is not the number 1 is a different contract: reject rather than guess.
+        bad_version_ = true;
+    } else if (!restoreDefault(field)) {
+        return;
+    }
+    accepted_mask_ &= ~fieldBit(field);
+    if (report_.defaulted < 255) ++report_.defaulted;
+}
+
+// Puts one field's default into the working copy; false for `v` and an unknown field.
+bool UsageDecoder::restoreDefault(UsageField field) {
     const Usage d = usageDefaults();
     switch (field) {
         case UsageField::V:
-            // A `v` that is not the number 1 is a different contract: reject rather than guess.
-            bad_version_ = true;
-            break;
+            return false;
         case UsageField::Ts:
             work_.ts_ms = d.ts_ms;
             break;
@@ -202,14 +239,44 @@ void UsageDecoder::markDefaulted(UsageField field) {
         case UsageField::Source:
             work_.source[0] = '\0';
             break;
+        case UsageField::Quota5hPct:
+            work_.has_quota_5h = d.has_quota_5h;
+            work_.quota_5h_pct = d.quota_5h_pct;
+            break;
+        case UsageField::Quota5hResetsAt:
+            work_.has_quota_5h_resets = d.has_quota_5h_resets;
+            work_.quota_5h_resets_at = d.quota_5h_resets_at;
+            break;
+        case UsageField::Quota7dPct:
+            work_.has_quota_7d = d.has_quota_7d;
+            work_.quota_7d_pct = d.quota_7d_pct;
+            break;
+        case UsageField::Quota7dResetsAt:
+            work_.has_quota_7d_resets = d.has_quota_7d_resets;
+            work_.quota_7d_resets_at = d.quota_7d_resets_at;
+            break;
+        case UsageField::QuotaObservedAt:
+            work_.has_quota_observed = d.has_quota_observed;
+            work_.quota_observed_at_ms = d.quota_observed_at_ms;
+            break;
+        case UsageField::FuelBasis:
+            work_.fuel_basis = d.fuel_basis;
+            break;
+        case UsageField::PacePctAtReset:
+            work_.has_pace = d.has_pace;
+            work_.pace_pct_at_reset = d.pace_pct_at_reset;
+            break;
+        case UsageField::MinutesToFull:
+            work_.has_minutes_to_full = d.has_minutes_to_full;
+            work_.minutes_to_full = d.minutes_to_full;
+            break;
         case UsageField::Attention:
             work_.attention = d.attention;
             break;
         case UsageField::Count:
-            return;
+            return false;
     }
-    accepted_mask_ &= ~fieldBit(field);
-    if (report_.defaulted < 255) ++report_.defaulted;
+    return true;
 }
 
 void UsageDecoder::setNumber(UsageField field, double value) {
@@ -253,7 +320,20 @@ void UsageDecoder::setNumber(UsageField field, double value) {
             hi = cfg::kMaxTokens;
             break;
         case UsageField::Window5hPct:
+        case UsageField::Quota5hPct:
+        case UsageField::Quota7dPct:
+        case UsageField::PacePctAtReset:
             hi = cfg::kMaxWindowPct;
+            break;
+        case UsageField::Quota5hResetsAt:
+        case UsageField::Quota7dResetsAt:
+            hi = trunc(cfg::kMaxTsMs / 1000.0);
+            break;
+        case UsageField::QuotaObservedAt:
+            hi = cfg::kMaxTsMs;
+            break;
+        case UsageField::MinutesToFull:
+            hi = cfg::kMaxMinutesToFull;
             break;
         case UsageField::Window5hResetInS:
             hi = cfg::kMaxResetInS;
@@ -312,6 +392,34 @@ void UsageDecoder::setNumber(UsageField field, double value) {
         case UsageField::SessionsActive:
             work_.sessions_active = static_cast<uint32_t>(value);
             break;
+        case UsageField::Quota5hPct:
+            work_.has_quota_5h = true;
+            work_.quota_5h_pct = static_cast<float>(value);
+            break;
+        case UsageField::Quota5hResetsAt:
+            work_.has_quota_5h_resets = true;
+            work_.quota_5h_resets_at = static_cast<uint64_t>(value);
+            break;
+        case UsageField::Quota7dPct:
+            work_.has_quota_7d = true;
+            work_.quota_7d_pct = static_cast<float>(value);
+            break;
+        case UsageField::Quota7dResetsAt:
+            work_.has_quota_7d_resets = true;
+            work_.quota_7d_resets_at = static_cast<uint64_t>(value);
+            break;
+        case UsageField::QuotaObservedAt:
+            work_.has_quota_observed = true;
+            work_.quota_observed_at_ms = static_cast<uint64_t>(value);
+            break;
+        case UsageField::PacePctAtReset:
+            work_.has_pace = true;
+            work_.pace_pct_at_reset = static_cast<float>(value);
+            break;
+        case UsageField::MinutesToFull:
+            work_.has_minutes_to_full = true;
+            work_.minutes_to_full = static_cast<float>(value);
+            break;
         case UsageField::Attention:
             work_.attention = static_cast<uint32_t>(value);
             break;
@@ -357,6 +465,18 @@ void UsageDecoder::setString(UsageField field, const char* text, size_t len) {
         truncated = copySanitized(work_.last_model, cfg::kModelMaxBytes, text, len);
     } else if (field == UsageField::Source) {
         truncated = copySanitized(work_.source, cfg::kSourceMaxBytes, text, len);
+    } else if (field == UsageField::FuelBasis) {
+        // The schema's enum, exactly: anything else is not a basis the device can vouch for.
+        const char* names[] = {fuelBasisName(FuelBasis::Estimate), fuelBasisName(FuelBasis::Official)};
+        for (const char* name : names) {
+            if (text != nullptr && strlen(name) == len && memcmp(name, text, len) == 0) {
+                work_.fuel_basis = name == names[1] ? FuelBasis::Official : FuelBasis::Estimate;
+                markAccepted(field);
+                return;
+            }
+        }
+        markDefaulted(field);
+        return;
     } else {
         markDefaulted(field);
         return;
@@ -374,6 +494,13 @@ void UsageDecoder::setNull(UsageField field) {
         markAccepted(field);
         return;
     }
+    const FieldType type = kUsageFields[static_cast<size_t>(field)].type;
+    if (type == FieldType::NullableInteger || type == FieldType::NullableNumber) {
+        // null is the valid "unknown": the default, accepted rather than defaulted.
+        restoreDefault(field);
+        markAccepted(field);
+        return;
+    }
     markDefaulted(field);
 }
 
@@ -387,12 +514,50 @@ DecodeStatus UsageDecoder::finish(Usage& out) {
     if (!started_) return DecodeStatus::NotStarted;
     started_ = false;
     report_.present = static_cast<uint8_t>(__builtin_popcount(present_mask_));
+    // `v` alone, or optional fields alone, prove nothing about the payload's content.
+    const bool proven = (accepted_mask_ & provingMask()) != 0;
+    // Judged before counting, so a figure found stale counts as defaulted, not accepted.
+    if (!bad_version_ && proven) checkQuotaAges();
     report_.accepted = static_cast<uint8_t>(__builtin_popcount(accepted_mask_));
     if (bad_version_) return DecodeStatus::BadVersion;
-    // `v` alone, or optional fields alone, prove nothing about the payload's content.
-    if ((accepted_mask_ & provingMask()) == 0) return DecodeStatus::NoKnownFields;
+    if (!proven) return DecodeStatus::NoKnownFields;
     out = work_;
     return DecodeStatus::Ok;
+}
+
+// The official figures judged against the payload's own time (usage.h: "Stale or implausible").
+void UsageDecoder::checkQuotaAges() {
+    const uint64_t ts = work_.ts_ms;
+    if (ts == 0) return;  // no time to judge by
+    const uint64_t ts_s = ts / 1000;
+    if (work_.fuel_basis == FuelBasis::Official) {
+        const bool fresh = work_.has_quota_observed && work_.quota_observed_at_ms <= ts &&
+                           ts - work_.quota_observed_at_ms < cfg::kQuotaFreshMs;
+        if (!fresh) markDefaulted(UsageField::FuelBasis);
+    }
+    struct Window {
+        UsageField pct, resets;
+        bool& has;
+        bool& has_resets;
+        uint64_t resets_at;
+        uint64_t window_s;
+    };
+    Window windows[] = {
+        {UsageField::Quota5hPct, UsageField::Quota5hResetsAt, work_.has_quota_5h, work_.has_quota_5h_resets,
+         work_.quota_5h_resets_at, cfg::kQuota5hWindowS},
+        {UsageField::Quota7dPct, UsageField::Quota7dResetsAt, work_.has_quota_7d, work_.has_quota_7d_resets,
+         work_.quota_7d_resets_at, cfg::kQuota7dWindowS},
+    };
+    for (Window& w : windows) {
+        if (!w.has_resets) continue;
+        if (w.resets_at * 1000 <= ts) {
+            // The window has reset since the figure was read: neither says anything now.
+            if (w.has) markDefaulted(w.pct);
+            markDefaulted(w.resets);
+        } else if (w.resets_at > ts_s + w.window_s + cfg::kQuotaResetSlackS) {
+            markDefaulted(w.resets);
+        }
+    }
 }
 
 }  // namespace gauge

@@ -27,13 +27,28 @@
 //  - Unknown JSON fields are ignored (the glue never sees them).
 //  - A missing field takes the schema's `default` (usageDefaults()).
 //  - A value of the wrong JSON type, NaN or +-Inf -> the field's default; counted in DecodeReport::defaulted.
-//    A null is a wrong type except for window_5h_reset_in_s, where null is the valid "no active block".
+//    A null is a wrong type except for the nullable fields (window_5h_reset_in_s, the quota_* figures,
+//    pace_pct_at_reset, minutes_to_full), where null is the valid "unknown" (has_* false).
 //  - Negative numbers -> 0 (counted in DecodeReport::clamped). Exception: rate_redline <= 0 (the schema says
 //    exclusiveMinimum 0) -> default 1e6, counted as defaulted; 0 < rate_redline < kMinRedline -> kMinRedline.
 //  - Ratios (thinking_ratio, cache_hit_rate) are clamped to 0..1; window_5h_pct to 0..kMaxWindowPct (10).
 //  - Huge numbers are clamped to the maxima in gauge_config.h (rates 1e9/min, tokens 1e15, reset 18000 s,
 //    sessions and attention 999, ts 2^53-1). Clamps are counted in DecodeReport::clamped.
 //  - Integer fields given a fractional number are truncated toward zero (counted as clamped).
+//  - Official quota (the schema's OfficialQuota group, all optional): quota_5h_pct, quota_7d_pct and
+//    pace_pct_at_reset are clamped to 0..kMaxWindowPct like window_5h_pct; the resets_at times (epoch s) to
+//    0..kMaxTsMs/1000 and quota_observed_at (epoch ms) to 0..kMaxTsMs; minutes_to_full to
+//    0..kMaxMinutesToFull. fuel_basis is "official" or "estimate"; any other string, or any non-string, is
+//    the default "estimate" (counted as defaulted).
+//  - Stale or implausible official figures, judged against the payload's own `ts` when it is known (> 0),
+//    at finish() (each counted as defaulted):
+//      * fuel_basis "official" needs quota_observed_at, no older than kQuotaFreshMs and not after ts
+//        (the daemon's own freshness rule): otherwise the basis is "estimate", so an estimate is never
+//        labelled as the account's figure;
+//      * a quota_5h/7d figure whose resets_at lies at or before ts belongs to a window that has reset
+//        since: the figure and its reset are unknown;
+//      * a resets_at further ahead of ts than its window plus kQuotaResetSlackS (the daemon's plausibility
+//        bound) is unknown (the figure stays).
 //  - Strings longer than the schema's maxLength (last_model 128, source 32 bytes) are truncated at a UTF-8
 //    character boundary (counted in DecodeReport::truncated). Control bytes and NUL are replaced by '?' so
 //    the result is always a printable NUL-terminated C string.
@@ -53,6 +68,10 @@
 #include "gauge_config.h"
 
 namespace gauge {
+
+// fuel_basis: where window_5h_pct comes from. One name per value (fuelBasisName), as in the contract.
+enum class FuelBasis : uint8_t { Estimate, Official };
+const char* fuelBasisName(FuelBasis b);  // "estimate", "official"
 
 // One payload, already validated and clamped. Plain data; copying is cheap enough at 1 Hz.
 struct Usage {
@@ -75,7 +94,23 @@ struct Usage {
     bool stale;
     char source[cfg::kSourceMaxBytes + 1];  // NUL-terminated, printable, may be empty
     // Optional fields (absent from older daemons: they keep the default).
-    uint32_t attention;  // live sessions waiting for the user, 0..kMaxSessions
+    // The official quota (OfficialQuota group); each has_* is false while the figure is null or absent.
+    bool has_quota_5h;
+    float quota_5h_pct;  // fraction of the official 5 h quota used, 0..kMaxWindowPct
+    bool has_quota_5h_resets;
+    uint64_t quota_5h_resets_at;  // epoch seconds
+    bool has_quota_7d;
+    float quota_7d_pct;  // fraction of the official 7-day quota used, 0..kMaxWindowPct
+    bool has_quota_7d_resets;
+    uint64_t quota_7d_resets_at;  // epoch seconds
+    bool has_quota_observed;
+    uint64_t quota_observed_at_ms;  // epoch ms when the daemon received the official figures
+    FuelBasis fuel_basis;           // what window_5h_pct is: the official figure or the token estimate
+    bool has_pace;
+    float pace_pct_at_reset;  // window_5h_pct projected to the reset, 0..kMaxWindowPct
+    bool has_minutes_to_full;
+    float minutes_to_full;  // minutes until the 5 h window is full at the current rate, 0..kMaxMinutesToFull
+    uint32_t attention;     // live sessions waiting for the user, 0..kMaxSessions
 };
 
 // The schema's defaults (what a missing field becomes).
@@ -101,6 +136,14 @@ enum class UsageField : uint8_t {
     Idle,
     Stale,
     Source,
+    Quota5hPct,
+    Quota5hResetsAt,
+    Quota7dPct,
+    Quota7dResetsAt,
+    QuotaObservedAt,
+    FuelBasis,
+    PacePctAtReset,
+    MinutesToFull,
     Attention,
     Count
 };
@@ -110,6 +153,7 @@ enum class FieldType : uint8_t {
     Integer,          // JSON number with an integral value
     Number,           // any JSON number
     NullableInteger,  // JSON number (integral) or null
+    NullableNumber,   // any JSON number, or null
     Boolean,
     String
 };
@@ -167,9 +211,11 @@ class UsageDecoder {
   private:
     void markPresent(UsageField field);
     void markDefaulted(UsageField field);
+    bool restoreDefault(UsageField field);
     void markAccepted(UsageField field);
     Usage work_;
     DecodeReport report_;
+    void checkQuotaAges();
     uint32_t present_mask_;
     uint32_t accepted_mask_;
     bool started_;

@@ -314,6 +314,14 @@ TEST_CASE("Cluster: frame layout stays on the 320x240 screen and text fits its b
     u.has_reset = true;
     u.window_5h_reset_in_s = 17999;
     u.hot = u.warn = u.stall = u.idle = true;
+    u.attention = 999;
+    u.ts_ms = 1000000000000ull;
+    u.fuel_basis = gauge::FuelBasis::Official;
+    u.has_quota_7d = u.has_quota_7d_resets = true;
+    u.quota_7d_pct = 10.0f;                               // 999 % (the clamp)
+    u.quota_7d_resets_at = 1000000000ull + 604800 + 599;  // 7d0h, the longest countdown
+    u.has_minutes_to_full = true;
+    u.minutes_to_full = 10079.0f;  // 6d23h
     d.tick(0);
     d.onUsage(0, u);
     auto checkBox = [](const gauge::TextBox& b) {
@@ -343,6 +351,14 @@ TEST_CASE("Cluster: frame layout stays on the 320x240 screen and text fits its b
         }
         checkBox(f.model);
         checkBox(f.status);
+        checkBox(f.basis);
+        checkBox(f.week);
+        checkBox(f.pace);
+        if (t == 2000) {  // after the self-test, before NO SIGNAL
+            CHECK(std::string(f.basis.text) == "OFFICIAL");
+            CHECK(std::string(f.week.text) == "WEEK 999% 7d0h");
+            CHECK(std::string(f.pace.text) == "FULL IN 6d23h");
+        }
         for (int i = 0; i < gauge::kLampCount; ++i) {
             const gauge::LampView& l = f.lamps[i];
             CHECK(static_cast<int>(l.id) == i);
@@ -362,6 +378,91 @@ TEST_CASE("Cluster: frame layout stays on the 320x240 screen and text fits its b
         if (i > 1) CHECK(f.dials[i].cy - f.dials[i - 1].cy >= 2 * f.dials[i].radius - 10);
     }
     CHECK(f.model.y + f.model.h <= f.lamps[0].y);
+    // The readout row sits between the model readout and the lamps, below the cache dial's label; the weekly
+    // and pace readouts do not overlap; the basis sits inside the fuel dial's arc, under its top tick.
+    for (const gauge::TextBox* b : {&f.week, &f.pace}) {
+        CHECK(b->y >= f.model.y + f.model.h);
+        CHECK(b->y >= dial(f, DialId::Boost).label.y + dial(f, DialId::Boost).label.h);
+        CHECK(b->y + b->h <= f.lamps[0].y);
+    }
+    CHECK(f.week.x + f.week.w <= f.pace.x);
+    const gauge::Dial& fuel = dial(f, DialId::Fuel);
+    const float inner = static_cast<float>(fuel.radius - fuel.arc_width);
+    for (int dx : {f.basis.x - fuel.cx, f.basis.x + f.basis.w - fuel.cx})
+        for (int dy : {f.basis.y - fuel.cy, f.basis.y + f.basis.h - fuel.cy})
+            CHECK(sqrtf(static_cast<float>(dx * dx + dy * dy)) <= inner);
+    CHECK(f.basis.y > fuel.cy - inner + gauge::draw::kMajorTickLen);
+    CHECK(f.basis.y + f.basis.h < fuel.cy - fuel.hub_radius);
+}
+
+TEST_CASE("Cluster: the fuel's basis, the weekly and the pace readouts, and ATTN") {
+    Device d;
+    d.boot(0);
+    d.update(2000);
+    const Frame& f = d.frame();
+    CHECK(std::string(f.week.text) == "WEEK --");
+    CHECK(std::string(f.pace.text) == "FULL IN --");
+    CHECK(std::string(f.basis.text) == "");
+    Usage u = busyUsage();  // an older daemon: none of the optional fields
+    d.onUsage(2000, u);
+    CHECK(std::string(f.basis.text) == "EST");
+    CHECK(std::string(f.week.text) == "WEEK --");
+    CHECK(std::string(f.pace.text) == "FULL IN --");
+    CHECK(stateLine(f).find(" basis=estimate week=-- eta=--") != std::string::npos);
+    CHECK_FALSE(f.lamps[static_cast<int>(LampId::Attn)].active);
+
+    u.ts_ms = 1000000000000ull;
+    u.fuel_basis = gauge::FuelBasis::Official;
+    u.has_quota_7d = u.has_quota_7d_resets = true;
+    u.quota_7d_pct = 0.634f;
+    u.quota_7d_resets_at = 1000000000ull + 2 * 86400 + 4 * 3600 + 120;
+    u.has_minutes_to_full = true;
+    u.minutes_to_full = 41.6f;
+    u.has_pace = true;
+    u.pace_pct_at_reset = 1.8f;
+    u.attention = 1;
+    d.onUsage(3000, u);
+    CHECK(std::string(f.basis.text) == "OFFICIAL");
+    CHECK(std::string(f.week.text) == "WEEK 63% 2d4h");
+    CHECK(std::string(f.pace.text) == "FULL IN 42m");
+    CHECK(f.lamps[static_cast<int>(LampId::Attn)].active);
+    CHECK(f.rgb_led == 0xA000FF);
+    CHECK(stateLine(f).find(" lamps=ATTN ") != std::string::npos);
+    CHECK(stateLine(f).find(" basis=official week=63% eta=42m") != std::string::npos);
+
+    u.has_minutes_to_full = false;  // resets first
+    u.pace_pct_at_reset = 0.7f;
+    u.has_quota_7d_resets = false;  // no reset time: the percentage alone
+    u.minutes_to_full = 0.0f;
+    u.attention = 0;
+    d.onUsage(4000, u);
+    CHECK(std::string(f.pace.text) == "LASTS");
+    CHECK(std::string(f.week.text) == "WEEK 63%");
+    CHECK(stateLine(f).find(" eta=lasts") != std::string::npos);
+    CHECK_FALSE(f.lamps[static_cast<int>(LampId::Attn)].active);
+
+    u.has_minutes_to_full = true;  // already full
+    d.onUsage(5000, u);
+    CHECK(std::string(f.pace.text) == "FULL NOW");
+    CHECK(stateLine(f).find(" eta=0m") != std::string::npos);
+    u.minutes_to_full = 0.2f;  // not full yet: at least a minute
+    d.onUsage(5500, u);
+    CHECK(std::string(f.pace.text) == "FULL IN 1m");
+
+    u.has_minutes_to_full = false;  // inconsistent: no time to full but projected past 100 %
+    u.pace_pct_at_reset = 1.2f;
+    u.attention = 2;
+    d.onUsage(6000, u);
+    CHECK(std::string(f.pace.text) == "FULL IN --");
+
+    // NO SIGNAL: the readouts say nothing known, ATTN is dark with the rest.
+    d.update(6000 + cfg::kNoSignalAfterMs + 10);
+    CHECK(f.phase == Phase::NoSignal);
+    CHECK(std::string(f.basis.text) == "");
+    CHECK(std::string(f.week.text) == "WEEK --");
+    CHECK(std::string(f.pace.text) == "FULL IN --");
+    CHECK(stateLine(f).find(" lamps=NOSIG ") != std::string::npos);
+    CHECK(stateLine(f).find(" basis=estimate week=-- eta=--") != std::string::npos);
 }
 
 TEST_CASE("Cluster: tach face follows the redline with round tick labels and a red zone") {

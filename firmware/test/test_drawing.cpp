@@ -157,12 +157,17 @@ TEST_CASE("planDrawing: the same numbers as the single functions, for a real fra
         CHECK(dr.lamps[i].corner_radius == lampCornerRadius(f.lamps[i]));
         CHECK(dr.lamps[i].label.chars == strlen(f.lamps[i].label));
     }
-    // The Frame's own texts, in declaration order: the model readout, then the status line.
+    // The Frame's own texts, in declaration order: the model readout, the status line, the fuel's basis, the
+    // weekly and the pace readouts.
     const TextBox* texts[kMaxFrameTexts];
-    REQUIRE(frameTexts(f, texts, kMaxFrameTexts) == 2);
+    REQUIRE(frameTexts(f, texts, kMaxFrameTexts) == 5);
     CHECK(texts[0] == &f.model);
     CHECK(texts[1] == &f.status);
-    REQUIRE(dr.text_count == 2);
+    CHECK(texts[2] == &f.basis);
+    CHECK(texts[3] == &f.week);
+    CHECK(texts[4] == &f.pace);
+    REQUIRE(dr.text_count == 5);
+    CHECK(dr.texts[4].x == placeText(f.pace).x);
     CHECK(dr.texts[0].chars == placeText(f.model).chars);
     CHECK(dr.texts[0].x == placeText(f.model).x);
     CHECK(dr.texts[1].x == placeText(f.status).x);

@@ -119,7 +119,7 @@ TEST_CASE("Layout: enum values carry the core's names (the state line's vocabula
     CHECK(names(kPhaseE) == std::vector<std::string>{"SELFTEST", "LIVE", "NOSIGNAL"});
     CHECK(names(kDialIdE) == std::vector<std::string>{"tach", "fuel", "temp", "boost"});
     CHECK(names(kAlignE) == std::vector<std::string>{"left", "center", "right"});
-    CHECK(names(kLampIdE) == std::vector<std::string>{"HOT", "WARN", "STALL", "IDLE", "NOSIG"});
+    CHECK(names(kLampIdE) == std::vector<std::string>{"HOT", "WARN", "STALL", "IDLE", "NOSIG", "ATTN"});
     for (uint32_t i = 0; i < static_cast<uint32_t>(gauge::kDialCount); ++i) {
         // A dial's name is its state-line key.
         CHECK(std::string(gauge::dialName(static_cast<gauge::DialId>(i))) ==

@@ -10,7 +10,7 @@ using gauge::Lamps;
 
 namespace {
 LampInputs inputs(bool hot, bool warn, bool stall, bool idle, bool no_signal, uint32_t changed_at = 0) {
-    return LampInputs{hot, warn, stall, idle, no_signal, false, changed_at};
+    return LampInputs{hot, warn, stall, idle, no_signal, false, changed_at, false};
 }
 }  // namespace
 
@@ -85,8 +85,8 @@ TEST_CASE("Lamps: IDLE alone is a dim blue LED") {
 
 TEST_CASE("Lamps: self-test lights all and cycles the LED red, green, blue") {
     Lamps l;
-    LampInputs in{false, false, false, false, false, true, 500};
-    CHECK(l.update(500, in).lit_mask == 0x1F);
+    LampInputs in{false, false, false, false, false, true, 500, false};
+    CHECK(l.update(500, in).lit_mask == 0x3F);
     CHECK(l.state().rgb_led == 0xFF0000);
     CHECK(l.update(1000, in).rgb_led == 0x00FF00);
     CHECK(l.update(1500, in).rgb_led == 0x0000FF);
@@ -106,4 +106,23 @@ TEST_CASE("Lamps: blink phase is wrap-safe") {
     CHECK_FALSE(gauge::blinkLit(slow, since, since + 500));
     CHECK(gauge::blinkLit(slow, since, since + 1000));  // == 0x2E8 after the wrap
     CHECK(gauge::blinkLit(gauge::BlinkPattern{0, 0}, 5, 12345));
+}
+
+TEST_CASE("Lamps: ATTN is violet, long on / short off, above HOT on the LED and below NOSIG") {
+    Lamps l;
+    LampInputs in = inputs(true, true, false, false, false, 1000);
+    in.attn = true;
+    const auto& s = l.update(1000, in);
+    CHECK(s.top == static_cast<int8_t>(LampId::Attn));
+    CHECK(s.rgb_led == 0xA000FF);
+    CHECK(l.update(1000 + 1199, in).rgb_led == 0xA000FF);
+    CHECK(l.update(1000 + 1200, in).rgb_led == 0x000000);  // 400 ms dark
+    CHECK(l.update(1000 + 1599, in).rgb_led == 0x000000);
+    CHECK(l.update(1000 + 1600, in).rgb_led == 0xA000FF);
+    CHECK((l.state().active_mask & gauge::lampBit(LampId::Hot)) != 0);
+    in.no_signal = true;
+    CHECK(l.update(5000, in).active_mask == gauge::lampBit(LampId::NoSignal));
+    in.no_signal = false;
+    in.attn = false;
+    CHECK(l.update(6000, in).top == static_cast<int8_t>(LampId::Hot));
 }

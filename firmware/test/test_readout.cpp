@@ -110,8 +110,12 @@ TEST_CASE("Readout: percent and duration") {
     CHECK(std::string(buf) == "12m");
     gauge::formatDuration(7980, buf, sizeof buf);
     CHECK(std::string(buf) == "2h13m");
+    gauge::formatDuration(86399, buf, sizeof buf);
+    CHECK(std::string(buf) == "23h59m");
+    gauge::formatDuration(187200 + 3599, buf, sizeof buf);  // 2 d 4 h 59 m: minutes dropped
+    CHECK(std::string(buf) == "2d4h");
     gauge::formatDuration(4294967295u, buf, sizeof buf);
-    CHECK(std::string(buf) == "1193046h28m");
+    CHECK(std::string(buf) == "49710d6h");
     char tiny[3];
     CHECK(gauge::formatDuration(7980, tiny, sizeof tiny) == 2);
     CHECK(std::string(tiny) == "2h");

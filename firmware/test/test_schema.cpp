@@ -61,6 +61,22 @@ json decodedDefault(const gauge::Usage& u, gauge::UsageField f) {
             return u.stale;
         case UsageField::Source:
             return std::string(u.source);
+        case UsageField::Quota5hPct:
+            return u.has_quota_5h ? json(u.quota_5h_pct) : json(nullptr);
+        case UsageField::Quota5hResetsAt:
+            return u.has_quota_5h_resets ? json(u.quota_5h_resets_at) : json(nullptr);
+        case UsageField::Quota7dPct:
+            return u.has_quota_7d ? json(u.quota_7d_pct) : json(nullptr);
+        case UsageField::Quota7dResetsAt:
+            return u.has_quota_7d_resets ? json(u.quota_7d_resets_at) : json(nullptr);
+        case UsageField::QuotaObservedAt:
+            return u.has_quota_observed ? json(u.quota_observed_at_ms) : json(nullptr);
+        case UsageField::FuelBasis:
+            return std::string(gauge::fuelBasisName(u.fuel_basis));
+        case UsageField::PacePctAtReset:
+            return u.has_pace ? json(u.pace_pct_at_reset) : json(nullptr);
+        case UsageField::MinutesToFull:
+            return u.has_minutes_to_full ? json(u.minutes_to_full) : json(nullptr);
         case UsageField::Attention:
             return u.attention;
         case UsageField::Count:
@@ -77,6 +93,8 @@ std::string schemaType(gauge::FieldType t) {
             return R"("number")";
         case gauge::FieldType::NullableInteger:
             return R"(["integer","null"])";
+        case gauge::FieldType::NullableNumber:
+            return R"(["number","null"])";
         case gauge::FieldType::Boolean:
             return R"("boolean")";
         case gauge::FieldType::String:
@@ -174,6 +192,13 @@ TEST_CASE("Schema: decoder defaults equal every field's schema default") {
             CHECK(got == want);
         }
     }
+}
+
+TEST_CASE("Schema: fuel_basis names are the schema's enum") {
+    const json props = consumedProperties(loadSchema());
+    const json want = props.at("fuel_basis").at("enum");
+    CHECK(want == json::array({gauge::fuelBasisName(gauge::FuelBasis::Official),
+                               gauge::fuelBasisName(gauge::FuelBasis::Estimate)}));
 }
 
 TEST_CASE("Schema: string buffers hold the schema's maxLength") {

@@ -17,6 +17,7 @@ namespace {
 Frame liveFrame() {
     Frame f;
     memset(&f, 0, sizeof f);
+    f.week_pct = -1;  // none, as the cluster starts
     f.t_ms = 12345;
     f.phase = gauge::Phase::Live;
     f.dials[0].needle_deg = -42.34f;
@@ -57,13 +58,13 @@ std::map<std::string, std::string> parse(const std::string& s) {
 TEST_CASE("StateLine: exact format of a live frame") {
     CHECK(line(liveFrame()) ==
           "GAUGE t=12345 phase=LIVE tach=-42.3 fuel=10.0 temp=-30.1 boost=55.0 lamps=HOT,WARN rgb=FF0000 "
-          "model=opus-4.5 stale=0 over=0");
+          "model=opus-4.5 stale=0 over=0 basis=estimate week=-- eta=--");
 }
 
 TEST_CASE("StateLine: lamps in priority order, '-' when none, NOSIG first") {
     Frame f = liveFrame();
     for (auto& l : f.lamps) l.active = true;
-    CHECK(parse(line(f))["lamps"] == "NOSIG,HOT,WARN,STALL,IDLE");
+    CHECK(parse(line(f))["lamps"] == "NOSIG,ATTN,HOT,WARN,STALL,IDLE");
     for (auto& l : f.lamps) l.active = false;
     CHECK(parse(line(f))["lamps"] == "-");
 }
@@ -91,8 +92,8 @@ TEST_CASE("StateLine: values never contain spaces; empty model is '-'; no negati
 
 TEST_CASE("StateLine: keys in the documented order") {
     const std::string s = line(liveFrame());
-    const char* keys[] = {" t=",     " phase=", " tach=",  " fuel=",  " temp=", " boost=",
-                          " lamps=", " rgb=",   " model=", " stale=", " over="};
+    const char* keys[] = {" t=",   " phase=", " tach=",  " fuel=", " temp=",  " boost=", " lamps=",
+                          " rgb=", " model=", " stale=", " over=", " basis=", " week=",  " eta="};
     size_t pos = 0;
     for (const char* k : keys) {
         CAPTURE(std::string(k));
@@ -125,6 +126,10 @@ TEST_CASE("StateLine: the longest possible line fits kStateLineMax, small buffer
     memset(f.model.text, 'M', sizeof f.model.text - 1);
     f.model.text[sizeof f.model.text - 1] = '\0';
     f.rgb_led = 0xFFFFFFFF;
+    f.fuel_basis = gauge::FuelBasis::Estimate;
+    f.week_pct = 999;
+    f.eta = gauge::Eta::Full;
+    f.eta_min = 65535;
     char big[512];
     const size_t n = gauge::formatStateLine(f, big, sizeof big);
     CHECK(n < gauge::kStateLineMax);
@@ -142,7 +147,36 @@ TEST_CASE("StateLine: a real device frame parses with every key") {
     d.update(100);
     auto kv = parse(line(d.frame()));
     CHECK(kv["phase"] == "SELFTEST");
-    CHECK(kv["lamps"] == "NOSIG,HOT,WARN,STALL,IDLE");
+    CHECK(kv["lamps"] == "NOSIG,ATTN,HOT,WARN,STALL,IDLE");
     CHECK(kv["model"] == "-");
-    CHECK(kv.size() == 11);
+    CHECK(kv["basis"] == "estimate");
+    CHECK(kv["week"] == "--");
+    CHECK(kv["eta"] == "--");
+    CHECK(kv.size() == 14);
+}
+
+TEST_CASE("StateLine: basis, week and eta say what the quota readouts say") {
+    Frame f = liveFrame();
+    f.fuel_basis = gauge::FuelBasis::Official;
+    f.week_pct = 63;
+    f.eta = gauge::Eta::Full;
+    f.eta_min = 42;
+    auto kv = parse(line(f));
+    CHECK(kv["basis"] == "official");
+    CHECK(kv["week"] == "63%");
+    CHECK(kv["eta"] == "42m");
+    f.eta_min = 0;
+    CHECK(parse(line(f))["eta"] == "0m");
+    f.eta = gauge::Eta::Lasts;
+    f.week_pct = 0;
+    kv = parse(line(f));
+    CHECK(kv["eta"] == "lasts");
+    CHECK(kv["week"] == "0%");
+    f.eta = gauge::Eta::Unknown;
+    f.week_pct = -1;
+    f.fuel_basis = gauge::FuelBasis::Estimate;
+    kv = parse(line(f));
+    CHECK(kv["eta"] == "--");
+    CHECK(kv["week"] == "--");
+    CHECK(kv["basis"] == "estimate");
 }

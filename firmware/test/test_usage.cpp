@@ -35,6 +35,14 @@ void feedGood(UsageDecoder& d) {
     d.setBool(UsageField::Idle, false);
     d.setBool(UsageField::Stale, true);
     d.setString(UsageField::Source, "jsonl", 5);
+    d.setNumber(UsageField::Quota5hPct, 0.37);
+    d.setNumber(UsageField::Quota5hResetsAt, 1763780000.0 + 7980);
+    d.setNumber(UsageField::Quota7dPct, 0.63);
+    d.setNumber(UsageField::Quota7dResetsAt, 1763780000.0 + 187200);
+    d.setNumber(UsageField::QuotaObservedAt, 1763780000000.0 - 30000);
+    d.setString(UsageField::FuelBasis, "official", 8);
+    d.setNumber(UsageField::PacePctAtReset, 1.25);
+    d.setNumber(UsageField::MinutesToFull, 41.6);
     d.setNumber(UsageField::Attention, 3);
 }
 
@@ -75,6 +83,21 @@ TEST_CASE("Usage: a complete valid payload decodes exactly") {
     CHECK_FALSE(u.idle);
     CHECK(u.stale);
     CHECK(std::string(u.source) == "jsonl");
+    CHECK(u.has_quota_5h);
+    CHECK(u.quota_5h_pct == doctest::Approx(0.37));
+    CHECK(u.has_quota_5h_resets);
+    CHECK(u.quota_5h_resets_at == 1763787980ull);
+    CHECK(u.has_quota_7d);
+    CHECK(u.quota_7d_pct == doctest::Approx(0.63));
+    CHECK(u.has_quota_7d_resets);
+    CHECK(u.quota_7d_resets_at == 1763967200ull);
+    CHECK(u.has_quota_observed);
+    CHECK(u.quota_observed_at_ms == 1763779970000ull);
+    CHECK(u.fuel_basis == gauge::FuelBasis::Official);
+    CHECK(u.has_pace);
+    CHECK(u.pace_pct_at_reset == doctest::Approx(1.25));
+    CHECK(u.has_minutes_to_full);
+    CHECK(u.minutes_to_full == doctest::Approx(41.6));
     CHECK(u.attention == 3u);
     CHECK(d.report().present == gauge::kUsageFieldCount);
     CHECK(d.report().accepted == gauge::kUsageFieldCount);
@@ -97,6 +120,12 @@ TEST_CASE("Usage: missing fields take the schema defaults") {
     CHECK(u.last_model[0] == '\0');
     CHECK(u.source[0] == '\0');
     CHECK(u.attention == 0u);
+    CHECK_FALSE(u.has_quota_5h);
+    CHECK_FALSE(u.has_quota_7d);
+    CHECK_FALSE(u.has_quota_observed);
+    CHECK(u.fuel_basis == gauge::FuelBasis::Estimate);
+    CHECK_FALSE(u.has_pace);
+    CHECK_FALSE(u.has_minutes_to_full);
     CHECK(d.report().present == 1);
 }
 
@@ -397,4 +426,155 @@ TEST_CASE("Usage: a later valid value for the same field wins over an earlier ba
     Usage u;
     REQUIRE(d.finish(u) == DecodeStatus::Ok);
     CHECK(u.rate_1m == 9.0f);
+}
+
+namespace {
+// A payload at ts 1'000'000'000'000 ms (1e9 s) with the given quota setters applied after feedGood's.
+template <typename F>
+Usage quotaPayload(F apply, gauge::DecodeReport* report = nullptr) {
+    UsageDecoder d;
+    d.begin();
+    feedGood(d);
+    d.setNumber(UsageField::Ts, 1e12);
+    d.setNumber(UsageField::Quota5hResetsAt, 1e9 + 3600);
+    d.setNumber(UsageField::Quota7dResetsAt, 1e9 + 86400);
+    d.setNumber(UsageField::QuotaObservedAt, 1e12 - 1000);
+    apply(d);
+    Usage u = gauge::usageDefaults();
+    REQUIRE(d.finish(u) == DecodeStatus::Ok);
+    if (report) *report = d.report();
+    return u;
+}
+}  // namespace
+
+TEST_CASE("Usage: the official quota fields (optional) take null as unknown, clamp and default") {
+    gauge::DecodeReport r{};
+    Usage u = quotaPayload(
+        [](UsageDecoder& d) {
+            d.setNull(UsageField::Quota5hPct);
+            d.setNull(UsageField::Quota7dPct);
+            d.setNull(UsageField::Quota7dResetsAt);
+            d.setNull(UsageField::PacePctAtReset);
+            d.setNull(UsageField::MinutesToFull);
+        },
+        &r);
+    CHECK_FALSE(u.has_quota_5h);
+    CHECK_FALSE(u.has_quota_7d);
+    CHECK_FALSE(u.has_quota_7d_resets);
+    CHECK_FALSE(u.has_pace);
+    CHECK_FALSE(u.has_minutes_to_full);
+    CHECK(r.defaulted == 0);  // null is a valid value here
+    CHECK(r.accepted == gauge::kUsageFieldCount);
+
+    u = quotaPayload(
+        [](UsageDecoder& d) {
+            d.setNumber(UsageField::Quota5hPct, -1);
+            d.setNumber(UsageField::Quota7dPct, 1e300);
+            d.setNumber(UsageField::PacePctAtReset, 55);
+            d.setNumber(UsageField::MinutesToFull, 1e9);
+        },
+        &r);
+    CHECK(u.quota_5h_pct == 0.0f);
+    CHECK(u.quota_7d_pct == 10.0f);
+    CHECK(u.pace_pct_at_reset == 10.0f);
+    CHECK(u.minutes_to_full == 10080.0f);
+    CHECK(r.clamped == 4);
+
+    u = quotaPayload(
+        [](UsageDecoder& d) {
+            d.setNumber(UsageField::Quota7dPct, NAN);
+            d.setString(UsageField::Quota5hPct, "42", 2);
+            d.setBool(UsageField::MinutesToFull, true);
+            d.setWrongType(UsageField::PacePctAtReset);
+            d.setNumber(UsageField::Quota7dResetsAt, 1e9 + 86400.5);  // fractional: truncated
+        },
+        &r);
+    CHECK_FALSE(u.has_quota_7d);
+    CHECK_FALSE(u.has_quota_5h);
+    CHECK_FALSE(u.has_minutes_to_full);
+    CHECK_FALSE(u.has_pace);
+    CHECK(u.quota_7d_resets_at == 1000086400ull);
+    CHECK(r.defaulted == 4);
+    CHECK(r.clamped == 1);
+}
+
+TEST_CASE("Usage: fuel_basis is exactly official or estimate; anything else is estimate") {
+    gauge::DecodeReport r{};
+    CHECK(quotaPayload([](UsageDecoder&) {}).fuel_basis == gauge::FuelBasis::Official);
+    CHECK(quotaPayload([](UsageDecoder& d) {
+              d.setString(UsageField::FuelBasis, "estimate", 8);
+          }).fuel_basis == gauge::FuelBasis::Estimate);
+    const char* hostile[] = {"OFFICIAL", "official ", "offic", "", "official\0x"};
+    for (const char* h : hostile) {
+        CAPTURE(h);
+        const size_t len = strcmp(h, "official\0x") == 0 ? 10 : strlen(h);
+        const Usage u =
+            quotaPayload([&](UsageDecoder& d) { d.setString(UsageField::FuelBasis, h, len); }, &r);
+        CHECK(u.fuel_basis == gauge::FuelBasis::Estimate);
+        CHECK(r.defaulted == 1);
+    }
+    CHECK(quotaPayload([](UsageDecoder& d) { d.setNull(UsageField::FuelBasis); }).fuel_basis ==
+          gauge::FuelBasis::Estimate);
+    CHECK(quotaPayload([](UsageDecoder& d) { d.setBool(UsageField::FuelBasis, true); }).fuel_basis ==
+          gauge::FuelBasis::Estimate);
+}
+
+TEST_CASE("Usage: an official basis needs a fresh observation (< 10 min before ts, not after it)") {
+    gauge::DecodeReport r{};
+    CHECK(quotaPayload([](UsageDecoder& d) {
+              d.setNumber(UsageField::QuotaObservedAt, 1e12 - 599999);
+          }).fuel_basis == gauge::FuelBasis::Official);
+    Usage u =
+        quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::QuotaObservedAt, 1e12 - 600000); }, &r);
+    CHECK(u.fuel_basis == gauge::FuelBasis::Estimate);
+    CHECK(r.defaulted == 1);
+    // Judged stale, fuel_basis counts as defaulted, not accepted: every present field is one or the other.
+    CHECK(r.accepted + r.defaulted == r.present);
+    CHECK(quotaPayload([](UsageDecoder& d) {
+              d.setNumber(UsageField::QuotaObservedAt, 1e12 + 1);
+          }).fuel_basis == gauge::FuelBasis::Estimate);
+    CHECK(quotaPayload([](UsageDecoder& d) { d.setNull(UsageField::QuotaObservedAt); }).fuel_basis ==
+          gauge::FuelBasis::Estimate);
+    // No ts: nothing to judge the age by, the daemon's word stands.
+    CHECK(quotaPayload([](UsageDecoder& d) {
+              d.setNumber(UsageField::Ts, 0);
+              d.setNumber(UsageField::QuotaObservedAt, 5);
+          }).fuel_basis == gauge::FuelBasis::Official);
+}
+
+TEST_CASE("Usage: a quota figure whose window reset before ts is unknown; a reset too far ahead is dropped") {
+    gauge::DecodeReport r{};
+    Usage u = quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::Quota7dResetsAt, 1e9); }, &r);
+    CHECK_FALSE(u.has_quota_7d);
+    CHECK_FALSE(u.has_quota_7d_resets);
+    CHECK(u.has_quota_5h);
+    CHECK(r.defaulted == 2);
+    CHECK(r.accepted + r.defaulted == r.present);
+    u = quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::Quota5hResetsAt, 1e9 - 1); });
+    CHECK_FALSE(u.has_quota_5h);
+    CHECK(u.has_quota_7d);
+    // 7 days + 10 min ahead is the limit; one second more is not believed (the figure stays).
+    u = quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::Quota7dResetsAt, 1e9 + 604800 + 600); });
+    CHECK(u.has_quota_7d_resets);
+    u = quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::Quota7dResetsAt, 1e9 + 604800 + 601); },
+                     &r);
+    CHECK_FALSE(u.has_quota_7d_resets);
+    CHECK(u.has_quota_7d);
+    CHECK(r.defaulted == 1);
+    u = quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::Quota5hResetsAt, 1e9 + 18000 + 601); });
+    CHECK_FALSE(u.has_quota_5h_resets);
+    CHECK(u.has_quota_5h);
+    // A huge reset is clamped first (to 2^53-1 ms in seconds), then too far ahead.
+    u = quotaPayload([](UsageDecoder& d) { d.setNumber(UsageField::Quota7dResetsAt, 1e300); });
+    CHECK_FALSE(u.has_quota_7d_resets);
+}
+
+TEST_CASE("Usage: optional quota fields alone do not make a payload") {
+    UsageDecoder d;
+    d.begin();
+    d.setNumber(UsageField::Quota7dPct, 0.5);
+    d.setString(UsageField::FuelBasis, "official", 8);
+    d.setNumber(UsageField::MinutesToFull, 3);
+    Usage u;
+    CHECK(d.finish(u) == DecodeStatus::NoKnownFields);
 }

@@ -30,6 +30,10 @@ export function readoutLines(frame: Frame): [string, string][] {
   lines.push(['Warning lamps', active.length === 0 ? 'none' : active.join(', ')]);
   lines.push(['Model', frame.model.text.trim() === '' ? '—' : frame.model.text.trim()]);
   lines.push(['Status', frame.status.text.trim() === '' ? '—' : frame.status.text.trim()]);
+  // The quota readouts, as the core wrote them (OFFICIAL / EST, WEEK 63% 2d4h, FULL IN 42m / LASTS).
+  lines.push(['Fuel basis', frame.basis.text.trim() === '' ? '—' : frame.basis.text.trim()]);
+  lines.push(['Weekly quota', frame.week.text.trim()]);
+  lines.push(['Pace', frame.pace.text.trim()]);
   if (frame.stale) lines.push(['Data', "stale: the daemon's source missed its refresh"]);
   if (frame.fuel_over) lines.push(['Fuel', 'over 100 % of the 5 h window']);
   return lines;

@@ -20,7 +20,7 @@ export interface Scene {
 }
 
 export const scenes: readonly Scene[] = [
-  { name: 'selftest-full-scale', t: 750, phase: 'SELFTEST', lamps: 'NOSIG,HOT,WARN,STALL,IDLE' },
+  { name: 'selftest-full-scale', t: 750, phase: 'SELFTEST', lamps: 'NOSIG,ATTN,HOT,WARN,STALL,IDLE' },
   { name: 'idle', t: 5900, phase: 'LIVE', lamps: 'IDLE' },
   { name: 'cruising', t: 11900, phase: 'LIVE', lamps: '-' },
   { name: 'redline-hot', t: 15900, phase: 'LIVE', lamps: 'HOT' },
@@ -28,6 +28,7 @@ export const scenes: readonly Scene[] = [
   { name: 'stall', t: 23900, phase: 'LIVE', lamps: 'STALL' },
   { name: 'fuel-over-100', t: 27900, phase: 'LIVE', lamps: 'WARN', over: true },
   { name: 'no-signal', t: 36000, phase: 'NOSIGNAL', lamps: 'NOSIG' },
+  { name: 'official-attn', t: 43900, phase: 'LIVE', lamps: 'ATTN,WARN' },
 ];
 
 export function sceneByName(name: string): Scene | undefined {

@@ -41,6 +41,9 @@ describe('core.generated.ts', () => {
       'model',
       'stale',
       'over',
+      'basis',
+      'week',
+      'eta',
     ]);
     expect(desc.enums.find((e) => e.name === 'Phase')?.values).toEqual(['SELFTEST', 'LIVE', 'NOSIGNAL']);
   });
@@ -63,13 +66,13 @@ describe('core.generated.ts', () => {
     const addedFrame = added.structs.find((s) => s.name === 'Frame');
     const model = addedFrame?.fields.find((f) => f.name === 'model');
     if (addedFrame && model)
-      addedFrame.fields.splice(addedFrame.fields.indexOf(model) + 1, 0, { ...model, name: 'week' });
+      addedFrame.fields.splice(addedFrame.fields.indexOf(model) + 1, 0, { ...model, name: 'odometer' });
     expect(() => checkAgainstGenerated(desc)).not.toThrow();
     for (const [bad, message] of [
       [missing, /Frame\.stale missing/],
       [retyped, /Dial\.cx is f32, expected i16/],
       [renamed, /state-line keys/],
-      [added, /Frame's own text boxes are model,week,status/],
+      [added, /Frame's own text boxes are model,odometer,status/],
     ] as const) {
       const err = (() => {
         try {

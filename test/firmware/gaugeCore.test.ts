@@ -356,7 +356,7 @@ describe('frame', () => {
     runLive(core, JSON.stringify({ ...cruising, hot: true, warn: true, rate_1m: 1_350_000 }), 6000);
     const f = core.frame();
     expect(f.dials.map((d) => d.id)).toEqual(['tach', 'fuel', 'temp', 'boost']);
-    expect(f.lamps.map((l) => l.id)).toEqual(['HOT', 'WARN', 'STALL', 'IDLE', 'NOSIG']);
+    expect(f.lamps.map((l) => l.id)).toEqual(['HOT', 'WARN', 'STALL', 'IDLE', 'NOSIG', 'ATTN']);
     expect(f.lamps.filter((l) => l.active).map((l) => l.id)).toEqual(['HOT', 'WARN']);
     expect(f.t_ms).toBe(6000);
     for (const d of f.dials) {

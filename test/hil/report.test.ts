@@ -18,6 +18,9 @@ const st = (over: string): GaugeState => {
     model: '-',
     stale: '0',
     over: '0',
+    basis: 'estimate',
+    week: '--',
+    eta: '--',
   };
   for (const kv of over.split(' ').filter(Boolean)) {
     const [k, v] = kv.split('=') as [string, string];

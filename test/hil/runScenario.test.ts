@@ -35,8 +35,8 @@ const timing: FirmwareTiming = {
 
 /** A state line body (everything after t=). */
 const pic = (lamps: string, tach = '-135.0', phase = 'LIVE') =>
-  `phase=${phase} tach=${tach} fuel=120.0 temp=-120.0 boost=-120.0 lamps=${lamps} rgb=001000 model=opus-4.5 stale=0 over=0`;
-const selfTest = pic('NOSIG,HOT,WARN,STALL,IDLE', '-135.0', 'SELFTEST');
+  `phase=${phase} tach=${tach} fuel=120.0 temp=-120.0 boost=-120.0 lamps=${lamps} rgb=001000 model=opus-4.5 stale=0 over=0 basis=estimate week=-- eta=--`;
+const selfTest = pic('NOSIG,ATTN,HOT,WARN,STALL,IDLE', '-135.0', 'SELFTEST');
 
 /**
  * A device with its own clock (ms since its start): it boots into a self-test line, then shows what it was

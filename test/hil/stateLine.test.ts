@@ -30,7 +30,7 @@ function headerExample(): string {
 }
 
 const good =
-  'GAUGE t=12345 phase=LIVE tach=-42.3 fuel=10.0 temp=-30.1 boost=55.0 lamps=HOT,WARN rgb=FF0000 model=opus-4.5 stale=0 over=0';
+  'GAUGE t=12345 phase=LIVE tach=-42.3 fuel=10.0 temp=-30.1 boost=55.0 lamps=HOT,WARN rgb=FF0000 model=opus-4.5 stale=0 over=0 basis=official week=63% eta=42m';
 
 describe('parseStateLine', () => {
   it('parses the example documented in firmware/core/state_line.h', () => {
@@ -76,9 +76,24 @@ describe('parseStateLine', () => {
       model: 'opus-4.5',
       stale: false,
       over: false,
+      basis: 'official',
+      week: '63%',
+      eta: '42m',
       extra: {},
       raw: good,
     });
+  });
+
+  it("reads the quota readouts' unknowns and the pace that lasts", () => {
+    const s = parseStateLine(
+      good
+        .replace('basis=official', 'basis=estimate')
+        .replace('week=63%', 'week=--')
+        .replace('eta=42m', 'eta=--'),
+    );
+    expect(s).toMatchObject({ basis: 'estimate', week: '--', eta: '--' });
+    expect(parseStateLine(good.replace('eta=42m', 'eta=lasts'))?.eta).toBe('lasts');
+    expect(parseStateLine(good.replace('lamps=HOT,WARN', 'lamps=ATTN,HOT'))?.lamps).toEqual(['ATTN', 'HOT']);
   });
 
   it('maps "-" to no lamps and no model', () => {
@@ -115,6 +130,11 @@ describe('parseStateLine', () => {
     ['a bad flag', good.replace('stale=0', 'stale=yes')],
     ['a token without =', `${good} garbage`],
     ['a t beyond uint32', good.replace('t=12345', 't=4294967296')],
+    ['an unknown basis', good.replace('basis=official', 'basis=guess')],
+    ['a week without %', good.replace('week=63%', 'week=63')],
+    ['a negative week', good.replace('week=63%', 'week=-1%')],
+    ['an eta in hours', good.replace('eta=42m', 'eta=2h')],
+    ['a missing eta', good.replace(' eta=42m', '')],
   ])('rejects %s with a clear error', (_what, line) => {
     expect(() => parseStateLine(line)).toThrow(StateLineError);
   });
@@ -137,7 +157,7 @@ describe('parseStateLine', () => {
   it('formats a state compactly for reports', () => {
     const s = parseStateLine(good);
     expect(s && formatState(s)).toBe(
-      'LIVE tach=-42.3 fuel=10.0 temp=-30.1 boost=55.0 lamps=HOT,WARN model=opus-4.5',
+      'LIVE tach=-42.3 fuel=10.0 temp=-30.1 boost=55.0 lamps=HOT,WARN model=opus-4.5 basis=official week=63% eta=42m',
     );
   });
 });

@@ -16,7 +16,7 @@ function state(t: number, p: Pic = {}) {
   const line =
     `GAUGE t=${t} phase=${p.phase ?? 'LIVE'} tach=${deg(p.tach ?? -135)} fuel=${deg(p.fuel ?? 120)} ` +
     `temp=-120.0 boost=-120.0 lamps=${p.lamps ?? '-'} rgb=${p.rgb ?? '001000'} model=${p.model ?? '-'} ` +
-    'stale=0 over=0';
+    'stale=0 over=0 basis=estimate week=-- eta=--';
   const s = parseStateLine(line);
   if (!s) throw new Error('not a state line');
   return s;

@@ -58,6 +58,9 @@
 #ifndef GAUGE_LED_NOSIG
 #define GAUGE_LED_NOSIG -1
 #endif
+#ifndef GAUGE_LED_ATTN
+#define GAUGE_LED_ATTN -1
+#endif
 #ifndef GAUGE_DISCRETE_LED_ACTIVE_LOW
 #define GAUGE_DISCRETE_LED_ACTIVE_LOW 0
 #endif
@@ -72,9 +75,9 @@ constexpr bool kTftInvert = GAUGE_TFT_INVERT != 0;
 
 constexpr int8_t kRgbLedPins[3] = {GAUGE_RGB_LED_R, GAUGE_RGB_LED_G, GAUGE_RGB_LED_B};
 constexpr bool kRgbLedActiveLow = GAUGE_RGB_LED_ACTIVE_LOW != 0;
-// Indexed by gauge::LampId (Hot, Warn, Stall, Idle, NoSignal).
-constexpr int8_t kDiscreteLedPins[5] = {GAUGE_LED_HOT, GAUGE_LED_WARN, GAUGE_LED_STALL, GAUGE_LED_IDLE,
-                                        GAUGE_LED_NOSIG};
+// Indexed by gauge::LampId (Hot, Warn, Stall, Idle, NoSignal, Attn).
+constexpr int8_t kDiscreteLedPins[6] = {GAUGE_LED_HOT,  GAUGE_LED_WARN,  GAUGE_LED_STALL,
+                                        GAUGE_LED_IDLE, GAUGE_LED_NOSIG, GAUGE_LED_ATTN};
 constexpr bool kDiscreteLedActiveLow = GAUGE_DISCRETE_LED_ACTIVE_LOW != 0;
 
 // LEDC (PWM) for the RGB LED: channels 0..2 at 5 kHz, 8-bit duty. 5 kHz is far above visible flicker and

@@ -15,7 +15,7 @@ namespace gauge {
 namespace esp32 {
 
 // Longest console line, including "# " and excluding CRLF.
-constexpr size_t kConsoleLineMax = 200;
+constexpr size_t kConsoleLineMax = 248;
 static_assert(kConsoleLineMax >= kStateLineMax, "a state line must fit a console line");
 
 // Room a line buffer needs: the line and its CRLF.

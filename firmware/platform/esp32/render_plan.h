@@ -36,6 +36,7 @@
 
 #include "drawing.h"
 #include "frame.h"
+#include "frame_layout.h"
 #include "gauge_config.h"
 
 namespace gauge {
@@ -323,8 +324,11 @@ inline void composeRegion(Canvas& c, int16_t ox, int16_t oy, const Rect& region,
         if (rectsIntersect(textExtent(d.label), region)) drawTextBox(c, ox, oy, d.label, bg);
         if (rectsIntersect(textExtent(d.value), region)) drawTextBox(c, ox, oy, d.value, bg);
     }
-    if (rectsIntersect(textExtent(f.model), region)) drawTextBox(c, ox, oy, f.model, bg);
-    if (rectsIntersect(textExtent(f.status), region)) drawTextBox(c, ox, oy, f.status, bg);
+    // The Frame's own texts (model, status, the quota readouts, any added later), as the core lists them.
+    const TextBox* texts[draw::kMaxFrameTexts];
+    const size_t text_count = frameTexts(f, texts, draw::kMaxFrameTexts);
+    for (size_t i = 0; i < text_count; ++i)
+        if (rectsIntersect(textExtent(*texts[i]), region)) drawTextBox(c, ox, oy, *texts[i], bg);
     for (int i = 0; i < kLampCount; ++i)
         if (rectsIntersect(lampExtent(f.lamps[i]), region)) drawLamp(c, ox, oy, f.lamps[i], bg);
     for (int i = 0; i < kDialCount; ++i)
@@ -334,7 +338,7 @@ inline void composeRegion(Canvas& c, int16_t ox, int16_t oy, const Rect& region,
 
 // ---- Dirty rectangles
 // At most one per element and needle (old and new extents merged), so a fixed array holds them all.
-constexpr int kMaxDirty = 4 * kDialCount + kLampCount + 2;
+constexpr int kMaxDirty = 4 * kDialCount + kLampCount + draw::kMaxFrameTexts;
 
 class DirtyList {
   public:
@@ -396,8 +400,7 @@ class FrameRenderer {
         last_layout_seq_ = 0;
         memset(last_dial_, 0, sizeof(last_dial_));
         memset(last_lamp_seq_, 0, sizeof(last_lamp_seq_));
-        last_model_seq_ = 0;
-        last_status_seq_ = 0;
+        memset(last_text_seq_, 0, sizeof(last_text_seq_));
         for (int i = 0; i < kDialCount; ++i) {
             drawn_deg_[i] = 0.0f;
             last_face_[i] = Rect{0, 0, 0, 0};
@@ -434,10 +437,12 @@ class FrameRenderer {
             if (!full && f.lamps[i].seq != last_lamp_seq_[i]) dirty.add(lampExtent(f.lamps[i]));
             last_lamp_seq_[i] = f.lamps[i].seq;
         }
-        if (!full && f.model.seq != last_model_seq_) dirty.add(textExtent(f.model));
-        if (!full && f.status.seq != last_status_seq_) dirty.add(textExtent(f.status));
-        last_model_seq_ = f.model.seq;
-        last_status_seq_ = f.status.seq;
+        const TextBox* texts[draw::kMaxFrameTexts];
+        const size_t text_count = frameTexts(f, texts, draw::kMaxFrameTexts);
+        for (size_t i = 0; i < text_count; ++i) {
+            if (!full && texts[i]->seq != last_text_seq_[i]) dirty.add(textExtent(*texts[i]));
+            last_text_seq_[i] = texts[i]->seq;
+        }
         has_drawn_ = true;
         last_layout_seq_ = f.layout_seq;
 
@@ -481,8 +486,7 @@ class FrameRenderer {
     uint32_t last_layout_seq_;
     DialSeqs last_dial_[kDialCount];
     uint32_t last_lamp_seq_[kLampCount];
-    uint32_t last_model_seq_;
-    uint32_t last_status_seq_;
+    uint32_t last_text_seq_[draw::kMaxFrameTexts];  // the Frame's own texts, in frameTexts() order
     float drawn_deg_[kDialCount];
     Rect last_face_[kDialCount];
 };

@@ -4,7 +4,7 @@
 // when this file and the module disagree.
 
 /** The keys of the state line, in the order the firmware prints them (state_line.h). */
-export const STATE_LINE_KEYS = ['t', 'phase', 'tach', 'fuel', 'temp', 'boost', 'lamps', 'rgb', 'model', 'stale', 'over'] as const;
+export const STATE_LINE_KEYS = ['t', 'phase', 'tach', 'fuel', 'temp', 'boost', 'lamps', 'rgb', 'model', 'stale', 'over', 'basis', 'week', 'eta'] as const;
 export type StateLineKey = (typeof STATE_LINE_KEYS)[number];
 
 /** gauge::Phase values, in enum order. */
@@ -20,11 +20,19 @@ export const ALIGN_NAMES = ['left', 'center', 'right'] as const;
 export type AlignName = (typeof ALIGN_NAMES)[number];
 
 /** gauge::LampId values, in enum order. */
-export const LAMP_NAMES = ['HOT', 'WARN', 'STALL', 'IDLE', 'NOSIG'] as const;
+export const LAMP_NAMES = ['HOT', 'WARN', 'STALL', 'IDLE', 'NOSIG', 'ATTN'] as const;
 export type LampName = (typeof LAMP_NAMES)[number];
 
+/** gauge::FuelBasis values, in enum order. */
+export const FUEL_BASIS_NAMES = ['estimate', 'official'] as const;
+export type FuelBasisName = (typeof FUEL_BASIS_NAMES)[number];
+
+/** gauge::Eta values, in enum order. */
+export const ETA_NAMES = ['unknown', 'full', 'lasts'] as const;
+export type EtaName = (typeof ETA_NAMES)[number];
+
 /** Lamps from the highest priority down (the order the state line lists them in). */
-export const LAMP_PRIORITY: readonly LampName[] = ['NOSIG', 'HOT', 'WARN', 'STALL', 'IDLE'];
+export const LAMP_PRIORITY: readonly LampName[] = ['NOSIG', 'ATTN', 'HOT', 'WARN', 'STALL', 'IDLE'];
 
 /** gauge::PollOutcome names (poll.h). */
 export const POLL_OUTCOMES = ['ok', 'http_error', 'timeout', 'connect_failed', 'bad_body', 'rejected', 'unauthorized'] as const;
@@ -43,7 +51,7 @@ export const CONSTANT_NAMES = ['screen_w', 'screen_h', 'max_body_bytes', 'max_js
 export type ConstantName = (typeof CONSTANT_NAMES)[number];
 
 /** The Frame's own text boxes, in declaration order (gauge::frameTexts(); Drawing.texts is in this order). */
-export const FRAME_TEXT_FIELDS = ['model', 'status'] as const;
+export const FRAME_TEXT_FIELDS = ['model', 'status', 'basis', 'week', 'pace'] as const;
 export type FrameTextField = (typeof FRAME_TEXT_FIELDS)[number];
 
 export interface TextBox {
@@ -126,8 +134,15 @@ export interface Frame {
   lamps: LampView[];
   model: TextBox;
   status: TextBox;
+  basis: TextBox;
+  week: TextBox;
+  pace: TextBox;
   rgb_led: number;
   discrete_mask: number;
+  fuel_basis: FuelBasisName;
+  week_pct: number;
+  eta: EtaName;
+  eta_min: number;
 }
 
 export interface Usage {
@@ -149,6 +164,21 @@ export interface Usage {
   idle: boolean;
   stale: boolean;
   source: string;
+  has_quota_5h: boolean;
+  quota_5h_pct: number;
+  has_quota_5h_resets: boolean;
+  quota_5h_resets_at: number;
+  has_quota_7d: boolean;
+  quota_7d_pct: number;
+  has_quota_7d_resets: boolean;
+  quota_7d_resets_at: number;
+  has_quota_observed: boolean;
+  quota_observed_at_ms: number;
+  fuel_basis: FuelBasisName;
+  has_pace: boolean;
+  pace_pct_at_reset: number;
+  has_minutes_to_full: boolean;
+  minutes_to_full: number;
   attention: number;
 }
 
@@ -283,11 +313,18 @@ export const LAYOUT: Readonly<Record<string, Readonly<Record<string, string>>>> 
     fuel_over: 'bool',
     background: 'u32',
     dials: 'struct:Dial[4]',
-    lamps: 'struct:LampView[5]',
+    lamps: 'struct:LampView[6]',
     model: 'struct:TextBox',
     status: 'struct:TextBox',
+    basis: 'struct:TextBox',
+    week: 'struct:TextBox',
+    pace: 'struct:TextBox',
     rgb_led: 'u32',
     discrete_mask: 'u8',
+    fuel_basis: 'enum:FuelBasis',
+    week_pct: 'i16',
+    eta: 'enum:Eta',
+    eta_min: 'u16',
   },
   Usage: {
     v: 'u32',
@@ -308,6 +345,21 @@ export const LAYOUT: Readonly<Record<string, Readonly<Record<string, string>>>> 
     idle: 'bool',
     stale: 'bool',
     source: 'chars',
+    has_quota_5h: 'bool',
+    quota_5h_pct: 'f32',
+    has_quota_5h_resets: 'bool',
+    quota_5h_resets_at: 'u64',
+    has_quota_7d: 'bool',
+    quota_7d_pct: 'f32',
+    has_quota_7d_resets: 'bool',
+    quota_7d_resets_at: 'u64',
+    has_quota_observed: 'bool',
+    quota_observed_at_ms: 'u64',
+    fuel_basis: 'enum:FuelBasis',
+    has_pace: 'bool',
+    pace_pct_at_reset: 'f32',
+    has_minutes_to_full: 'bool',
+    minutes_to_full: 'f32',
     attention: 'u32',
   },
   PointF: {
@@ -354,7 +406,7 @@ export const LAYOUT: Readonly<Record<string, Readonly<Record<string, string>>>> 
     glyph_w: 'i16',
     glyph_h: 'i16',
     dials: 'struct:DialDrawing[4]',
-    lamps: 'struct:LampDrawing[5]',
+    lamps: 'struct:LampDrawing[6]',
     text_count: 'u8',
     texts: 'struct:TextPlacement[8]',
   },

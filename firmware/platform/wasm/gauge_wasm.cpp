@@ -59,6 +59,8 @@ const char* fieldTypeName(gauge::FieldType t) {
             return "number";
         case gauge::FieldType::NullableInteger:
             return "nullable_integer";
+        case gauge::FieldType::NullableNumber:
+            return "nullable_number";
         case gauge::FieldType::Boolean:
             return "boolean";
         case gauge::FieldType::String:

@@ -39,7 +39,7 @@ export interface UsageFieldDesc {
   index: number;
   /** JSON property name, e.g. `rate_1m`. */
   name: string;
-  /** The JSON type the contract declares: integer, number, nullable_integer, boolean or string. */
+  /** The JSON type the contract declares: integer, number, nullable_integer, nullable_number, boolean or string. */
   type: string;
 }
 

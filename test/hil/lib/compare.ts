@@ -1,5 +1,7 @@
 // Cross-target agreement: the same scenario at the same assertion point must look the same on every
-// target. Discrete fields (phase, lamps, model, flags) must be equal; needles equal within a tolerance.
+// target. Discrete fields (phase, lamps, model, flags, the fuel's basis, the weekly readout) must be equal;
+// needles equal within a tolerance. The pace readout (eta) is not compared: on the estimate basis it follows
+// the last minute's rate, which moves between the moments the targets pass, like a needle that is not settled.
 import { type DialName, dialNames, type GaugeState } from './stateLine.js';
 
 export const agreeTolDeg = 2;
@@ -16,6 +18,8 @@ function discrete(s: GaugeState): Record<string, string> {
     model: s.model || '-',
     stale: s.stale ? '1' : '0',
     over: s.over ? '1' : '0',
+    basis: s.basis,
+    week: s.week,
   };
 }
 
@@ -32,7 +36,7 @@ export function diffStates(
   if (names.length < 2) return [];
   const diffs: FieldDiff[] = [];
   const per = Object.fromEntries(names.map((n) => [n, discrete(states[n] as GaugeState)]));
-  for (const field of ['phase', 'lamps', 'model', 'stale', 'over']) {
+  for (const field of ['phase', 'lamps', 'model', 'stale', 'over', 'basis', 'week']) {
     const values = Object.fromEntries(names.map((n) => [n, per[n]?.[field] ?? '']));
     if (new Set(Object.values(values)).size > 1) diffs.push({ field, values });
   }
@@ -98,6 +102,9 @@ export function sideBySide(states: Record<string, GaugeState>, diffs: FieldDiff[
     ['rgb', (s) => s.rgb],
     ['stale', (s) => (s.stale ? '1' : '0')],
     ['over', (s) => (s.over ? '1' : '0')],
+    ['basis', (s) => s.basis],
+    ['week', (s) => s.week],
+    ['eta', (s) => s.eta],
   ];
   for (const [field, get] of fields) {
     rows.push([

@@ -146,6 +146,61 @@ export class Daemon {
     await this.start();
   }
 
+  /**
+   * Runs `claude-gauge statusline` as Claude Code does: the status JSON on stdin, the daemon found by
+   * `--url` (and `--token`). Resolves with what it printed; rejects when it does not exit 0.
+   */
+  statusline(statusJson: string): Promise<string> {
+    return this.cli('statusline', statusJson);
+  }
+
+  /** Runs `claude-gauge hook` as Claude Code does: one hook event's JSON on stdin. */
+  hook(hookJson: string): Promise<string> {
+    return this.cli('hook', hookJson);
+  }
+
+  /**
+   * One of the commands Claude Code runs, against this daemon. The timeout is wider than the commands'
+   * default (300 ms, made for an idle desk) because this machine may be busy: the command's own speed is
+   * not what a scenario tests.
+   */
+  private cli(command: 'statusline' | 'hook', stdin: string): Promise<string> {
+    const bin = join(this.options.repoRoot, 'bin', 'claude-gauge.mjs');
+    const args = [bin, command, '--url', this.url, '--timeout-ms', '5000'];
+    if (this.options.token) args.push('--token', this.options.token);
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, args, {
+        cwd: this.options.repoRoot,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '', HOME: this.options.claudeDir, NODE_ENV: 'test' },
+      });
+      let out = '';
+      let err = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        err += d.toString('utf8');
+      });
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('error', (e) => {
+        clearTimeout(killer);
+        reject(e);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(killer);
+        if (code === 0) resolve(out);
+        else
+          reject(
+            new Error(
+              `claude-gauge ${command} exited (code ${code}, signal ${signal}): ${err.slice(0, 300)}`,
+            ),
+          );
+      });
+      child.stdin?.end(stdin);
+    });
+  }
+
   /** The payload the daemon serves right now (bypassing the fault proxy), for scenario bookkeeping. */
   async payload(): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = this.options.token

@@ -1,4 +1,6 @@
 // What a scenario says the cluster must show, and the check against a target's reported state.
+
+import type { FuelBasisName } from '../../../firmware/platform/wasm/core.generated.js';
 import { type Arc, arcs, degToFraction, fractionToDeg } from './dials.js';
 import { type DialName, dialNames, type GaugeState, type LampName, type Phase } from './stateLine.js';
 
@@ -24,6 +26,12 @@ export interface Expectation {
   model?: string;
   stale?: boolean;
   over?: boolean;
+  /** The fuel's basis (state line `basis=`). */
+  basis?: FuelBasisName;
+  /** The weekly readout as the state line prints it: `63%`, or `--`. */
+  week?: string;
+  /** The pace readout as the state line prints it: `42m`, `lasts`, or `--`. */
+  eta?: string;
   needles?: Partial<Record<DialName, NeedleExpectation>>;
 }
 
@@ -45,6 +53,9 @@ export function mismatches(state: GaugeState | null, exp: Expectation, geometry 
     out.push(`model "${state.model}" ≠ "${exp.model}"`);
   if (exp.stale !== undefined && state.stale !== exp.stale) out.push(`stale ${state.stale} ≠ ${exp.stale}`);
   if (exp.over !== undefined && state.over !== exp.over) out.push(`over ${state.over} ≠ ${exp.over}`);
+  if (exp.basis !== undefined && state.basis !== exp.basis) out.push(`basis ${state.basis} ≠ ${exp.basis}`);
+  if (exp.week !== undefined && state.week !== exp.week) out.push(`week ${state.week} ≠ ${exp.week}`);
+  if (exp.eta !== undefined && state.eta !== exp.eta) out.push(`eta ${state.eta} ≠ ${exp.eta}`);
   for (const dial of dialNames) {
     const n = exp.needles?.[dial];
     if (!n) continue;
@@ -79,6 +90,9 @@ export function describeExpectation(exp: Expectation): string {
   if (exp.model !== undefined) parts.push(`model=${exp.model || '-'}`);
   if (exp.stale !== undefined) parts.push(`stale=${exp.stale ? 1 : 0}`);
   if (exp.over !== undefined) parts.push(`over=${exp.over ? 1 : 0}`);
+  if (exp.basis !== undefined) parts.push(`basis=${exp.basis}`);
+  if (exp.week !== undefined) parts.push(`week=${exp.week}`);
+  if (exp.eta !== undefined) parts.push(`eta=${exp.eta}`);
   for (const dial of dialNames) {
     const n = exp.needles?.[dial];
     if (!n) continue;

@@ -102,7 +102,14 @@ const claudeSteps = [
   'crashSession',
   'endAllSessions',
 ] as const satisfies readonly (keyof ClaudeDir)[];
-const daemonSteps = ['start', 'stop', 'kill', 'restart'] as const satisfies readonly (keyof Daemon)[];
+const daemonSteps = [
+  'start',
+  'stop',
+  'kill',
+  'restart',
+  'statusline',
+  'hook',
+] as const satisfies readonly (keyof Daemon)[];
 const proxySteps = ['setFault'] as const satisfies readonly (keyof FaultProxy)[];
 
 /**

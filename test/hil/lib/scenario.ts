@@ -35,7 +35,8 @@ export interface ScenarioContext {
   /**
    * Every (still passing) target shows `exp` within the deadline, judged on its own timeline: some state
    * it showed, however briefly, from its start point on; records an assertion point. Calls to `claude`,
-   * `daemon` (start, stop, kill, restart) and `proxy.setFault` are the steps that move start points.
+   * `daemon` (start, stop, kill, restart, statusline, hook) and `proxy.setFault` are the steps that move
+   * start points.
    */
   expect(label: string, exp: Expectation, options?: ExpectOptions): Promise<void>;
   /**

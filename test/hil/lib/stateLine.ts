@@ -2,7 +2,7 @@
 // virtual device's stdout, the ESP32's serial output, the wasm core's stateLine() and the simulator page.
 //
 //   GAUGE t=12345 phase=LIVE tach=-42.3 fuel=10.0 temp=-30.1 boost=55.0 lamps=HOT,WARN rgb=FF0000
-//         model=opus-4.5 stale=0 over=0
+//         model=opus-4.5 stale=0 over=0 basis=official week=63% eta=42m
 //
 // Keys come in a fixed order; unknown keys (appended by newer firmware) are kept in `extra` and otherwise
 // ignored. Anything else on the stream (boot chatter, ESP-IDF logs) is not a state line: null.
@@ -11,6 +11,8 @@
 import {
   DIAL_NAMES,
   type DialName,
+  FUEL_BASIS_NAMES,
+  type FuelBasisName,
   LAMP_PRIORITY,
   type LampName,
   PHASE_NAMES,
@@ -43,6 +45,12 @@ export interface GaugeState {
   model: string;
   stale: boolean;
   over: boolean;
+  /** What the fuel gauge shows: the account's official figure or the daemon's estimate. */
+  basis: FuelBasisName;
+  /** The weekly readout's percentage as printed, e.g. `63%`; `--` when none has arrived. */
+  week: string;
+  /** The pace readout: minutes to full (`42m`, `0m` = full now), `lasts`, or `--` when unknown. */
+  eta: string;
   /** Keys this parser does not know, verbatim. */
   extra: Record<string, string>;
   /** The line as received (trimmed). */
@@ -121,6 +129,13 @@ export function parseStateLine(line: string): GaugeState | null {
     if (v !== '0' && v !== '1') throw new StateLineError(`bad ${key}=${clip(v)}`, s);
     return v === '1';
   };
+  const basis = need('basis');
+  if (!FUEL_BASIS_NAMES.includes(basis as FuelBasisName))
+    throw new StateLineError(`bad basis=${clip(basis)}`, s);
+  const week = need('week');
+  if (!/^(\d{1,3}%|--)$/.test(week)) throw new StateLineError(`bad week=${clip(week)}`, s);
+  const eta = need('eta');
+  if (!/^(\d{1,5}m|lasts|--)$/.test(eta)) throw new StateLineError(`bad eta=${clip(eta)}`, s);
   return {
     t: Number(t),
     phase: phase as Phase,
@@ -133,6 +148,9 @@ export function parseStateLine(line: string): GaugeState | null {
     model: model === '-' ? '' : model,
     stale: flag('stale'),
     over: flag('over'),
+    basis: basis as FuelBasisName,
+    week,
+    eta,
     extra,
     raw: s,
   };
@@ -169,5 +187,5 @@ export class LineSplitter {
 
 /** Compact, human-readable form of a state for reports and diffs. */
 export function formatState(s: GaugeState): string {
-  return `${s.phase} tach=${s.tach.toFixed(1)} fuel=${s.fuel.toFixed(1)} temp=${s.temp.toFixed(1)} boost=${s.boost.toFixed(1)} lamps=${s.lamps.join(',') || '-'} model=${s.model || '-'}${s.stale ? ' stale' : ''}${s.over ? ' over' : ''}`;
+  return `${s.phase} tach=${s.tach.toFixed(1)} fuel=${s.fuel.toFixed(1)} temp=${s.temp.toFixed(1)} boost=${s.boost.toFixed(1)} lamps=${s.lamps.join(',') || '-'} model=${s.model || '-'}${s.stale ? ' stale' : ''}${s.over ? ' over' : ''} basis=${s.basis} week=${s.week} eta=${s.eta}`;
 }

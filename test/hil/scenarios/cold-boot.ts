@@ -1,4 +1,5 @@
 import { defineScenario } from '../lib/scenario.js';
+import { lampNames } from '../lib/stateLine.js';
 import { updateDeadlineMs } from './timing.js';
 
 // Power on with an idle daemon: the dash sweeps every needle to full scale and back with every lamp lit,
@@ -11,7 +12,8 @@ export default defineScenario({
     const sweep = { timeoutMs: s.timing.selfTestMs + 3000, compare: false };
     await s.expect(
       'self-test: every lamp lit',
-      { phase: 'SELFTEST', lamps: ['NOSIG', 'HOT', 'WARN', 'STALL', 'IDLE'] },
+      // Every lamp the core has (its own list), ATTN included.
+      { phase: 'SELFTEST', lamps: lampNames },
       sweep,
     );
     await s.expect(

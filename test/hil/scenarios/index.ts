@@ -1,5 +1,6 @@
 // Every scenario, in the order they run (cheap ones first so a broken setup fails fast).
 import type { Scenario } from '../lib/scenario.js';
+import attention from './attention.js';
 import badAnswers from './bad-answers.js';
 import coldBoot from './cold-boot.js';
 import daemonRestart from './daemon-restart.js';
@@ -7,6 +8,7 @@ import fuelOver from './fuel-over.js';
 import fuelWarn from './fuel-warn.js';
 import idle from './idle.js';
 import modelSwitch from './model-switch.js';
+import officialQuota from './official-quota.js';
 import redlineHot from './redline-hot.js';
 import stall from './stall.js';
 import transcriptGarbage from './transcript-garbage.js';
@@ -19,6 +21,8 @@ export const scenarios: readonly Scenario[] = [
   modelSwitch,
   stall,
   idle,
+  officialQuota,
+  attention,
   transcriptGarbage,
   daemonRestart,
   badAnswers,

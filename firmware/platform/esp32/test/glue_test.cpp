@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -228,10 +229,10 @@ Frame makeFrame() {
     for (int i = 0; i < kLampCount; ++i) {
         LampView& l = f.lamps[i];
         l.id = static_cast<LampId>(i);
-        l.x = static_cast<int16_t>(4 + 64 * i);
-        l.y = 214;
-        l.w = 58;
-        l.h = 22;
+        l.x = static_cast<int16_t>(4 + 53 * i);
+        l.y = 223;
+        l.w = 49;
+        l.h = 16;
         l.label_size = 1;
         snprintf(l.label, sizeof l.label, "L%d", i);
         l.color = 0x202020;
@@ -240,6 +241,9 @@ Frame makeFrame() {
     }
     f.model = TextBox{10, 190, 120, 16, 2, Align::Left, 0xFFFFFF, "opus-4.5", 1};
     f.status = TextBox{4, 2, 150, 10, 1, Align::Left, 0xFFFFFF, "LIVE", 1};
+    f.basis = TextBox{247, 19, 48, 9, 1, Align::Center, 0xFFFFFF, "OFFICIAL", 1};
+    f.week = TextBox{4, 212, 150, 10, 1, Align::Left, 0xFFFFFF, "WEEK 63% 2d4h", 1};
+    f.pace = TextBox{166, 212, 150, 10, 1, Align::Right, 0xFFFFFF, "FULL IN 42m", 1};
     return f;
 }
 
@@ -291,6 +295,14 @@ FakeJson cruisingPayload() {
     j.boolean("idle", false);
     j.boolean("stale", false);
     j.str("source", "jsonl", 5);
+    j.num("quota_5h_pct", 0.4);
+    j.num("quota_5h_resets_at", 1763779600);
+    j.num("quota_7d_pct", 0.63);
+    j.num("quota_7d_resets_at", 1763963200);
+    j.num("quota_observed_at", 1763775970000.0);
+    j.str("fuel_basis", "official", 8);
+    j.num("pace_pct_at_reset", 0.7);
+    j.num("minutes_to_full", 41.6);
     j.num("attention", 1);
     return j;
 }
@@ -379,6 +391,9 @@ TEST_CASE("Renderer: the first frame composes the whole screen, tile by tile, ea
     CHECK(s.count("fillRoundRect") >= kLampCount);
     CHECK(s.hasText("opus-4.5"));
     CHECK(s.hasText("LIVE"));
+    CHECK(s.hasText("OFFICIAL"));
+    CHECK(s.hasText("WEEK 63% 2d4h"));
+    CHECK(s.hasText("FULL IN 42m"));
     CHECK(s.hasText("42"));
     // Needle widths reach the canvas as widths (5 px at the pivot, 1 px at the tip), not radii.
     REQUIRE(s.widths.size() >= 2);
@@ -562,7 +577,7 @@ TEST_CASE("Dirty rectangles: rectangles that meet merge until none do; clipped t
     e.add(Rect{10, 0, 10, 10});  // touching edges do not meet
     e.merge();
     CHECK(e.size() == 2);
-    CHECK(kMaxDirty >= 4 * kDialCount + kLampCount + 2);
+    CHECK(kMaxDirty >= 4 * kDialCount + kLampCount + kMaxFrameTexts);
 }
 
 // ---- The renderer on the real core's layout
@@ -679,7 +694,12 @@ TEST_CASE("Feed: a full payload walks every field of the table and decodes") {
     CHECK(u.window_5h_reset_in_s == 3600);
     CHECK(strcmp(u.last_model, "claude-opus-4-5-20251101") == 0);
     CHECK(strcmp(u.source, "jsonl") == 0);
+    CHECK(u.fuel_basis == FuelBasis::Official);
+    CHECK(u.quota_7d_pct == doctest::Approx(0.63));
+    CHECK(u.minutes_to_full == doctest::Approx(41.6));
+    CHECK(u.attention == 1);
     CHECK(dec.report().present == kUsageFieldCount);
+    CHECK(dec.report().accepted == kUsageFieldCount);
 }
 
 TEST_CASE("Feed: missing and null differ; wrong types are the decoder's business") {
@@ -725,6 +745,38 @@ TEST_CASE("Feed + device: a decoded payload turns the state line LIVE with the m
     formatStateLine(dev.frame(), line, sizeof line);
     CHECK(std::string(line).find("phase=LIVE") != std::string::npos);
     CHECK(std::string(line).find("model=opus-4.5") != std::string::npos);
+    // The official quota and a session waiting for the user (attention 1).
+    CHECK(std::string(line).find(" lamps=ATTN ") != std::string::npos);
+    CHECK(std::string(line).find(" basis=official week=63% eta=42m") != std::string::npos);
+    CHECK(std::string(dev.frame().week.text) == "WEEK 63% 2d4h");
+}
+
+TEST_CASE("Feed + device + LEDs: ATTN has its own pattern on the RGB LED and its own discrete pin") {
+    Device dev;
+    dev.boot(0);
+    for (uint32_t t = 0; t <= cfg::kSelfTestMs; t += 50) dev.update(t);
+    UsageDecoder dec;
+    Usage u = usageDefaults();
+    const DecodeStatus s = feedUsage(dec, u, cruisingPayload());
+    CHECK(dev.tick(1600) == PollAction::StartRequest);
+    dev.onDecoded(1650, s, u);
+    // Violet, long on / short off (lamps.h: 1600 ms period, 1200 ms lit) from when ATTN turned active; what
+    // the CYD's common-anode LED gets as duties.
+    std::vector<uint32_t> colours;
+    for (uint32_t t = 1700; t < 1700 + 3200; t += 100) {
+        dev.update(t);
+        colours.push_back(dev.frame().rgb_led);
+        // Its discrete LED (GAUGE_LED_ATTN) blinks in the same pattern.
+        CHECK(discreteLedLevel(dev.frame().discrete_mask, LampId::Attn, false) == (colours.back() != 0));
+    }
+    long lit = std::count(colours.begin(), colours.end(), 0xA000FFu);
+    long dark = std::count(colours.begin(), colours.end(), 0x000000u);
+    CHECK(lit + dark == static_cast<long>(colours.size()));
+    CHECK(lit == 3 * dark);  // 1200 ms of every 1600
+    const RgbDuty d = rgbLedDuty(0xA000FF, true);
+    CHECK(d.r == 255 - 0xA0);
+    CHECK(d.g == 255);
+    CHECK(d.b == 0);
 }
 
 // ---- HTTP results

@@ -50,7 +50,9 @@ const char* const kGood =
     R"({"v":1,"ts":1763776000000,"rate_1m":600000,"rate_redline":1000000,"window_5h_tokens":4000000,)"
     R"("window_5h_pct":0.4,"window_5h_reset_in_s":3600,"thinking_ratio":0.25,"cache_hit_rate":0.9,)"
     R"("last_model":"claude-opus-4-5-20251101","sessions_active":1,"hot":false,"warn":false,"stall":false,)"
-    R"("idle":false,"stale":false,"source":"jsonl","attention":1})";
+    R"("idle":false,"stale":false,"source":"jsonl","quota_5h_pct":0.4,"quota_5h_resets_at":1763779600,)"
+    R"("quota_7d_pct":0.63,"quota_7d_resets_at":null,"quota_observed_at":1763775970000,)"
+    R"("fuel_basis":"official","pace_pct_at_reset":0.7,"minutes_to_full":null,"attention":1})";
 
 }  // namespace
 
@@ -66,6 +68,11 @@ int main() {
                   strcmp(u.source, "jsonl") == 0,
               "every value arrives (ts beyond 2^32 exactly)");
         check(dec.report().present == kUsageFieldCount, "every field of the table was fed");
+        check(dec.report().accepted == kUsageFieldCount, "every field of the table was accepted");
+        check(u.fuel_basis == FuelBasis::Official && u.has_quota_7d && !u.has_quota_7d_resets &&
+                  u.quota_observed_at_ms == 1763775970000ULL && !u.has_minutes_to_full && u.has_pace &&
+                  u.attention == 1,
+              "the official quota arrives: numbers, nulls as unknown, the basis, ms beyond 2^32 exactly");
     }
     // Not JSON, not an object, not complete: BadBody.
     expectOutcome("empty body", "", PollOutcome::BadBody);
