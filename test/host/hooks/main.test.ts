@@ -199,7 +199,8 @@ describe('hook command with a daemon', () => {
       tool_name: 'Bash',
       tool_response: { stdout: 'y'.repeat(2_000_000) },
     });
-    expect(await run(['--url', base, '--token', TOKEN], big, {}, NOW + 7)).toEqual({
+    // A generous wait: the point is which members are read, and a loaded machine may stall past 300 ms.
+    expect(await run(['--url', base, '--token', TOKEN, '--timeout-ms', '5000'], big, {}, NOW + 7)).toEqual({
       code: 0,
       stdout: '',
       stderr: '',
