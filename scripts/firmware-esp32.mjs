@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 // `npm run firmware:esp32 [-- ENV...]`: the ESP32 app checked against the real headers of its pinned
-// libraries, for every env of platformio.ini. It runs the ESP32 kit's check.sh (clang-22 --target=xtensa
-// -fsyntax-only, plus Debian's xtensa-lx106 GCC 12 with -S -Os: GCC=1) on every file PlatformIO would
-// build for the env, with PlatformIO's flags, and fails on any error or warning in the project's own files
-// (WERROR=1; the libraries' own headers are -isystem).
+// libraries, for every env of the PlatformIO configuration. It runs the ESP32 kit's check.sh (clang-22
+// --target=xtensa -fsyntax-only, plus Debian's xtensa-lx106 GCC 12 with -S -Os: GCC=1) on every file
+// PlatformIO would build for the env, with PlatformIO's flags, and fails on any error or warning in the
+// project's own files (WERROR=1; the libraries' own headers are -isystem).
+//
+// check.sh reads one platformio.ini and follows neither extra_configs (the boards live in
+// firmware/variants/*/platformio.ini) nor a non-env `extends`, so it is given a flattened copy: a temporary
+// project whose platformio.ini is the whole configuration as read by the one parser (test/lib/platformioIni.mjs,
+// flatIni: every env with every option written out) and whose other entries are symlinks to the project's, so
+// check.sh finds, names and compiles the same files as in the project itself.
 //
 // What a pass proves: every type, function, signature, member and macro the app uses exists, with those
 // arguments, in Arduino-ESP32 2.0.17 / ESP-IDF 4.4.7 / TFT_eSPI 2.5.43 / ArduinoJson 7.2.0 / WiFiManager
@@ -19,9 +25,11 @@
 //   SKIPPED: no ESP32 kit in <each place looked>
 // and exit 0 (the test summary counts a skip, never a pass). Exit 1 on any failure, 2 on a broken setup.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findEsp32Kit, platformioEnvs, repoRoot } from './lib/esp32-kit.mjs';
+import { configFiles, envNames, flatIni, loadIni } from '../test/lib/platformioIni.mjs';
+import { findEsp32Kit, repoRoot } from './lib/esp32-kit.mjs';
 
 const kit = findEsp32Kit();
 if (!kit.dir) {
@@ -33,7 +41,8 @@ if (!kit.dir) {
 const args = process.argv.slice(2);
 const projIdx = args.indexOf('--project');
 const project = projIdx >= 0 ? resolve(args.splice(projIdx, 2)[1]) : repoRoot;
-const all = platformioEnvs(readFileSync(join(project, 'platformio.ini'), 'utf8'));
+const ini = loadIni(project);
+const all = envNames(ini);
 const asked = args.filter((a) => !a.startsWith('-'));
 const unknown = asked.filter((e) => !all.includes(e));
 if (unknown.length) {
@@ -55,10 +64,25 @@ if (missing.length) {
   process.exit(2);
 }
 
+// The flattened project check.sh is run on: removed on every way out.
+const configs = new Set(configFiles(project));
+const flat = mkdtempSync(join(tmpdir(), 'gauge-esp32-'));
+process.on('exit', () => rmSync(flat, { recursive: true, force: true }));
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+for (const entry of readdirSync(project)) {
+  if (!configs.has(entry)) symlinkSync(join(project, entry), join(flat, entry));
+}
+writeFileSync(
+  join(flat, 'platformio.ini'),
+  flatIni(ini, `Flattened by scripts/firmware-esp32.mjs from ${[...configs].join(', ')} for check.sh.`),
+);
+/** check.sh names files relative to the project; a diagnostic's absolute path points into the real one. */
+const unflatten = (text) => text.split(`${flat}/`).join(`${project}/`);
+
 /** One env through the kit: its output and, per file, whether every compiler was clean. */
 function checkEnv(env) {
   return new Promise((resolveEnv) => {
-    const child = spawn('bash', [join(kit.dir, 'check.sh'), project, env], {
+    const child = spawn('bash', [join(kit.dir, 'check.sh'), flat, env], {
       env: { ...process.env, WERROR: '1', GCC: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -69,7 +93,7 @@ function checkEnv(env) {
     child.stderr.on('data', (d) => {
       out += d;
     });
-    child.on('close', (code) => resolveEnv({ env, out, code: code ?? 1 }));
+    child.on('close', (code) => resolveEnv({ env, out: unflatten(out), code: code ?? 1 }));
   });
 }
 

@@ -1,8 +1,8 @@
 // How a Frame is drawn, in exact pixels: where each text goes and how much of it fits, the tick marks and
 // their labels, the needle's shape, the lamps' corners. The Frame (frame.h) says WHAT is on the screen; this
 // says the few things it leaves to the renderer, once for every renderer: the ESP32's TFT render plan
-// (platform/esp32/render_plan.h) draws with these functions, and the simulator's canvas draws from
-// planDrawing()'s result, which the wasm module exports. How a shape is rasterised (anti-aliasing, the
+// (platform/esp32/host_tested/render_plan.h) draws with these functions, and the simulator's canvas draws
+// from planDrawing()'s result, which the wasm module exports. How a shape is rasterised (anti-aliasing, the
 // font's pixels) stays each renderer's own.
 //
 // Header + drawing.cpp; C headers only, no heap. Coordinates as in frame.h (screen pixels, angles clockwise

@@ -1,10 +1,10 @@
 // The one feed loop from a parsed JSON object into the UsageDecoder: walk the core's field table
 // (kUsageFields), ask the platform what JSON value the object holds for each field, and call the decoder's
 // setter for that kind of value. Every platform uses it: the ESP32 binds `lookup` to ArduinoJson
-// (platform/esp32/usage_json.cpp), the native builds to nlohmann::json (platform/native/usage_json.cpp), the
-// wasm build to JSON.parse (the wrapper stages each field's value, platform/wasm/gauge_wasm.cpp). A platform
-// only says what kind of JSON value a field has; which setter that means, and every validation rule
-// (usage.h), live here. Header only (a template), no heap.
+// (platform/esp32/host_tested/usage_json.cpp), the native builds to nlohmann::json
+// (platform/native/usage_json.cpp), the wasm build to JSON.parse (the wrapper stages each field's value,
+// platform/wasm/gauge_wasm.cpp). A platform only says what kind of JSON value a field has; which setter that
+// means, and every validation rule (usage.h), live here. Header only (a template), no heap.
 #pragma once
 
 #include <stddef.h>

@@ -23,11 +23,6 @@ export function findEsp32Kit(env = process.env) {
   return dir ? { dir, looked } : { dir: null, looked };
 }
 
-/** The `[env:NAME]` sections of platformio.ini, in file order. */
-export function platformioEnvs(iniText) {
-  return [...iniText.matchAll(/^\[env:([^\]\s]+)\]\s*$/gm)].map((m) => m[1]);
-}
-
 /**
  * The test summary's rows for `npm run firmware:esp32`: one per env, each file of the env one check
  * (clean under every compiler = passed). A SKIPPED run is one skip; a run that printed no env line failed.

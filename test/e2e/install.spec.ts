@@ -22,6 +22,7 @@ import { buildServer } from '../../host/src/server.js';
 import { UsageService } from '../../host/src/service.js';
 import { DemoSource } from '../../host/src/sources/demo.js';
 import { buildVirtualDevice } from '../firmware/builds.js';
+import { configFiles } from '../lib/platformioIni.mjs';
 import { distDir, repoRoot } from './fixtures.js';
 
 const TOKEN = 'install-e2e-token-1234';
@@ -38,7 +39,11 @@ let base = '';
 
 test.beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'cg-install-e2e-'));
-  for (const f of ['platformio.ini', 'firmware/core/improv.h', 'firmware/platform/esp32/board_config.h']) {
+  for (const f of [
+    ...configFiles(repoRoot),
+    'firmware/core/improv.h',
+    'firmware/platform/esp32/host_tested/board_config.h',
+  ]) {
     mkdirSync(join(project, f, '..'), { recursive: true });
     copyFileSync(join(repoRoot, f), join(project, f));
   }

@@ -4,9 +4,9 @@
 // Arduino-free half of the glue passes its native doctests (make -C firmware esp32-glue).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defines, option, parseIni } from '../lib/platformioIni.mjs';
+import { defines, loadIni, option } from '../lib/platformioIni.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const esp32Dir = join(root, 'firmware', 'platform', 'esp32');
@@ -51,8 +51,7 @@ function applySrcFilter(filter: string, srcDir: string): string[] {
   });
 }
 
-const iniText = readFileSync(join(root, 'platformio.ini'), 'utf8');
-const ini = parseIni(iniText);
+const ini = loadIni(root);
 
 describe('platformio.ini', () => {
   it('parses, and builds from firmware/ with the cyd env as default', () => {
@@ -142,10 +141,13 @@ describe('platformio.ini', () => {
       ).sort();
       const expected = filesUnder(join(root, 'firmware'))
         .map((p) => relative(join(root, 'firmware'), p))
-        .filter((p) => /^core\/[^/]+\.cpp$/.test(p) || /^platform\/esp32\/[^/]+\.cpp$/.test(p))
+        .filter(
+          (p) =>
+            /^core\/[^/]+\.cpp$/.test(p) || /^platform\/esp32\/(host_tested|board_only)\/[^/]+\.cpp$/.test(p),
+        )
         .sort();
       expect(selected).toEqual(expected);
-      expect(selected).toContain('platform/esp32/main.cpp');
+      expect(selected).toContain('platform/esp32/board_only/main.cpp');
       expect(selected.some((f) => f.startsWith('core/'))).toBe(true);
       expect(selected.filter((f) => /platform\/(native|wasm)|test\//.test(f))).toEqual([]);
     }
@@ -158,15 +160,16 @@ describe('secrets', () => {
     expect(ignored.status).toBe(0);
     const sample = readFileSync(join(root, 'firmware', 'include', 'secrets.sample.h'), 'utf8');
     // settings.cpp is the one file that reads secrets.h.
-    const settings = readFileSync(join(esp32Dir, 'settings.cpp'), 'utf8');
+    const settings = readFileSync(join(esp32Dir, 'board_only', 'settings.cpp'), 'utf8');
     const used = [...settings.matchAll(/#ifndef (GAUGE_[A-Z_]+)\n#define \1 ""/g)].map((m) => m[1]);
     expect(used.length).toBeGreaterThanOrEqual(5);
     for (const name of used) expect(sample).toMatch(new RegExp(`#define ${name} ""`));
     expect(settings).toContain('__has_include("secrets.h")');
-    const readers = readdirSync(esp32Dir)
+    const readers = filesUnder(esp32Dir)
       .filter((f) => /\.(h|cpp)$/.test(f))
-      .filter((f) => readFileSync(join(esp32Dir, f), 'utf8').includes('__has_include("secrets.h")'));
-    expect(readers).toEqual(['settings.cpp']);
+      .filter((f) => readFileSync(f, 'utf8').includes('__has_include("secrets.h")'))
+      .map((f) => relative(esp32Dir, f));
+    expect(readers).toEqual(['board_only/settings.cpp']);
     const tracked = execFileSync('git', ['ls-files', 'firmware/include'], { cwd: root, encoding: 'utf8' });
     expect(tracked.split('\n')).not.toContain('firmware/include/secrets.h');
   });
@@ -201,15 +204,28 @@ describe('no third-party source in the repository', () => {
 });
 
 describe('ESP32 glue sources', () => {
-  const sources = readdirSync(esp32Dir).filter((f) => /\.(h|cpp)$/.test(f));
+  // Two halves (docs/firmware.md): host_tested/ is compiled and tested on the host, board_only/ only on the board.
+  const halves = ['host_tested', 'board_only'];
+  const sources = halves.flatMap((h) =>
+    readdirSync(join(esp32Dir, h))
+      .filter((f) => /\.(h|cpp)$/.test(f))
+      .map((f) => `${h}/${f}`),
+  );
   const includes = (f: string) =>
     [...readFileSync(join(esp32Dir, f), 'utf8').matchAll(/^\s*#\s*include\s*[<"]([^>"]+)[>"]/gm)].map((m) =>
       group(m, 1),
     );
+  const boardOnly = new Set(sources.filter((f) => f.startsWith('board_only/')).map((f) => basename(f)));
+
+  it('has no source outside the two halves', () => {
+    expect(readdirSync(esp32Dir).filter((f) => /\.(h|cpp)$/.test(f))).toEqual([]);
+    expect(sources.filter((f) => f.startsWith('host_tested/')).length).toBeGreaterThan(0);
+    expect(boardOnly.has('main.cpp')).toBe(true);
+  });
 
   it('include only the pinned libraries, the Arduino-ESP32 core and our own headers', () => {
     const own = new Set([
-      ...sources,
+      ...sources.map((f) => basename(f)),
       ...readdirSync(join(root, 'firmware', 'core')),
       'secrets.h', // gitignored, optional (__has_include)
     ]);
@@ -227,7 +243,7 @@ describe('ESP32 glue sources', () => {
             core.test(inc) ||
             libs.test(inc) ||
             cStd.test(inc) ||
-            (f === 'socket_transport.h' && posixSockets.test(inc)),
+            (basename(f) === 'socket_transport.h' && posixSockets.test(inc)),
           `${f}: ${inc}`,
         ).toBe(true);
   });
@@ -249,11 +265,25 @@ describe('ESP32 glue sources', () => {
       'led_output.h',
       'serial_commands.h',
       'poll_bridge.h',
-    ];
+      'improv_link.h',
+    ].map((f) => `host_tested/${f}`);
     for (const f of arduinoFree) {
       expect(existsSync(join(esp32Dir, f)), f).toBe(true);
       for (const inc of includes(f))
         expect(/Arduino|TFT_eSPI|WiFi|HTTPClient|freertos|esp_/.test(inc), `${f}: ${inc}`).toBe(false);
     }
+    // The rest of host_tested is tested natively against the kit's real libraries, never Arduino itself:
+    // usage_json.* (ArduinoJson, make esp32-json) and tft_canvas.h (TFT_eSPI, the virtual panel).
+    const withLibrary = sources.filter((f) => f.startsWith('host_tested/') && !arduinoFree.includes(f));
+    expect(withLibrary.sort()).toEqual([
+      'host_tested/tft_canvas.h',
+      'host_tested/usage_json.cpp',
+      'host_tested/usage_json.h',
+    ]);
+  });
+
+  it('never lets the host-tested half include the board-only half', () => {
+    for (const f of sources.filter((x) => x.startsWith('host_tested/')))
+      for (const inc of includes(f)) expect(boardOnly.has(inc), `${f}: ${inc}`).toBe(false);
   });
 });

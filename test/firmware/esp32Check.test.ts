@@ -3,13 +3,14 @@
 // it says SKIPPED and counts a skip (never a pass), and on a copy of the app with planted mistakes (an
 // Arduino-ESP32 3.x call, an unused variable) it fails on exactly those files.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ESM script helpers without type declarations
-import { esp32CheckRows, findEsp32Kit, platformioEnvs } from '../../scripts/lib/esp32-kit.mjs';
+import { esp32CheckRows, findEsp32Kit } from '../../scripts/lib/esp32-kit.mjs';
+import { configFiles, envNames, loadIni, option } from '../lib/platformioIni.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const script = join(repo, 'scripts', 'firmware-esp32.mjs');
@@ -57,13 +58,16 @@ describe.skipIf(!kit.dir || !tools)('firmware:esp32 on a copy of the app with pl
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('fails on exactly the two broken files, in that env', () => {
-    cpSync(join(repo, 'platformio.ini'), join(dir, 'platformio.ini'));
+    for (const f of configFiles(repo).filter((f) => !f.startsWith('firmware/'))) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      cpSync(join(repo, f), join(dir, f));
+    }
     cpSync(join(repo, 'firmware'), join(dir, 'firmware'), {
       recursive: true,
       filter: (src) => !src.includes(`${join('firmware', 'build')}`),
     });
     // An Arduino-ESP32 3.x API (2.0.17 has ledcSetup/ledcAttachPin, not ledcAttach): an error.
-    const main = join(dir, 'firmware', 'platform', 'esp32', 'main.cpp');
+    const main = join(dir, 'firmware', 'platform', 'esp32', 'board_only', 'main.cpp');
     writeFileSync(main, `${readFileSync(main, 'utf8')}\nvoid plantedMistake() { ledcAttach(4, 5000, 8); }\n`);
     // An unused variable: only a warning, which the check treats as an error in the project's own files.
     const usage = join(dir, 'firmware', 'core', 'readout.cpp');
@@ -75,7 +79,7 @@ describe.skipIf(!kit.dir || !tools)('firmware:esp32 on a copy of the app with pl
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ name: 'esp32 cyd', failed: 2 });
     expect(rows[0].passed).toBeGreaterThan(0);
-    expect(out).toMatch(/FAIL firmware\/platform\/esp32\/main\.cpp/);
+    expect(out).toMatch(/FAIL firmware\/platform\/esp32\/board_only\/main\.cpp/);
     expect(out).toMatch(/ledcAttach/);
     expect(out).toMatch(/warn firmware\/core\/readout\.cpp/);
   }, 300_000);
@@ -84,12 +88,12 @@ describe.skipIf(!kit.dir || !tools)('firmware:esp32 on a copy of the app with pl
 describe('the GitHub workflow that builds real images (.github/workflows/firmware.yml, not runnable here)', () => {
   const text = readFileSync(join(repo, '.github', 'workflows', 'firmware.yml'), 'utf8');
 
-  it('builds every env of platformio.ini, listed from the file itself', () => {
-    const list = /grep -oP '([^']+)' platformio\.ini/.exec(text)?.[1];
-    expect(list).toBeDefined();
-    const r = spawnSync('grep', ['-oP', list as string, join(repo, 'platformio.ini')], { encoding: 'utf8' });
-    const ini = readFileSync(join(repo, 'platformio.ini'), 'utf8');
-    expect(r.stdout.trim().split('\n')).toEqual(platformioEnvs(ini));
+  it('builds every env of the configuration, listed by the one parser', () => {
+    const list = /run: echo "list=\$\((node [^|]+?) \|/.exec(text)?.[1];
+    expect(list).toBe('node test/lib/platformioIni.mjs envs');
+    const r = spawnSync('bash', ['-c', list as string], { cwd: repo, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(envNames(loadIni(repo)));
     expect(text).toContain(`pio run -e "\${{ matrix.env }}"`);
   });
 
@@ -99,9 +103,9 @@ describe('the GitHub workflow that builds real images (.github/workflows/firmwar
     );
     expect(text).toMatch(/0x10000 "\$b\/firmware\.bin"/);
     expect(text).toContain(`claude-gauge-\${{ matrix.env }}-factory.bin`);
-    // The app offset is the first app slot of the partition table platformio.ini picks (min_spiffs.csv).
-    expect(readFileSync(join(repo, 'platformio.ini'), 'utf8')).toMatch(
-      /board_build\.partitions = min_spiffs\.csv/,
-    );
+    // The app offset is the first app slot of the partition table every env picks (min_spiffs.csv).
+    const ini = loadIni(repo);
+    for (const env of envNames(ini))
+      expect(option(ini, `env:${env}`, 'board_build.partitions'), env).toBe('min_spiffs.csv');
   });
 });

@@ -271,19 +271,24 @@ describe.skipIf(kit.dir === null)('virtual panel', () => {
     LONG,
   );
 
-  it('refuses a wasm core whose Frame is laid out differently, and a frame of the wrong size', async () => {
-    const hello = (panels.get('cyd') as { hello: Hello }).hello;
-    const wasm = (await GaugeCore.load(module)).layout;
-    expect(() => checkLayout(hello, wasm)).not.toThrow();
-    const moved = structuredClone(wasm);
-    const field = moved.structs[moved.frame]?.fields[1];
-    if (field) field.offset += 4;
-    expect(() => checkLayout(hello, moved)).toThrow(/lays out the Frame differently/);
-    const { panel: lone } = await PanelProcess.start(buildPanel('cyd', kitDir), wasm);
-    await lone.boot(1);
-    await expect(lone.frame(new Uint8Array(hello.frame_size - 4))).rejects.toThrow(/frame size differs/);
-    await lone.close();
-  });
+  it(
+    'refuses a wasm core whose Frame is laid out differently, and a frame of the wrong size',
+    async () => {
+      const hello = (panels.get('cyd') as { hello: Hello }).hello;
+      const wasm = (await GaugeCore.load(module)).layout;
+      expect(() => checkLayout(hello, wasm)).not.toThrow();
+      const moved = structuredClone(wasm);
+      const field = moved.structs[moved.frame]?.fields[1];
+      if (field) field.offset += 4;
+      expect(() => checkLayout(hello, moved)).toThrow(/lays out the Frame differently/);
+      const { panel: lone } = await PanelProcess.start(buildPanel('cyd', kitDir), wasm);
+      await lone.boot(1);
+      await expect(lone.frame(new Uint8Array(hello.frame_size - 4))).rejects.toThrow(/frame size differs/);
+      await lone.close();
+      // buildPanel() waits for the make lock, which another test file's firmware build may hold for minutes.
+    },
+    LONG,
+  );
 
   it(
     'npm run firmware:panel writes a 320x240 PNG per scene and the SPI bytes of each',

@@ -7,7 +7,7 @@ import { TargetUnavailable } from './targets/target.js';
 const line = (phase: string, lamps = '-', t = 1) =>
   `GAUGE t=${t} phase=${phase} tach=-135.0 fuel=120.0 temp=-120.0 boost=-120.0 lamps=${lamps} rgb=001000 model=- stale=0 over=0 basis=estimate week=-- eta=--`;
 
-/** A board that answers like firmware/platform/esp32/main.cpp: "# ok <line>", CRLF, chunked output. */
+/** A board that answers like firmware/platform/esp32/board_only/main.cpp: "# ok <line>", CRLF, chunked output. */
 class FakeBoard extends EventEmitter implements PortLike {
   isOpen = true;
   commands: string[] = [];

@@ -1,8 +1,14 @@
 # ESP32 platform: the app itself is built by PlatformIO (platformio.ini at the repo root) and cannot be built
-# on a machine without the Xtensa toolchain. What CAN be checked natively is the Arduino-free half of the
-# glue (render_plan.h, http_request.h, http_response.h, http_body.h, poll_session.h, daemon_finder.h,
-# socket_transport.h -- over real loopback sockets --, wifi_supervisor.h, boot_setup.h, console_lines.h,
-# timers.h, poll_bridge.h, led_output.h, serial_commands.h, improv_link.h) against the real core:
+# on a machine without the Xtensa toolchain. The glue is in two halves:
+#   host_tested/  compiled and tested on this machine: the Arduino-free headers (render_plan.h,
+#                 http_request.h, http_response.h, http_body.h, poll_session.h, daemon_finder.h,
+#                 socket_transport.h -- over real loopback sockets --, wifi_supervisor.h, boot_setup.h,
+#                 console_lines.h, timers.h, poll_bridge.h, led_output.h, serial_commands.h, improv_link.h,
+#                 board_config.h) against the real core, usage_json.* against the kit's ArduinoJson
+#                 (esp32-json) and tft_canvas.h through the kit's TFT_eSPI (the virtual panel)
+#   board_only/   Arduino / ESP-IDF code that only runs on the board (main.cpp, console, wifi_link, settings,
+#                 improv_serial, poll_task): compile-checked against the real headers by npm run firmware:esp32
+# Only host_tested/ is ever on an include path, here and in PlatformIO's build_flags.
 #
 #   make -C firmware esp32-glue     build and run firmware/platform/esp32/test/*.cpp (doctest)
 #
@@ -26,7 +32,7 @@ $(ESP32_GLUE_DIR)/core/%.o: $(CORE_DIR)/%.cpp
 
 $(ESP32_GLUE_DIR)/test/%.o: $(ESP32_DIR)/test/%.cpp
 	@mkdir -p $(dir $@)
-	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -MMD -MP $(CORE_INC) -I$(ESP32_DIR) -c $< -o $@
+	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -MMD -MP $(CORE_INC) -I$(ESP32_DIR)/host_tested -c $< -o $@
 
 $(ESP32_GLUE_BIN): $(ESP32_GLUE_CORE_OBJS) $(ESP32_GLUE_TEST_OBJS)
 	$(HOST_CXX_ESP32) -fsanitize=address,undefined -pthread $^ -o $@
@@ -52,6 +58,6 @@ esp32-json:
 		echo "SKIPPED: esp32-json: no ArduinoJson at $(ARDUINOJSON_SRC) (set GAUGE_ESP32_KIT or ARDUINOJSON_SRC)"; exit 0; fi; \
 	mkdir -p $(ESP32_GLUE_DIR) && \
 	$(HOST_CXX_ESP32) $(ESP32_GLUE_FLAGS) -DARDUINOJSON_ENABLE_NAN=0 -DARDUINOJSON_ENABLE_INFINITY=0 \
-		-DARDUINOJSON_USE_DOUBLE=1 -I$(ARDUINOJSON_SRC) $(CORE_INC) -I$(ESP32_DIR) \
-		$(ESP32_DIR)/test/arduinojson/usage_json_check.cpp $(ESP32_DIR)/usage_json.cpp $(CORE_SRCS) \
+		-DARDUINOJSON_USE_DOUBLE=1 -I$(ARDUINOJSON_SRC) $(CORE_INC) -I$(ESP32_DIR)/host_tested \
+		$(ESP32_DIR)/test/arduinojson/usage_json_check.cpp $(ESP32_DIR)/host_tested/usage_json.cpp $(CORE_SRCS) \
 		-o $(ESP32_JSON_BIN) && $(ESP32_JSON_BIN)

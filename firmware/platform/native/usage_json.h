@@ -1,7 +1,7 @@
 // A /usage body -> the core's UsageDecoder, for native builds (the virtual device and the vector runner),
 // through nlohmann::json. Like every platform's JSON glue it only parses and says what JSON value each field
 // holds; the core's feed loop (usage_feed.h) and decoder do the rest. The ESP32's twin is
-// platform/esp32/usage_json.h (ArduinoJson); the wasm build's is gaugeCore.ts (JSON.parse).
+// platform/esp32/host_tested/usage_json.h (ArduinoJson); the wasm build's is gaugeCore.ts (JSON.parse).
 //
 // Parity with the others, which must reach the same verdict on the same text:
 //  - not JSON, or JSON that is not an object -> BadBody (strict JSON: no comments, no NaN/Infinity literals,

@@ -301,8 +301,8 @@ class HttpPoller {
         nanosleep(&ts, nullptr);  // a signal cuts it short, which is what we want
     }
 
-    // Maps a finished transfer onto the core's outcomes (like platform/esp32/http_response.h does for
-    // HTTPClient): 2xx -> decode the body; 401/403 -> Unauthorized; other statuses -> HttpError; network
+    // Maps a finished transfer onto the core's outcomes (like platform/esp32/host_tested/http_response.h does
+    // for HTTPClient): 2xx -> decode the body; 401/403 -> Unauthorized; other statuses -> HttpError; network
     // failures -> ConnectFailed; curl's timeout -> Timeout; a body that is cut short or too big -> BadBody.
     gauge::PollOutcome classify(CURLcode code, long status, std::string* detail) {
         *detail = error_[0] ? error_ : curl_easy_strerror(code);

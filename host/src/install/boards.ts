@@ -47,7 +47,7 @@ export async function readBoards(projectDir: string): Promise<Board[]> {
 export interface FirmwareIdentity {
   /** What the gauge reports as its firmware name over Improv (improv::kFirmwareName). */
   name: string;
-  /** GAUGE_FW_VERSION (firmware/platform/esp32/board_config.h). */
+  /** GAUGE_FW_VERSION (firmware/platform/esp32/host_tested/board_config.h). */
   version: string;
 }
 
@@ -59,7 +59,10 @@ function capture(text: string, re: RegExp, what: string): string {
 
 export function readFirmwareIdentity(projectDir: string): FirmwareIdentity {
   const improv = readFileSync(join(projectDir, 'firmware', 'core', 'improv.h'), 'utf8');
-  const board = readFileSync(join(projectDir, 'firmware', 'platform', 'esp32', 'board_config.h'), 'utf8');
+  const board = readFileSync(
+    join(projectDir, 'firmware', 'platform', 'esp32', 'host_tested', 'board_config.h'),
+    'utf8',
+  );
   return {
     name: capture(improv, /constexpr const char\* kFirmwareName = "([^"]+)";/, 'kFirmwareName in improv.h'),
     version: capture(board, /#define GAUGE_FW_VERSION (\S+)/, 'GAUGE_FW_VERSION in board_config.h'),

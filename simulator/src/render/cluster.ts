@@ -1,4 +1,4 @@
-// Draws a Frame on a canvas as the device draws it on its TFT (firmware/platform/esp32/render_plan.h): every
+// Draws a Frame on a canvas as the device draws it on its TFT (firmware/platform/esp32/host_tested/render_plan.h): every
 // coordinate, angle and colour comes from the core's Frame, and everything the Frame leaves to a renderer
 // (where a text goes and how much of it fits, tick marks and labels, the needle's wedge, the lamps' corners,
 // the font's cell) from the core's Drawing (firmware/core/drawing.h, read from the wasm module). The layers are

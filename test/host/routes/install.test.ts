@@ -3,7 +3,7 @@
 // type-check against esp-web-tools' own Manifest type, images served or relayed with bounds, the device-facing
 // daemon URL, and the token handed out only with consent to a page on this machine. Nothing answered
 // carries a path.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import {
 import { deviceDaemonUrl } from '../../../host/src/lan.js';
 import { buildServer } from '../../../host/src/server.js';
 import { UsageService } from '../../../host/src/service.js';
+import { configFiles, loadIni, option } from '../../lib/platformioIni.mjs';
 import { FakeSource, tempDir } from '../helpers/fixtures.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -29,7 +30,11 @@ const repoRoot = join(import.meta.dirname, '..', '..', '..');
 /** A checkout with what the routes read, and a local build of the cyd env. */
 function project(pkg: Record<string, unknown> = { name: 'claude-gauge' }) {
   const dir = tempDir('cg-install-');
-  for (const f of ['platformio.ini', 'firmware/core/improv.h', 'firmware/platform/esp32/board_config.h']) {
+  for (const f of [
+    ...configFiles(repoRoot),
+    'firmware/core/improv.h',
+    'firmware/platform/esp32/host_tested/board_config.h',
+  ]) {
     mkdirSync(join(dir.path, f, '..'), { recursive: true });
     copyFileSync(join(repoRoot, f), join(dir.path, f));
   }
@@ -111,9 +116,7 @@ describe('install catalogue', () => {
   it('lists every installable env of platformio.ini: the OTA env builds the same image and is left out', async () => {
     const boards = await readBoards(repoRoot);
     expect(boards.map((b) => b.env)).toEqual(['cyd', 'cyd2usb', 'cyd2usb_st7789', 'esp32dev_ili9341']);
-    expect(readFileSync(join(repoRoot, 'platformio.ini'), 'utf8')).toMatch(
-      /\[env:cyd_ota\][^[]*upload_protocol = espota/,
-    );
+    expect(option(loadIni(repoRoot), 'env:cyd_ota', 'upload_protocol')).toBe('espota');
     for (const b of boards) {
       expect(b.chipFamily).toBe('ESP32');
       expect(b.label).not.toBe(b.env); // each has a custom_install_label...
