@@ -3,11 +3,11 @@
 #   host_tested/  compiled and tested on this machine: the Arduino-free headers (render_plan.h,
 #                 http_request.h, http_response.h, http_body.h, poll_session.h, daemon_finder.h,
 #                 socket_transport.h -- over real loopback sockets --, wifi_supervisor.h, boot_setup.h,
-#                 console_lines.h, timers.h, poll_bridge.h, led_output.h, serial_commands.h, improv_link.h,
-#                 board_config.h) against the real core, usage_json.* against the kit's ArduinoJson
+#                 console_lines.h, timers.h, poll_bridge.h, led_output.h, serial_commands.h,
+#                 state_line_gate.h, improv_link.h, board_config.h, app_config.h) against the real core, usage_json.* against the kit's ArduinoJson
 #                 (esp32-json) and tft_canvas.h through the kit's TFT_eSPI (the virtual panel)
 #   board_only/   Arduino / ESP-IDF code that only runs on the board (main.cpp, console, wifi_link, settings,
-#                 improv_serial, poll_task): compile-checked against the real headers by npm run firmware:esp32
+#                 improv_serial, poll_task, board_leds, network_services): compile-checked against the real headers by npm run firmware:esp32
 # Only host_tested/ is ever on an include path, here and in PlatformIO's build_flags.
 #
 #   make -C firmware esp32-glue     build and run firmware/platform/esp32/test/*.cpp (doctest)

@@ -32,7 +32,7 @@ $(NATIVE_PLATFORM_BUILD)/core/%.o: $(CORE_DIR)/%.cpp $(NATIVE_PLATFORM_DIR)/rule
 	$(NATIVE_CXX) $(NATIVE_CORE_FLAGS) -MMD -MP $(CORE_INC) -c $< -o $@
 
 # -I platform/esp32/host_tested: the virtual device's serial console shares the board's host-tested console and
-# Improv routing headers (serial_commands.h, improv_link.h, board_config.h); nothing of platform/esp32/board_only.
+# Improv routing headers (serial_commands.h, improv_link.h, board_config.h, app_config.h); nothing of platform/esp32/board_only.
 $(NATIVE_PLATFORM_BUILD)/%.o: $(NATIVE_PLATFORM_DIR)/%.cpp $(NATIVE_PLATFORM_DIR)/rules.mk
 	@mkdir -p $(dir $@)
 	$(NATIVE_CXX) $(NATIVE_GLUE_FLAGS) -MMD -MP $(CORE_INC) -I$(NATIVE_PLATFORM_DIR) -I$(FW_DIR)/platform/esp32/host_tested \

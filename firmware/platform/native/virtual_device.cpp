@@ -35,6 +35,7 @@
 
 #include <curl/curl.h>
 
+#include "app_config.h"
 #include "board_config.h"
 #include "gauge.h"
 #include "improv.h"

@@ -4,6 +4,7 @@
 #include <WiFi.h>
 #include <stdio.h>
 
+#include "app_config.h"
 #include "board_config.h"
 #include "console.h"
 

@@ -1,15 +1,14 @@
 // claude-gauge on the ESP32 (Arduino): the thin glue around the portable core. The core decides everything
 // (needles, lamps, texts, when to poll, NO SIGNAL); this file only moves bytes between it and the hardware:
 //
-//   loop(): millis() -> Device::tick/update -> FrameRenderer (dirty tiles, one sprite) + LEDs + state line
+//   loop(): millis() -> Device::tick/update -> FrameRenderer (dirty tiles, one sprite) + LEDs (board_leds)
+//           + state line; mDNS and OTA (network_services) once the station is up
 //           PollClient (own FreeRTOS task): GET /usage under one deadline -> ArduinoJson -> UsageDecoder
 //           wifi_link: the station, kept up by the WifiSupervisor's policy
 //
 // docs/firmware.md covers configuration, the setup gesture, flashing, OTA, wiring, the serial protocol and
 // what was (not) compiled on the development machine.
 #include <Arduino.h>
-#include <ArduinoOTA.h>
-#include <ESPmDNS.h>
 #include <TFT_eSPI.h>
 #include <WiFi.h>
 #include <esp_arduino_version.h>
@@ -23,18 +22,21 @@
 
 #include <new>
 
+#include "app_config.h"
 #include "board_config.h"
+#include "board_leds.h"
 #include "boot_setup.h"
 #include "console.h"
 #include "console_lines.h"
 #include "device.h"
 #include "http_request.h"
 #include "improv_serial.h"
-#include "led_output.h"
+#include "network_services.h"
 #include "poll_bridge.h"
 #include "poll_task.h"
 #include "render_plan.h"
 #include "serial_commands.h"
+#include "state_line_gate.h"
 #include "settings.h"
 #include "state_line.h"
 #include "tft_canvas.h"
@@ -71,11 +73,7 @@ StateLineGate g_state_gate;
 DaemonSettings g_settings;
 PollBridge g_bridge;  // which poll-task result the core is waiting for
 PollOutcome g_last_logged = PollOutcome::Count;
-bool g_net_started = false;
-bool g_ota_running = false;
-uint32_t g_last_rgb = 0xFFFFFFFFu;
-uint8_t g_last_mask = 0xFFu;
-Pacer g_ota_pacer(kOtaPollMs);
+BoardLeds g_leds;
 Pacer g_health_pacer(kHealthReportMs);
 const char* g_reset_reason = "unknown";
 
@@ -140,6 +138,10 @@ void showMessage(const char* line1, const char* line2) {
     g_renderer.invalidate();  // the cluster must be redrawn in full afterwards
 }
 
+// mDNS and OTA: an update takes the screen; a failed one gives it back to the cluster.
+NetworkServices g_net([] { showMessage("Updating", "over the air - keep the power on"); },
+                      [] { g_renderer.invalidate(); });
+
 // ---- The setup gesture: BOOT (GPIO0) pressed during the window after the splash (boot_setup.h).
 bool setupGesture() {
     pinMode(kSetupButtonPin, INPUT_PULLUP);
@@ -150,76 +152,6 @@ bool setupGesture() {
         delay(10);
     }
     return gesture.triggered();
-}
-
-// mDNS responder (our name, the OTA service) and ArduinoOTA, once the network is up. We start MDNS
-// ourselves (the poll task queries it too) and tell ArduinoOTA not to, so MDNS.begin() runs once.
-void startNetworkServices() {
-    if (g_net_started || !wifiConnected()) return;
-    g_net_started = true;
-    const bool ota_auth = compiledOtaPassword()[0] != '\0';
-    if (MDNS.begin(kHostName)) {
-        MDNS.enableArduino(kOtaPort, ota_auth);  // announces _arduino._tcp for the IDE / espota
-    } else {
-        consolef("mdns: responder failed to start (daemon discovery will not work)");
-    }
-    ArduinoOTA.setHostname(kHostName);
-    ArduinoOTA.setPort(kOtaPort);
-    ArduinoOTA.setMdnsEnabled(false);
-    if (ota_auth) ArduinoOTA.setPassword(compiledOtaPassword());
-    ArduinoOTA.onStart([] {
-        g_ota_running = true;
-        esp_task_wdt_reset();
-        showMessage("Updating", "over the air - keep the power on");
-    });
-    // handle() runs the whole upload inside loop(); feed the watchdog from its progress callback.
-    ArduinoOTA.onProgress([](unsigned int, unsigned int) { esp_task_wdt_reset(); });
-    ArduinoOTA.onError([](ota_error_t e) {
-        consolef("ota: error %d", static_cast<int>(e));
-        g_ota_running = false;
-        g_renderer.invalidate();
-    });
-    ArduinoOTA.onEnd([] { consolef("ota: done, rebooting"); });
-    ArduinoOTA.begin();
-    consolef("net: %s ip=%s ota=%s.local:%u", kHostName, WiFi.localIP().toString().c_str(), kHostName,
-             kOtaPort);
-}
-
-// ---- LEDs
-void setupLeds() {
-    for (int i = 0; i < 3; ++i) {
-        if (kRgbLedPins[i] < 0) continue;
-        const uint8_t ch = static_cast<uint8_t>(kRgbLedcFirstChannel + i);
-        // Arduino-ESP32 2.x LEDC: ledcSetup(channel, freq, bits), then ledcAttachPin(pin, channel). The duty
-        // is set to "off" before the pin is attached so the LED does not flash at boot.
-        ledcSetup(ch, kRgbLedcFreqHz, kRgbLedcBits);
-        ledcWrite(ch, kRgbLedActiveLow ? 255 : 0);
-        ledcAttachPin(static_cast<uint8_t>(kRgbLedPins[i]), ch);
-    }
-    for (int i = 0; i < kLampCount; ++i) {
-        if (kDiscreteLedPins[i] < 0) continue;
-        pinMode(kDiscreteLedPins[i], OUTPUT);
-        digitalWrite(kDiscreteLedPins[i], kDiscreteLedActiveLow ? HIGH : LOW);
-    }
-}
-
-void driveLeds(const Frame& f) {
-    if (f.rgb_led != g_last_rgb) {
-        g_last_rgb = f.rgb_led;
-        const RgbDuty d = rgbLedDuty(f.rgb_led, kRgbLedActiveLow);
-        const uint8_t duty[3] = {d.r, d.g, d.b};
-        for (int i = 0; i < 3; ++i)
-            if (kRgbLedPins[i] >= 0) ledcWrite(static_cast<uint8_t>(kRgbLedcFirstChannel + i), duty[i]);
-    }
-    if (f.discrete_mask != g_last_mask) {
-        g_last_mask = f.discrete_mask;
-        for (int i = 0; i < kLampCount; ++i) {
-            if (kDiscreteLedPins[i] < 0) continue;
-            const bool level =
-                discreteLedLevel(f.discrete_mask, static_cast<LampId>(i), kDiscreteLedActiveLow);
-            digitalWrite(kDiscreteLedPins[i], level ? HIGH : LOW);
-        }
-    }
 }
 
 // ---- Health: the figures a bench board logs over days
@@ -392,7 +324,7 @@ void setup() {
     g_setup_request = 0;
     consolef("claude-gauge %s board=%s reset=%s", kFirmwareVersion, kBoardName, g_reset_reason);
 
-    setupLeds();
+    g_leds.begin();
     // TFT_eSPI: init() also switches the backlight on (TFT_BL / TFT_BACKLIGHT_ON) -- before WiFi starts, so
     // the backlight's inrush and the radio's calibration and transmit bursts do not coincide.
     beginDisplay(g_tft);  // tft_canvas.h: reset, init sequence, backlight, rotation, inversion, black
@@ -428,9 +360,7 @@ void loop() {
     esp_task_wdt_reset();
     const uint32_t now = millis();
     wifiTick(now);
-    startNetworkServices();  // no-op once started
-    if (g_net_started && g_ota_pacer.due(now)) ArduinoOTA.handle();
-    if (g_ota_running) return;
+    if (g_net.tick(now)) return;  // an update over the air is being written
 
     checkPollTask(now);
     handleSerial(now);
@@ -450,7 +380,7 @@ void loop() {
     const Frame& f = g_device.frame();
     const RenderStats st = g_renderer.render(f);
     retrySprites(now);
-    driveLeds(f);
+    g_leds.show(f);
     printState(now, false);
     if (g_health_pacer.due(now)) printHeap();
     // Nothing to draw: give the CPU back for a tick instead of spinning.

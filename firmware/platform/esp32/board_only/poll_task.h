@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "board_config.h"
+#include "app_config.h"
 #include "poll.h"
 #include "poll_session.h"
 #include "usage.h"

@@ -4,7 +4,7 @@
 // that breaks them is refused with a "# settings" line, never cut short.
 #pragma once
 
-#include "board_config.h"
+#include "app_config.h"
 
 namespace gauge {
 namespace esp32 {

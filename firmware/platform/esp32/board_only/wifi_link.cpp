@@ -5,7 +5,7 @@
 #include <WiFiManager.h>
 #include <esp_wifi.h>
 
-#include "board_config.h"
+#include "app_config.h"
 #include "console.h"
 #include "http_request.h"
 

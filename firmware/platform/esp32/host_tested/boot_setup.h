@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "board_config.h"
+#include "app_config.h"
 
 namespace gauge {
 namespace esp32 {

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board_config.h"
+#include "app_config.h"
 #include "http_request.h"
 
 namespace gauge {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app_config.h"
 #include "board_config.h"
 
 namespace gauge {

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "board_config.h"
+#include "app_config.h"
 #include "daemon_finder.h"
 #include "http_body.h"
 #include "http_response.h"

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "board_config.h"
+#include "app_config.h"
 #include "timers.h"
 
 namespace gauge {

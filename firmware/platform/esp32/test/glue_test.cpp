@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app_config.h"
 #include "board_config.h"
 #include "device.h"
 #include "http_body.h"
@@ -21,6 +22,7 @@
 #include "poll_bridge.h"
 #include "render_plan.h"
 #include "serial_commands.h"
+#include "state_line_gate.h"
 #include "state_line.h"
 #include "usage_feed.h"
 
