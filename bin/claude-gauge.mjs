@@ -53,6 +53,8 @@ async function runCli() {
       stdout: (s) => process.stdout.write(s),
       stderr: (s) => process.stderr.write(s),
       env: process.env,
+      // Log lines on a terminal are readable lines, not JSON.
+      terminal: { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
     });
     if (code !== 0) process.exitCode = code;
   } catch (err) {

@@ -13,7 +13,7 @@ import {
   resolveSettings,
   type Settings,
 } from './config.js';
-import type { Log } from './daemon.js';
+import { DeferredLog, flushDeferred, loggerOptions } from './log.js';
 import { SourceError } from './sources/factory.js';
 import { findRepoRoot, VERSION } from './version.js';
 
@@ -25,6 +25,8 @@ export interface CliIo {
   home?: string;
   /** Standard input (the statusline command reads Claude Code's status JSON there). */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Which of stdout and stderr are terminals: log lines there are readable lines, not JSON. */
+  terminal?: { stdout?: boolean; stderr?: boolean };
 }
 
 const COMMANDS = ['serve', 'usage', 'doctor', 'setup'] as const;
@@ -174,19 +176,6 @@ export function humanUsage(p: UsagePayload, settings: Settings): string {
   ].join('\n');
 }
 
-/** A Log that writes JSON lines to stderr (used before/without the Fastify logger). */
-function stderrLog(io: CliIo, level: string): Log {
-  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-  const min = level === 'silent' ? Number.POSITIVE_INFINITY : order.indexOf(level);
-  const emit = (lvl: string) => (obj: unknown, msg?: string) => {
-    if (order.indexOf(lvl) < min) return;
-    io.stderr(
-      `${JSON.stringify({ level: lvl, time: Date.now(), msg, ...(typeof obj === 'object' && obj ? obj : { obj }) })}\n`,
-    );
-  };
-  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
-}
-
 /** Runs a command; resolves with the exit code (serve resolves once listening; signals end it). */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   if (argv[0] === 'statusline') {
@@ -274,26 +263,36 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         );
       // One answer, so wait for it: a source like ccusage needs seconds, far beyond the serving deadline.
       const { openService } = await import('./daemon.js');
-      const opened = await openService(
-        { ...settings, deadlineMs: Math.max(settings.deadlineMs, 60_000) },
-        stderrLog(io, 'warn'),
-        { oneShot: true, startWaitMs: 60_000 },
-      );
+      const log = new DeferredLog('warn');
       let payload: UsagePayload;
       try {
-        payload = await opened.service.payload();
-        io.stdout(parsed.json ? `${JSON.stringify(payload)}\n` : humanUsage(payload, settings));
+        const opened = await openService(
+          { ...settings, deadlineMs: Math.max(settings.deadlineMs, 60_000) },
+          log,
+          { oneShot: true, startWaitMs: 60_000 },
+        );
+        try {
+          payload = await opened.service.payload();
+          io.stdout(parsed.json ? `${JSON.stringify(payload)}\n` : humanUsage(payload, settings));
+        } finally {
+          await opened.service.stop();
+        }
       } finally {
-        await opened.service.stop();
+        // Its warnings, on stderr, by the daemon's logger (loaded only when there is something to say).
+        const pretty = io.terminal?.stderr === true;
+        await flushDeferred(log, loggerOptions({ level: 'warn', pretty, write: io.stderr }));
       }
       // The payload is still printed (it says stale: true), but scripts learn that the source failed.
       return payload.stale ? 1 : 0;
     }
-    const log = stderrLog(io, settings.logLevel);
     const { startDaemon } = await import('./daemon.js');
+    // Fastify's pino on stdout: JSON lines, or readable lines on a terminal.
+    const pretty = io.terminal?.stdout === true;
     const daemon = await startDaemon(settings, {
-      log,
-      logger: settings.logLevel === 'silent' ? false : { level: settings.logLevel },
+      logger:
+        settings.logLevel === 'silent'
+          ? false
+          : loggerOptions({ level: settings.logLevel, pretty, ...(pretty ? { write: io.stdout } : {}) }),
       handleSignals: true,
     });
     io.stdout(`${daemon.startupLine}\n`);

@@ -1,10 +1,13 @@
-// Daemon settings: one table of options drives the CLI flags, the CLAUDE_GAUGE_* env vars, the config-file
-// keys, their validation and docs/daemon.md, so the four can never drift apart.
+// Daemon settings: one table of options (OPTIONS) drives the CLI flags, the CLAUDE_GAUGE_* env vars, the
+// config-file keys, their validation and docs/daemon.md, and one table of defaults (DEFAULTS) gives both the
+// values and what --help and docs/daemon.md show for them, so none of these can drift apart.
 // Precedence: flags > env > config file(s) > defaults.
 
 import { existsSync, statSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { DEFAULT_HOST, DEFAULT_PORT } from './daemon-client.js';
+import { isJsonObject } from './json.js';
 import type { SourceName } from './sources/source.js';
 import { readRegularFile } from './user-files.js';
 
@@ -40,9 +43,6 @@ export const PLAN_NAMES = Object.keys(PLAN_CEILINGS) as PlanName[];
 /** When the pace may trip WARN (see the paceWarn option). */
 export const PACE_WARN_MODES = ['official', 'always', 'off'] as const;
 export type PaceWarnMode = (typeof PACE_WARN_MODES)[number];
-
-/** The WARN rule's defaults, defined once: DEFAULTS, --help and docs/daemon.md's defaults come from here. */
-const WARN_DEFAULTS = { warnFraction: 0.8, paceWarn: 'official' as PaceWarnMode, paceWarnFraction: 1 };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -96,6 +96,42 @@ export interface Settings {
   configFiles: string[];
 }
 
+/**
+ * Every default that is a value, defined once: resolveSettings falls back to these, and --help and
+ * docs/daemon.md show them (OPTIONS' defaultText). null means none. Options whose default is found at start
+ * (the claude dirs, the plan's ceiling, the UI dir) are not here; their OPTIONS entry describes it.
+ */
+export const DEFAULTS = {
+  // Where the daemon listens, which is where the statusline and hook commands look for it.
+  port: DEFAULT_PORT,
+  host: DEFAULT_HOST,
+  lan: false,
+  allowedHosts: [] as readonly string[],
+  token: null,
+  plan: 'pro' as PlanName,
+  redline: 1_000_000,
+  warnFraction: 0.8,
+  paceWarn: 'official' as PaceWarnMode,
+  paceWarnFraction: 1,
+  stallMinutes: 5,
+  source: 'jsonl' as SourceSetting,
+  fallbackDemo: false,
+  prometheusUrl: 'http://127.0.0.1:9090',
+  prometheusLabels: null,
+  now: null,
+  mdns: true,
+  maxStreamClients: 32,
+  heartbeatSeconds: 15,
+  deadlineMs: 800,
+  logLevel: 'info' as LogLevel,
+  otlpExportUrl: null,
+  otlpExportIntervalSeconds: 15,
+  forwardTo: null,
+  forwardToken: null,
+  acceptForward: false,
+  machineTimeoutSeconds: 120,
+} as const;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -123,10 +159,35 @@ interface OptionSpec {
   exclusiveMin?: boolean;
   secret?: boolean;
   help: string;
+  /** What --help and docs/daemon.md show as the default: DEFAULTS' value, or the text given (see OPTIONS). */
   defaultText: string;
 }
 
-export const OPTIONS: readonly OptionSpec[] = [
+/** An OPTIONS entry as written: the text of its default only where DEFAULTS holds no value for it. */
+export type OptionEntry = Omit<OptionSpec, 'defaultText'> & { defaultText?: string };
+
+/** How a default value is shown: none for null or an empty list. */
+export function showDefault(value: unknown): string {
+  if (value === null || (Array.isArray(value) && value.length === 0)) return 'none';
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/**
+ * Gives an entry its defaultText from DEFAULTS. Writing a text where DEFAULTS has a value, or leaving out
+ * both, is a mistake in this file: it throws when the module loads, so every test and start shows it.
+ */
+export function withDefaultText(entry: OptionEntry): OptionSpec {
+  const value = (DEFAULTS as Record<string, unknown>)[entry.key];
+  const hasValue = value !== undefined && value !== null;
+  if (hasValue && entry.defaultText !== undefined)
+    throw new Error(`config.ts: "${entry.key}" has a default in DEFAULTS; do not write its text again`);
+  if (value === undefined && entry.defaultText === undefined)
+    throw new Error(`config.ts: "${entry.key}" needs a default in DEFAULTS or a text describing it`);
+  return { ...entry, defaultText: entry.defaultText ?? showDefault(value) };
+}
+
+/** Every option as written: defaultText only where the default is not a value in DEFAULTS. */
+const ENTRIES: readonly OptionEntry[] = [
   {
     key: 'claudeDirs',
     flag: 'claude-dir',
@@ -144,7 +205,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: 65535,
     help: 'TCP port to listen on (0 picks a free one).',
-    defaultText: '8787',
   },
   {
     key: 'host',
@@ -152,7 +212,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_HOST',
     kind: 'string',
     help: 'Address to bind. Loopback only by default; a LAN address is an explicit opt-in.',
-    defaultText: '127.0.0.1',
   },
   {
     key: 'lan',
@@ -160,7 +219,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_LAN',
     kind: 'bool',
     help: 'Shorthand for --host 0.0.0.0 (reachable from the gauge on your LAN; consider --token).',
-    defaultText: 'false',
   },
   {
     key: 'allowedHosts',
@@ -168,7 +226,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_ALLOWED_HOSTS',
     kind: 'list',
     help: 'More host names the daemon answers to (comma-separated). IP addresses, localhost and the mDNS name always work; any other Host gets 421, any other web page (Origin) 403.',
-    defaultText: 'none',
   },
   {
     key: 'token',
@@ -177,7 +234,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     secret: true,
     help: 'Require "Authorization: Bearer <token>" on every route except /healthz.',
-    defaultText: 'none',
   },
   {
     key: 'plan',
@@ -186,7 +242,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'enum',
     values: PLAN_NAMES,
     help: `Plan preset for the 5 h ceiling: ${PLAN_NAMES.map((p) => `${p}=${groupThousands(PLAN_CEILINGS[p])}`).join(', ')} tokens.`,
-    defaultText: 'pro',
   },
   {
     key: 'ceiling',
@@ -206,7 +261,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     exclusiveMin: true,
     help: 'Tokens/min at which HOT trips (start of the red zone).',
-    defaultText: '1000000',
   },
   {
     key: 'warnFraction',
@@ -217,7 +271,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     exclusiveMin: true,
     max: 10,
     help: 'WARN when window_5h_pct is above this fraction of the ceiling.',
-    defaultText: String(WARN_DEFAULTS.warnFraction),
   },
   {
     key: 'paceWarn',
@@ -226,7 +279,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'enum',
     values: PACE_WARN_MODES,
     help: "When the pace also trips WARN: official (while the fuel is the official figure, paced by its readings' slope), always (also on the estimate, paced by the last minute's tach), off.",
-    defaultText: WARN_DEFAULTS.paceWarn,
   },
   {
     key: 'paceWarnFraction',
@@ -237,7 +289,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     exclusiveMin: true,
     max: 10,
     help: 'WARN when pace_pct_at_reset (the fuel projected to its reset at the current rate) is above this fraction.',
-    defaultText: String(WARN_DEFAULTS.paceWarnFraction),
   },
   {
     key: 'stallMinutes',
@@ -248,7 +299,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     exclusiveMin: true,
     max: 1440,
     help: 'STALL when a working session has had no response for this many minutes.',
-    defaultText: '5',
   },
   {
     key: 'source',
@@ -257,7 +307,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'enum',
     values: SOURCE_NAMES,
     help: 'Where usage comes from: jsonl (Claude Code transcripts), ccusage, prometheus, otlp (Claude Code pushes OTLP/HTTP JSON to this daemon), hybrid, demo (a scripted loop).',
-    defaultText: 'jsonl',
   },
   {
     key: 'prometheusUrl',
@@ -265,7 +314,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_PROMETHEUS_URL',
     kind: 'string',
     help: 'With --source prometheus or hybrid: base URL of the Prometheus that scrapes the OTel collector.',
-    defaultText: 'http://127.0.0.1:9090',
   },
   {
     key: 'prometheusLabels',
@@ -281,7 +329,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_FALLBACK_DEMO',
     kind: 'bool',
     help: 'With --source jsonl: when no transcript exists in any claude dir, run the demo instead and say so.',
-    defaultText: 'false',
   },
   {
     key: 'now',
@@ -297,7 +344,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_MDNS',
     kind: 'bool',
     help: 'Advertise _claude-gauge._tcp over mDNS when bound to a non-loopback address (--no-mdns to disable).',
-    defaultText: 'true',
   },
   {
     key: 'ui',
@@ -315,7 +361,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 1,
     max: 10_000,
     help: 'Concurrent /usage/stream clients; more get 503.',
-    defaultText: '32',
   },
   {
     key: 'heartbeatSeconds',
@@ -326,7 +371,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     exclusiveMin: true,
     max: 3600,
     help: 'Interval of the SSE heartbeat comment on /usage/stream.',
-    defaultText: '15',
   },
   {
     key: 'deadlineMs',
@@ -336,7 +380,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 1,
     max: 60_000,
     help: "How long a request waits for the source's snapshot before serving the last good values as stale.",
-    defaultText: '800',
   },
   {
     key: 'logLevel',
@@ -344,8 +387,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_LOG_LEVEL',
     kind: 'enum',
     values: LOG_LEVELS,
-    help: "Level of the daemon's log (Fastify's pino, JSON lines on stdout).",
-    defaultText: 'info',
+    help: "Level of the daemon's log (Fastify's pino on stdout: JSON lines, readable lines on a terminal).",
   },
   {
     key: 'otlpExportUrl',
@@ -353,7 +395,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_OTLP_EXPORT_URL',
     kind: 'string',
     help: 'Push cc_sessions_active, cc_session_started and cc_sessions_active_by_model to this OTLP/HTTP JSON endpoint (a base URL gets /v1/metrics).',
-    defaultText: 'none',
   },
   {
     key: 'otlpExportIntervalSeconds',
@@ -363,7 +404,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 1,
     max: 3600,
     help: 'With --otlp-export-url: seconds between pushes.',
-    defaultText: '15',
   },
   {
     key: 'forwardTo',
@@ -371,7 +411,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_FORWARD_TO',
     kind: 'string',
     help: 'Satellite: forward every response this daemon counts to a hub (OTLP/HTTP JSON logs; a URL without a path gets /v1/logs). See docs/hub.md.',
-    defaultText: 'none',
   },
   {
     key: 'forwardToken',
@@ -396,7 +435,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'CLAUDE_GAUGE_ACCEPT_FORWARD',
     kind: 'bool',
     help: "Hub: accept records forwarded by satellites and Claude Code's api_request events on POST /v1/logs, and count the union of all machines (needs --token off loopback).",
-    defaultText: 'false',
   },
   {
     key: 'machineTimeoutSeconds',
@@ -406,7 +444,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 1,
     max: 86_400,
     help: 'With --accept-forward: a machine counts in `machines` (and its sessions in sessions_active) this long after it was last heard from.',
-    defaultText: '120',
   },
   {
     key: 'stateDir',
@@ -418,31 +455,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-export const DEFAULTS = {
-  port: 8787,
-  host: '127.0.0.1',
-  token: null,
-  plan: 'pro' as PlanName,
-  redline: 1_000_000,
-  ...WARN_DEFAULTS,
-  stallMinutes: 5,
-  source: 'jsonl' as SourceSetting,
-  fallbackDemo: false,
-  prometheusUrl: 'http://127.0.0.1:9090',
-  prometheusLabels: null,
-  now: null,
-  mdns: true,
-  maxStreamClients: 32,
-  heartbeatSeconds: 15,
-  deadlineMs: 800,
-  logLevel: 'info' as LogLevel,
-  otlpExportUrl: null,
-  otlpExportIntervalSeconds: 15,
-  forwardTo: null,
-  forwardToken: null,
-  acceptForward: false,
-  machineTimeoutSeconds: 120,
-} as const;
+/** Every option, each with what --help and docs/daemon.md show as its default. */
+export const OPTIONS: readonly OptionSpec[] = ENTRIES.map(withDefaultText);
 
 /** One layer of partial settings (a file, the env or the flags), already typed and validated. */
 export type Layer = Partial<Record<OptionSpec['key'], unknown>>;
@@ -551,8 +565,7 @@ export function envLayer(env: NodeJS.ProcessEnv): Layer {
 
 /** Validates a parsed config file's object. */
 export function fileLayer(json: unknown, file: string): Layer {
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new ConfigError(`${file}: expected a JSON object at the top level`);
+  if (!isJsonObject(json)) throw new ConfigError(`${file}: expected a JSON object at the top level`);
   const layer: Layer = {};
   for (const [key, value] of Object.entries(json)) {
     if (key === '$schema' || key === '//' || key.startsWith('_')) continue;
@@ -697,7 +710,7 @@ export function resolveSettings(input: ResolveInput): Settings {
   }
 
   const hostSet = layers.find((l) => l.host !== undefined);
-  const lan = pick<boolean>('lan', false);
+  const lan = pick<boolean>('lan', DEFAULTS.lan);
   let host = pick<string>('host', DEFAULTS.host);
   if (lan) {
     if (hostSet && isLoopbackHost(host))
@@ -727,7 +740,7 @@ export function resolveSettings(input: ResolveInput): Settings {
     claudeDirsExplicit: dirsRaw !== undefined || Boolean(input.env.CLAUDE_CONFIG_DIR?.trim()),
     port: pick('port', DEFAULTS.port),
     host,
-    allowedHosts: pick<string[]>('allowedHosts', []),
+    allowedHosts: pick<string[]>('allowedHosts', [...DEFAULTS.allowedHosts]),
     token: pick<string | null>('token', DEFAULTS.token),
     plan,
     ceiling,

@@ -4,6 +4,14 @@
 // event, so this file imports Node built-ins only and nothing here may take longer than its deadline.
 
 import { request } from 'node:http';
+import { parseArgs } from 'node:util';
+
+/**
+ * Where the daemon listens unless told otherwise, defined here because this file imports nothing of the
+ * daemon's; config.ts's DEFAULTS take them from here.
+ */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8787;
 
 /** How long a command waits for the daemon by default (connect, send, answer). */
 export const FORWARD_TIMEOUT_MS = 300;
@@ -34,29 +42,56 @@ export const DAEMON_FLAGS = {
 /** Their --help lines. */
 export const DAEMON_FLAGS_HELP = `Flags (env):
   --url <url>      daemon base URL [http://<host>:<port>]
-  --host <h>       daemon host (CLAUDE_GAUGE_HOST) [127.0.0.1]
-  --port <n>       daemon port (CLAUDE_GAUGE_PORT) [8787]
+  --host <h>       daemon host (CLAUDE_GAUGE_HOST) [${DEFAULT_HOST}]
+  --port <n>       daemon port (CLAUDE_GAUGE_PORT) [${DEFAULT_PORT}]
   --token <t>      bearer token (CLAUDE_GAUGE_TOKEN) [none]
   --timeout-ms <n> how long to wait for the daemon [${FORWARD_TIMEOUT_MS}]
 `;
 
-export interface DaemonTarget {
+/**
+ * A command's DAEMON_FLAGS from `argv`, or its exit code when that is all it has to do: 0 after printing
+ * `help` for --help, `badFlagExit` after naming a bad flag on stderr (`claude-gauge <command>: …`).
+ */
+export function parseDaemonFlags(
+  argv: string[],
+  io: CommandIo,
+  command: { name: string; help: string; badFlagExit: number },
+): Record<string, unknown> | number {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: argv, options: DAEMON_FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    io.stderr(`claude-gauge ${command.name}: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
+    return command.badFlagExit;
+  }
+  if (values.help) {
+    io.stdout(command.help);
+    return 0;
+  }
+  return values;
+}
+
+/** Where a command reports: the daemon's base URL, its token, and how long to wait. */
+export interface DaemonEndpoint {
   baseUrl: string;
   token: string | null;
   timeoutMs: number;
 }
 
+/** The base URL that reaches a daemon bound to `host`:`port` (one bound to every interface, on loopback). */
+export function daemonBaseUrl(host: string, port: number | string): string {
+  const reach = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}`;
+}
+
 /** The daemon to talk to, from the parsed DAEMON_FLAGS and the environment. */
-export function daemonTarget(values: Record<string, unknown>, env: NodeJS.ProcessEnv): DaemonTarget {
+export function daemonEndpoint(values: Record<string, unknown>, env: NodeJS.ProcessEnv): DaemonEndpoint {
   let baseUrl: string;
   if (typeof values.url === 'string') baseUrl = values.url;
   else {
-    let host = (typeof values.host === 'string' ? values.host : env.CLAUDE_GAUGE_HOST) || '127.0.0.1';
-    // A daemon bound to every interface is reached on loopback.
-    if (host === '0.0.0.0') host = '127.0.0.1';
-    if (host === '::') host = '::1';
-    const port = (typeof values.port === 'string' ? values.port : env.CLAUDE_GAUGE_PORT) || '8787';
-    baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const host = (typeof values.host === 'string' ? values.host : env.CLAUDE_GAUGE_HOST) || DEFAULT_HOST;
+    const port = (typeof values.port === 'string' ? values.port : env.CLAUDE_GAUGE_PORT) || DEFAULT_PORT;
+    baseUrl = daemonBaseUrl(host, port);
   }
   const raw = Number(values['timeout-ms'] ?? FORWARD_TIMEOUT_MS);
   const timeoutMs = Number.isFinite(raw) && raw > 0 ? Math.min(raw, MAX_TIMEOUT_MS) : FORWARD_TIMEOUT_MS;
@@ -101,8 +136,8 @@ export function readInput(
   });
 }
 
-/** POSTs a JSON body to the daemon; never takes longer than the target's timeout, never throws. */
-export function postJson(target: DaemonTarget, path: string, body: unknown): Promise<ForwardResult> {
+/** POSTs a JSON body to the daemon; never takes longer than the endpoint's timeout, never throws. */
+export function postJson(endpoint: DaemonEndpoint, path: string, body: unknown): Promise<ForwardResult> {
   const text = JSON.stringify(body);
   return new Promise((resolve) => {
     let settled = false;
@@ -114,7 +149,7 @@ export function postJson(target: DaemonTarget, path: string, body: unknown): Pro
     };
     let url: URL;
     try {
-      url = new URL(path, target.baseUrl);
+      url = new URL(path, endpoint.baseUrl);
     } catch {
       settle('refused');
       return;
@@ -127,7 +162,7 @@ export function postJson(target: DaemonTarget, path: string, body: unknown): Pro
         headers: {
           'Content-Type': 'application/json',
           'Content-Length': Buffer.byteLength(text),
-          ...(target.token ? { Authorization: `Bearer ${target.token}` } : {}),
+          ...(endpoint.token ? { Authorization: `Bearer ${endpoint.token}` } : {}),
         },
       },
       (res) => {
@@ -140,7 +175,7 @@ export function postJson(target: DaemonTarget, path: string, body: unknown): Pro
     const timer = setTimeout(() => {
       settle('down');
       req.destroy();
-    }, target.timeoutMs);
+    }, endpoint.timeoutMs);
     req.on('error', () => settle('down'));
     req.end(text);
   });

@@ -10,6 +10,7 @@ import { AttentionStore } from './hooks/attention.js';
 import { HUB_HISTORY_MS, machineIdOf } from './hub/record.js';
 import type { Satellite } from './hub/satellite.js';
 import { lanAddress } from './lan.js';
+import { DeferredLog, flushDeferred, type LineStream, type Log, silentLog } from './log.js';
 import { type Advertisement, advertise, bonjourPublisher, type Publisher } from './mdns.js';
 import { UsageService } from './service.js';
 import { SessionTracker } from './sessions.js';
@@ -19,32 +20,6 @@ import type { MachineName } from './sources/otlp/decode.js';
 import type { SourceName } from './sources/source.js';
 import { QuotaStore } from './statusline/quota.js';
 import { VERSION } from './version.js';
-
-export interface Log {
-  debug?(obj: unknown, msg?: string): void;
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
-
-export const silentLog: Log = { info() {}, warn() {}, error() {} };
-
-/** A Log that writes to one target until told another: the source starts before Fastify's pino exists. */
-export class ForwardingLog implements Log {
-  constructor(public target: Log) {}
-  debug(obj: unknown, msg?: string): void {
-    this.target.debug?.(obj, msg);
-  }
-  info(obj: unknown, msg?: string): void {
-    this.target.info(obj, msg);
-  }
-  warn(obj: unknown, msg?: string): void {
-    this.target.warn(obj, msg);
-  }
-  error(obj: unknown, msg?: string): void {
-    this.target.error(obj, msg);
-  }
-}
 
 export interface OpenedService {
   service: UsageService;
@@ -107,7 +82,7 @@ export async function openService(
   if (linked && settings.acceptForward) {
     // The hub: its own transcripts and everything forwarded to it, counted as one union.
     const { HubSource } = await import('./hub/source.js');
-    const { JsonlSource } = await import('./sources/jsonl/index.js');
+    const { JsonlSource } = await import('./sources/jsonl/source.js');
     if (!(chosen instanceof JsonlSource)) throw new Error('--accept-forward needs the jsonl source');
     chosen = new HubSource({
       local: chosen,
@@ -167,9 +142,8 @@ export interface Daemon {
 }
 
 export interface DaemonOptions {
-  log?: Log;
-  /** Fastify logger option (pino settings); false keeps it quiet. */
-  logger?: boolean | { level: string };
+  /** The daemon's logger: pino's settings (loggerOptions in log.ts), made by Fastify; false keeps it quiet. */
+  logger?: boolean | { level: string; stream?: LineStream };
   /** For tests: replaces the bonjour publisher. */
   makePublisher?: () => Promise<Publisher>;
   /** Install SIGINT/SIGTERM handlers that stop the daemon and exit. */
@@ -181,19 +155,31 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** A start that failed before Fastify made its logger still says what it logged (log.ts, flushDeferred). */
+function flushStartLog(log: DeferredLog, logger: DaemonOptions['logger']): Promise<void> {
+  return flushDeferred(log, logger === true ? { level: 'info' } : (logger ?? false));
+}
+
 export async function startDaemon(settings: Settings, opts: DaemonOptions = {}): Promise<Daemon> {
-  const log = new ForwardingLog(opts.log ?? silentLog);
+  // Everything logs through Fastify's pino; until the server has made it (the cold start), records wait.
+  const log = new DeferredLog();
   // The server's modules load while the source does its cold start: the loader reads files through the
   // thread pool, and the cold start gives the event loop a turn every few ms, so the two overlap.
   const serverModule = import('./server.js');
   serverModule.catch(() => {}); // awaited below; a failure there is reported then, not as unhandled
-  const opened = await openService(settings, log);
+  let opened: OpenedService;
+  try {
+    opened = await openService(settings, log);
+  } catch (err) {
+    await flushStartLog(log, opts.logger);
+    throw err;
+  }
   const { service, sessions, sourceName, fallbackReason } = opened;
   // A satellite: every response counted goes to the hub too (docs/hub.md).
   let satellite: Satellite | null = null;
   if (settings.forwardTo !== null) {
     const { startSatellite } = await import('./hub/satellite.js');
-    const { JsonlSource } = await import('./sources/jsonl/index.js');
+    const { JsonlSource } = await import('./sources/jsonl/source.js');
     if (!(service.source instanceof JsonlSource)) {
       await service.stop();
       throw new Error('--forward-to needs the jsonl source');
@@ -225,9 +211,10 @@ export async function startDaemon(settings: Settings, opts: DaemonOptions = {}):
       logger: opts.logger ?? false,
     });
     // From here on everything logs through Fastify's pino, when it has one.
-    if (opts.logger) log.target = app.log;
+    log.attach(opts.logger ? app.log : silentLog);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
+    await flushStartLog(log, opts.logger);
     await service.stop();
     throw err;
   }

@@ -7,15 +7,17 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isLoopbackHost, type Settings } from './config.js';
+import { daemonBaseUrl } from './daemon-client.js';
 import { FAULTS, type FaultId, type FaultSummary, Faults, isFaultId } from './faults.js';
 import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
 import type { ForwardStatus } from './hub/forwarder.js';
+import { silentLog } from './log.js';
 import { SessionTracker } from './sessions.js';
 import { inspectSettings, readSettings, SettingsError, settingsFileFor } from './setup.js';
 import { CcusageRunError, resolveCcusageCommand } from './sources/ccusage/run.js';
 import { implementedSources } from './sources/factory.js';
 import { DirWatcher, type WatchFn } from './sources/jsonl/dirwatch.js';
-import { Engine, TRANSCRIPT_DIR_DEPTH } from './sources/jsonl/engine.js';
+import { TRANSCRIPT_DIR_DEPTH, TranscriptReader } from './sources/jsonl/reader.js';
 import { instantQuery } from './sources/prometheus/client.js';
 import { closeQuietly, openRegularFile } from './user-files.js';
 
@@ -28,12 +30,16 @@ export interface CheckResult {
 }
 
 /**
- * The transcripts the daemon reads in a claude dir: its own listing (`Engine.discover`), not a second walk.
+ * The transcripts the daemon reads in a claude dir: its own listing (`TranscriptReader.discover`), not a
+ * second walk.
  * With a fault registry, each is also opened the daemon's way (and closed), so an unreadable one, an
  * unlistable directory or a FIFO named *.jsonl is counted there, as the daemon would count it.
  */
 export async function countTranscripts(claudeDir: string, faults?: Faults): Promise<number> {
-  const found = await new Engine({ claudeDirs: [claudeDir], ...(faults ? { faults } : {}) }).discover();
+  const found = await new TranscriptReader({
+    claudeDirs: [claudeDir],
+    ...(faults ? { faults } : {}),
+  }).discover();
   if (faults) {
     for (const f of found) {
       try {
@@ -73,8 +79,7 @@ export function directoriesToWatch(claudeDirs: string[]): number {
     maxDepth: TRANSCRIPT_DIR_DEPTH,
     onFile: quiet,
     onDirGone: quiet,
-    warn: quiet,
-    info: quiet,
+    log: silentLog,
     watchFn: inert,
   });
   w.start();
@@ -131,8 +136,7 @@ export async function claudeGaugeAt(
   forward: Partial<ForwardStatus> | null;
   hub: boolean;
 } | null> {
-  const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/healthz`;
+  const url = `${daemonBaseUrl(host, port)}/healthz`;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json()) as {
@@ -270,8 +274,7 @@ export async function lastReports(
   token: string | null,
   timeoutMs = 1500,
 ): Promise<ReportTimes | { error: string }> {
-  const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/metrics`;
+  const url = `${daemonBaseUrl(host, port)}/metrics`;
   try {
     const res = await fetch(url, {
       headers: token ? { Authorization: `Bearer ${token}` } : {},

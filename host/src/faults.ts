@@ -5,6 +5,8 @@
 // `doctor` and `/healthz`. Counts and ids only leave the daemon: details (which may name a file) go to the
 // log, never to a route.
 
+import type { Log } from './log.js';
+
 /** What kind of trouble a fault is; `doctor` fails on `read`, warns on the others. */
 export type FaultKind = 'limit' | 'read' | 'implausible' | 'refused';
 
@@ -170,10 +172,6 @@ export type FaultId = keyof typeof FAULTS;
 /** A hit is logged the first time, then at most once per this interval (with the number of hits since). */
 export const LOG_EVERY_MS = 10 * 60_000;
 
-export interface FaultLog {
-  warn(obj: unknown, msg?: string): void;
-}
-
 export interface FaultEntry {
   id: FaultId;
   kind: FaultKind;
@@ -194,9 +192,9 @@ export class Faults {
   private readonly states = new Map<FaultId, State>();
   private readonly clock: () => number;
   private readonly logEveryMs: number;
-  log: FaultLog | null;
+  log: Pick<Log, 'warn'> | null;
 
-  constructor(opts: { log?: FaultLog | null; clock?: () => number; logEveryMs?: number } = {}) {
+  constructor(opts: { log?: Pick<Log, 'warn'> | null; clock?: () => number; logEveryMs?: number } = {}) {
     this.log = opts.log ?? null;
     // Wall clock on purpose: a frozen --now must not stop the rate limit from ever letting a line through.
     this.clock = opts.clock ?? Date.now;

@@ -1,20 +1,23 @@
-// Assembles the Fastify app from encapsulated plugins: /healthz and the UI outside the auth scope,
-// everything that carries usage data inside it.
+// Assembles the Fastify app, the one place that does: the root-level plugins (plugins/: the Host/Origin
+// guard, the auth and CORS hooks) and every route (routes/, one file each), /healthz and the UI outside
+// the auth scope, everything that carries usage data inside it.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { hookRoutes } from './hooks/route.js';
-import { hostGuard } from './host-guard.js';
-import { bearerAuth, corsHook } from './http.js';
+import { DEFAULTS } from './config.js';
+import { REQUEST_SERIALIZERS } from './log.js';
+import { hostGuard } from './plugins/host-guard.js';
+import { bearerAuth, corsHook } from './plugins/http.js';
 import { healthRoutes } from './routes/health.js';
+import { hookRoutes } from './routes/hook.js';
 import { installRoutes } from './routes/install.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { otlpReceiverRoutes, otlpSinkOf } from './routes/otlp.js';
+import { statuslineRoutes } from './routes/statusline.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { usageRoutes } from './routes/usage.js';
 import type { UsageService } from './service.js';
 import type { DecodePool } from './sources/otlp/decode-pool.js';
-import { otlpReceiverRoutes, otlpSinkOf } from './sources/otlp/receiver.js';
-import { statuslineRoutes } from './statusline/route.js';
 import { findRepoRoot, VERSION } from './version.js';
 
 /** Largest request body on every route but the OTLP receiver (which sets its own). */
@@ -26,7 +29,7 @@ export interface ServerOptions {
   maxStreamClients?: number;
   heartbeatMs?: number;
   ui?: string | null;
-  /** The bind address and any --allowed-hosts: the Host/Origin allow-list (host-guard.ts). */
+  /** The bind address and any --allowed-hosts: the Host/Origin allow-list (plugins/host-guard.ts). */
   bindHost?: string;
   allowedHosts?: readonly string[];
   /** The OTLP receiver's decoder (tests give one with a stand-in worker); its own by default. */
@@ -62,12 +65,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       ? {
           ...opts.logger,
           // Never log query strings: /usage/stream may carry ?token=.
-          serializers: {
-            req: (req: { method?: string; url?: string }) => ({
-              method: req.method,
-              url: req.url?.split('?')[0],
-            }),
-          },
+          serializers: REQUEST_SERIALIZERS,
         }
       : (opts.logger ?? false);
   const app = Fastify({
@@ -83,7 +81,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // First of all, for every route (also ones registered later, and 404s): Host and Origin allow-list.
   await app.register(
     hostGuard({
-      bindHost: opts.bindHost ?? '127.0.0.1',
+      bindHost: opts.bindHost ?? DEFAULTS.host,
       allowedHosts: opts.allowedHosts ?? [],
       faults: opts.service.faults,
     }),

@@ -8,16 +8,12 @@ import { Faults } from './faults.js';
 import type { AttentionStore } from './hooks/attention.js';
 import type { ForwardStatus } from './hub/forwarder.js';
 import type { MachineView } from './hub/machines.js';
+import type { Log } from './log.js';
 import { buildPayload, contentKey, NO_SESSIONS, type PayloadSettings, sanitizeSnapshot } from './payload.js';
 import { implausibleSnapshotFields } from './plausible.js';
 import type { SessionCounts, SessionTracker } from './sessions.js';
 import type { SourceSnapshot, UsageSource } from './sources/source.js';
 import type { QuotaStore } from './statusline/quota.js';
-
-export interface ServiceLog {
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
 
 export interface UsageServiceOptions {
   source: UsageSource;
@@ -34,7 +30,7 @@ export interface UsageServiceOptions {
   tickMs?: number;
   /** How long start() waits for the source's cold start before serving (stale) anyway. */
   startWaitMs?: number;
-  log?: ServiceLog;
+  log?: Pick<Log, 'warn' | 'error'>;
   /** The daemon's fault registry (limits hit, read errors, implausible values); one of its own by default. */
   faults?: Faults;
 }
@@ -71,7 +67,7 @@ export class UsageService {
   private readonly deadlineMs: number;
   private readonly tickMs: number;
   private readonly startWaitMs: number;
-  private readonly log: ServiceLog | undefined;
+  private readonly log: Pick<Log, 'warn' | 'error'> | undefined;
   readonly faults: Faults;
   private lastGood: SourceSnapshot | null = null;
   private inflight: { promise: Promise<SourceSnapshot>; startedAt: number; changes: number } | null = null;

@@ -12,12 +12,16 @@
 // decide alone.
 // Manifests are files anyone can write: they are opened the one safe way (user-files.ts), and a scan reads
 // a bounded number of them, bytes and milliseconds, live and newest first (see scanOnce).
+// A live session's model is its transcript's: the JSONL source reads it (sources/jsonl/session-models.ts).
 
 import { execFileSync } from 'node:child_process';
 import { type FSWatcher, opendirSync, readFileSync, readlinkSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { Faults } from './faults.js';
-import { readRegularFile, readRegularFileTail } from './user-files.js';
+import { parseJsonObject } from './json.js';
+import type { Log } from './log.js';
+import { SessionModels } from './sources/jsonl/session-models.js';
+import { readRegularFile } from './user-files.js';
 
 export type ManifestState = 'live' | 'stale' | 'invalid';
 
@@ -70,8 +74,6 @@ export const MAX_MANIFEST_SCAN_BYTES = 4 * 1024 * 1024;
 export const MAX_MANIFEST_SCAN_MS = 250;
 /** Longest stretch of synchronous scan work before the event loop gets a turn. */
 const TURN_MS = 10;
-/** The tail of a live session's transcript read to find its model. */
-export const MODEL_TAIL_BYTES = 64 * 1024;
 /**
  * A parsed manifest is reused while its size, mtime and inode hold, but only once its mtime is this far in
  * the past: a rewrite within the file system's timestamp granularity (coarse kernel clock, 2 s on FAT)
@@ -88,14 +90,8 @@ interface CachedManifest {
 
 /** Parses a manifest; null when it is not one (garbage, wrong types). */
 export function parseManifest(text: string): Manifest | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
-  const o = raw as Record<string, unknown>;
+  const o = parseJsonObject(text);
+  if (!o) return null;
   const pid = o.pid;
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || pid > 4_194_304) return null;
   const str = (v: unknown, max = 4096): string | null =>
@@ -226,32 +222,29 @@ export function psProcHost(): ProcHost {
     alive: pidAlive,
     startTicks: () => null,
     startMs(pid) {
-      try {
-        const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
-          encoding: 'utf8',
-          timeout: 1000,
-          stdio: ['ignore', 'pipe', 'ignore'],
-        });
-        const ms = Date.parse(out.trim().replace(/\s+/g, ' '));
-        return Number.isFinite(ms) ? ms : null;
-      } catch {
-        return null;
-      }
+      const out = psColumn(pid, 'lstart');
+      const ms = out === null ? Number.NaN : Date.parse(out.replace(/\s+/g, ' '));
+      return Number.isFinite(ms) ? ms : null;
     },
     pidDomain: () => null,
     commandLine(pid) {
-      try {
-        const out = execFileSync('ps', ['-o', 'args=', '-p', String(pid)], {
-          encoding: 'utf8',
-          timeout: 1000,
-          stdio: ['ignore', 'pipe', 'ignore'],
-        }).trim();
-        return out ? [out] : null;
-      } catch {
-        return null;
-      }
+      const out = psColumn(pid, 'args');
+      return out ? [out] : null;
     },
   };
+}
+
+/** One column of `ps -o <column>= -p <pid>`, trimmed; null when ps fails (no such process, no ps). */
+function psColumn(pid: number, column: 'lstart' | 'args'): string | null {
+  try {
+    return execFileSync('ps', ['-o', `${column}=`, '-p', String(pid)], {
+      encoding: 'utf8',
+      timeout: 1000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return null;
+  }
 }
 
 export function defaultProcHost(): ProcHost {
@@ -301,49 +294,13 @@ function checkIdentity(m: Manifest, host: ProcHost): { live: boolean; reason: st
   return { live: true, reason: null };
 }
 
-/** The newest non-synthetic model in transcript text (whole JSON lines only), or "". */
-export function newestModelIn(text: string): string {
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i];
-    if (!line?.includes('"model"')) continue;
-    try {
-      const d = JSON.parse(line) as { type?: unknown; message?: { model?: unknown } };
-      const model = d?.message?.model;
-      if (d?.type === 'assistant' && typeof model === 'string' && model && model !== '<synthetic>')
-        return model.slice(0, 128);
-    } catch {
-      // The first line of the tail is usually cut; skip anything that is not whole JSON.
-    }
-  }
-  return '';
-}
-
-/**
- * Newest model in a transcript, read from its tail only (MODEL_TAIL_BYTES): cheap, and good enough for a
- * label. "" when none is found or the file is gone; other failures (a FIFO, EACCES) are thrown.
- */
-export function newestModelInTranscript(file: string): string {
-  try {
-    return newestModelIn(readRegularFileTail(file, MODEL_TAIL_BYTES).data.toString('utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw err;
-  }
-}
-
-/** Claude Code's project-dir name for a cwd: every character outside [A-Za-z0-9] becomes "-". */
-export function projectDirName(cwd: string): string {
-  return cwd.replace(/[^A-Za-z0-9]/g, '-');
-}
-
 export interface SessionTrackerOptions {
   claudeDirs: string[];
   host?: ProcHost;
   /** Periodic rescan: PIDs die without touching the manifest. */
   rescanMs?: number;
   watch?: boolean;
-  log?: { warn(obj: unknown, msg?: string): void };
+  log?: Pick<Log, 'warn'>;
   /**
    * A fixed clock (`--now`): manifests only say what runs NOW, so sessions started after this instant are
    * left out. One that ended since cannot be known; what remains is exact for the sessions still running.
@@ -396,7 +353,8 @@ export class SessionTracker {
   private manifestCache = new Map<string, CachedManifest>();
   private sessionsDirFound = false;
   private startedTotal = 0;
-  private readonly modelCache = new Map<string, { mtimeMs: number; size: number; model: string }>();
+  /** Each live session's model, from its transcript (the JSONL source reads transcripts). */
+  private readonly models: SessionModels;
   private readonly listeners = new Set<() => void>();
   private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -415,6 +373,7 @@ export class SessionTracker {
     this.asOfMs = opts.asOfMs ?? null;
     this.faults = opts.faults ?? new Faults({ log: opts.log ?? null });
     this.budget = { ...DEFAULT_BUDGET, ...opts.budget };
+    this.models = new SessionModels(this.faults);
   }
 
   async start(): Promise<void> {
@@ -616,7 +575,9 @@ export class SessionTracker {
     this.manifestCache = cacheNow; // only what this scan saw: bounded by the budget
     this.sessionsDirFound = dirFound;
     this.skipped = skipped;
-    for (const s of found) if (s.state === 'live') s.model = this.modelOf(s);
+    for (const s of found)
+      if (s.state === 'live')
+        s.model = this.models.modelOf(s.claudeDir, s.manifest.sessionId, s.manifest.cwd);
 
     const liveKeys = new Set<string>();
     for (const s of found) {
@@ -725,35 +686,5 @@ export class SessionTracker {
     if (manifest && Date.now() - opened.mtimeMs > RACY_MS)
       cacheNow.set(file, { size: opened.size, mtimeMs: opened.mtimeMs, ino: opened.ino, manifest });
     return { manifest, bytes: data.length };
-  }
-
-  /** The session's model from its transcript's tail; cached by size+mtime so rescans stay cheap. */
-  private modelOf(s: SessionInfo): string {
-    const { sessionId, cwd } = s.manifest;
-    if (!sessionId || !/^[A-Za-z0-9_-]+$/.test(sessionId) || !cwd) return '';
-    const file = join(s.claudeDir, 'projects', projectDirName(cwd), `${sessionId}.jsonl`);
-    // Sync for the same reason as readManifest: one stat per live session per scan.
-    const st = statSync(file, { throwIfNoEntry: false });
-    // Not at the expected place (resumed/cleared sessions write elsewhere): "unknown" is honest.
-    if (!st) return '';
-    const cached = this.modelCache.get(file);
-    if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.model;
-    let model = '';
-    try {
-      model = newestModelInTranscript(file);
-    } catch (err) {
-      // A FIFO or an unreadable file where the transcript should be: counted, the label stays "unknown".
-      this.faults.hit('session-transcript-unreadable', {
-        file,
-        code: (err as NodeJS.ErrnoException).code,
-        error: String(err),
-      });
-    }
-    this.modelCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, model });
-    if (this.modelCache.size > 500) {
-      const first = this.modelCache.keys().next().value;
-      if (first !== undefined) this.modelCache.delete(first);
-    }
-    return model;
   }
 }

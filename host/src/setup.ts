@@ -15,7 +15,9 @@ import {
 } from 'node:fs';
 import { basename, delimiter, dirname, join } from 'node:path';
 import type { Settings } from './config.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './daemon-client.js';
 import { INSTALLED_HOOK_EVENTS } from './hooks/attention.js';
+import { isJsonObject } from './json.js';
 import { readRegularFile } from './user-files.js';
 
 export class SettingsError extends Error {
@@ -66,8 +68,8 @@ export function commandPrefix(launcher: string, path: string | undefined): strin
 export function daemonArgs(settings: Pick<Settings, 'host' | 'port' | 'token'>): string[] {
   const args: string[] = [];
   const wildcard = settings.host === '0.0.0.0' || settings.host === '::';
-  if (!wildcard && !['127.0.0.1', 'localhost'].includes(settings.host)) args.push('--host', settings.host);
-  if (settings.port !== 8787 && settings.port !== 0) args.push('--port', String(settings.port));
+  if (!wildcard && ![DEFAULT_HOST, 'localhost'].includes(settings.host)) args.push('--host', settings.host);
+  if (settings.port !== DEFAULT_PORT && settings.port !== 0) args.push('--port', String(settings.port));
   if (settings.token) args.push('--token', settings.token);
   return args;
 }
@@ -135,9 +137,8 @@ export function readSettings(file: string): ReadSettings {
   } catch (err) {
     throw new SettingsError(`${file} is not valid JSON (${(err as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw new SettingsError(`${file}: the top level is not a JSON object`);
-  return { file, exists: true, text, json: json as Record<string, unknown> };
+  if (!isJsonObject(json)) throw new SettingsError(`${file}: the top level is not a JSON object`);
+  return { file, exists: true, text, json };
 }
 
 export type StatuslineState = 'ours' | 'missing' | 'other';
@@ -151,8 +152,8 @@ export interface Installed {
 }
 
 function hookGroups(hooks: unknown, event: string): unknown[] {
-  if (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks)) return [];
-  const groups = (hooks as Record<string, unknown>)[event];
+  if (!isJsonObject(hooks)) return [];
+  const groups = hooks[event];
   return Array.isArray(groups) ? groups : [];
 }
 

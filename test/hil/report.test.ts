@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { blame, diffStates, sideBySide } from './lib/compare.js';
-import type { ScenarioResult } from './lib/engine.js';
 import { describeExpectation, mismatches } from './lib/expect.js';
 import { counts, escapeXml, junitXml, type RunReport, summaryMarkdown, summaryTable } from './lib/report.js';
+import type { ScenarioResult } from './lib/runScenario.js';
 import { type GaugeState, parseStateLine } from './lib/stateLine.js';
 
 const st = (over: string): GaugeState => {

@@ -5,7 +5,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureDaemonBuilt } from './lib/daemon.js';
-import { runScenario, type ScenarioResult } from './lib/engine.js';
 import { readFirmwareTiming } from './lib/firmwareConfig.js';
 import {
   counts,
@@ -15,6 +14,7 @@ import {
   summaryMarkdown,
   summaryTable,
 } from './lib/report.js';
+import { runScenario, type ScenarioResult } from './lib/runScenario.js';
 import { scenarios } from './scenarios/index.js';
 import { createTarget } from './targets/index.js';
 import { SerialTarget } from './targets/serial.js';

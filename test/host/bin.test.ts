@@ -2,7 +2,7 @@
 // it only runs when dist/ is at least as new as every host/contract source (`npm run build`); otherwise
 // it is skipped with that reason rather than testing stale code.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -38,7 +38,49 @@ function healthz(port: number): Promise<number> {
   });
 }
 
+/** util-linux `script`: runs a command on a pseudo-terminal, as `npm start` in a terminal does. */
+const haveScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
 describe.skipIf(!distFresh)('bin/claude-gauge.mjs (needs a fresh `npm run build`)', () => {
+  it.skipIf(!haveScript)('on a terminal, logs readable lines among its human ones, no JSON', async () => {
+    const command = [
+      process.execPath,
+      join(root, 'bin', 'claude-gauge.mjs'),
+      'serve',
+      '--source',
+      'demo',
+      '--port',
+      '0',
+      '--ui',
+      'none',
+      '--no-mdns',
+    ].join(' ');
+    // Closing the terminal (killing `script`) hangs the daemon up: it ends with it.
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, CLAUDE_CONFIG_DIR: '/nonexistent-claude-dir' },
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          if (/Server listening at/.test(out) && /claude-gauge: serving/.test(out)) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`exited early (${code}): ${out}`)));
+      });
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const lines = out.split(/\r?\n/).filter(Boolean);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}Server listening at http:/),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^claude-gauge: serving http:/));
+    expect(lines.filter((l) => l.trimStart().startsWith('{'))).toEqual([]);
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`prints the startup line and exits 0 on ${signal}`, async () => {
       const child = spawn(

@@ -10,6 +10,8 @@ import {
   OPTIONS,
   PLAN_CEILINGS,
   resolveSettings,
+  showDefault,
+  withDefaultText,
 } from '../../host/src/config.js';
 import { tempDir } from './helpers/fixtures.js';
 
@@ -202,6 +204,40 @@ describe('settings validation', () => {
   });
 });
 
+describe('defaults, defined once', () => {
+  it('resolves every setting DEFAULTS holds to its value when nothing is set', () => {
+    const s = resolve() as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(DEFAULTS))
+      if (key in s) expect(s[key], key).toEqual(Array.isArray(value) ? [...value] : value);
+    expect(resolve().host).toBe(DEFAULTS.host); // lan off by default: the host stays
+  });
+
+  it('shows, in --help and docs/daemon.md, the value DEFAULTS holds, or a text where it holds none', () => {
+    const defaults = DEFAULTS as Record<string, unknown>;
+    for (const o of OPTIONS) {
+      const value = defaults[o.key];
+      if (value !== undefined && value !== null) expect(o.defaultText, o.key).toBe(showDefault(value));
+      else expect(o.defaultText, o.key).not.toBe('');
+    }
+    expect(showDefault(null)).toBe('none');
+    expect(showDefault([])).toBe('none');
+    expect(showDefault(1_000_000)).toBe('1000000');
+  });
+
+  it('refuses a default text written again beside its value, or a default given nowhere', () => {
+    const entry = { flag: 'x', env: 'CLAUDE_GAUGE_X', kind: 'int', help: 'x' } as const;
+    expect(() => withDefaultText({ ...entry, key: 'port', defaultText: '8787' })).toThrow(
+      /"port" has a default in DEFAULTS; do not write its text again/,
+    );
+    expect(() => withDefaultText({ ...entry, key: 'ui' })).toThrow(
+      /"ui" needs a default in DEFAULTS or a text describing it/,
+    );
+    expect(withDefaultText({ ...entry, key: 'token', defaultText: 'none, say' }).defaultText).toBe(
+      'none, say',
+    );
+  });
+});
+
 describe('default claude dirs', () => {
   it('follows ccusage: CLAUDE_CONFIG_DIR (comma-separated) first, else existing ~/.config/claude and ~/.claude', () => {
     expect(defaultClaudeDirs({}, home)).toEqual([]);
@@ -249,6 +285,15 @@ describe('docs/daemon.md', () => {
       // A table row: | `key` | `--flag` ... (Biome pads the columns).
       expect(doc, o.key).toMatch(new RegExp(`\\| \`${o.key}\` +\\| \`--${o.flag}\``));
       expect(doc, o.env).toContain(`\`${o.env}\``);
+    }
+  });
+
+  it("shows every option's default as --help does (OPTIONS' defaultText)", () => {
+    const doc = readFileSync(new URL('../../docs/daemon.md', import.meta.url), 'utf8');
+    for (const o of OPTIONS) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${o.key}\` `));
+      // Columns: key, flag, variable, default, meaning; the doc may set names in backticks.
+      expect(row?.split('|')[4]?.trim().replaceAll('`', ''), o.key).toBe(o.defaultText);
     }
   });
 });

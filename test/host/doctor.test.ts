@@ -24,7 +24,7 @@ import {
 } from '../../host/src/doctor.js';
 import { INSTALLED_HOOK_EVENTS } from '../../host/src/hooks/attention.js';
 import { CcusageRunError } from '../../host/src/sources/ccusage/run.js';
-import { TRANSCRIPT_DIR_DEPTH } from '../../host/src/sources/jsonl/engine.js';
+import { TRANSCRIPT_DIR_DEPTH } from '../../host/src/sources/jsonl/reader.js';
 import { tempDir } from './helpers/fixtures.js';
 
 let dir: string;

@@ -8,11 +8,11 @@ import {
   type Manifest,
   type ProcHost,
   parseManifest,
-  projectDirName,
   psProcHost,
   SessionTracker,
   statStartTicks,
 } from '../../host/src/sessions.js';
+import { projectDirName } from '../../host/src/sources/jsonl/session-models.js';
 import { tempDir, writeManifest } from './helpers/fixtures.js';
 
 let tmp: ReturnType<typeof tempDir>;

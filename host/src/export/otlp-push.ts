@@ -17,12 +17,8 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import type { Log } from '../log.js';
 import type { SessionCounts } from '../sessions.js';
-
-export interface BridgeExportLog {
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-}
 
 export interface BridgeExportOptions {
   /** Full OTLP metrics URL, or a base URL to which /v1/metrics is appended. */
@@ -33,7 +29,7 @@ export interface BridgeExportOptions {
   /** Per-export deadline (at most the interval). */
   timeoutMs?: number;
   serviceVersion?: string;
-  log?: BridgeExportLog;
+  log?: Pick<Log, 'info' | 'warn'>;
 }
 
 export interface BridgeExport {
@@ -75,7 +71,7 @@ class ObservedExporter implements PushMetricExporter {
   constructor(
     private readonly inner: PushMetricExporter,
     private readonly url: string,
-    private readonly log?: BridgeExportLog,
+    private readonly log?: Pick<Log, 'info' | 'warn'>,
   ) {
     // The reader asks the exporter which temporality and aggregation it wants: pass the questions on.
     this.selectAggregationTemporality = inner.selectAggregationTemporality?.bind(inner);

@@ -1,8 +1,10 @@
 // "Claude is waiting for you": which Claude Code hook events put a session in the waiting state or take it
 // out, and the daemon's per-session memory of it. `claude-gauge hook` forwards each event (POST /v1/hook);
 // the payload's `attention` is the number of live sessions waiting. Session ids stay in this memory: they
-// are never served, logged or written anywhere. Time is injected; no imports (the hook command loads this
-// file for HOOK_FIELDS).
+// are never served, logged or written anywhere. Time is injected; it imports only json.ts (the hook command
+// loads this file for HOOK_FIELDS).
+
+import { isJsonObject } from '../json.js';
 
 /** The members of a hook's input the daemon reads; everything else (prompts, tool input, paths) is dropped
  * by the hook command before it leaves the machine, and ignored by the route. */
@@ -71,9 +73,8 @@ const TOOL_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Validates a POST /v1/hook body: the HOOK_FIELDS of a hook's input plus `at_ms`; other members ignored. */
 export function parseHookReport(body: unknown): HookReport {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new HookError('body is not a JSON object');
-  const b = body as Record<string, unknown>;
+  if (!isJsonObject(body)) throw new HookError('body is not a JSON object');
+  const b = body;
   // The reasons never echo a value: a 400 must not carry what a hook was given.
   const event = b.hook_event_name;
   if (typeof event !== 'string' || !EVENT_NAME.test(event))

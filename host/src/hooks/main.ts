@@ -7,12 +7,11 @@
 // whatever happens, printing nothing on stdout (Claude Code adds a UserPromptSubmit or SessionStart hook's
 // stdout to Claude's context). A bad flag exits 1, never 2: exit 2 would block the prompt or the tool.
 
-import { parseArgs } from 'node:util';
 import {
   type CommandIo,
-  DAEMON_FLAGS,
   DAEMON_FLAGS_HELP,
-  daemonTarget,
+  daemonEndpoint,
+  parseDaemonFlags,
   postJson,
   readInput,
 } from '../daemon-client.js';
@@ -139,22 +138,13 @@ export function hookReportOf(text: string, atMs: number): Record<string, unknown
 }
 
 export async function hookMain(argv: string[], io: CommandIo): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args: argv, options: DAEMON_FLAGS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    io.stderr(`claude-gauge hook: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
-    return 1;
-  }
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
+  const values = parseDaemonFlags(argv, io, { name: 'hook', help: HELP, badFlagExit: 1 });
+  if (typeof values === 'number') return values;
   // When this process started: Claude Code spawns hooks in the order of their events.
   const startedAt = io.now ? io.now() : performance.timeOrigin;
   const report = hookReportOf(await readInput(io.stdin, MAX_STDIN_BYTES), startedAt);
   if (!report) return 0;
-  const result = await postJson(daemonTarget(values, io.env), '/v1/hook', report);
+  const result = await postJson(daemonEndpoint(values, io.env), '/v1/hook', report);
   // A daemon that is off is normal; a wrong token or address is a setup error worth a line on stderr.
   if (result === 'unauthorized') io.stderr('claude-gauge hook: the daemon refused the token (--token)\n');
   else if (result === 'refused') io.stderr('claude-gauge hook: the daemon refused the report\n');

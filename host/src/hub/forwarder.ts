@@ -13,6 +13,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Faults } from '../faults.js';
+import type { Log } from '../log.js';
 import type { MachineName } from '../sources/otlp/decode.js';
 import { encodeDelivery, type ForwardRecord, type MachineState } from './record.js';
 import { Spool } from './spool.js';
@@ -35,11 +36,6 @@ export const DEFAULT_HEARTBEAT_MS = 30_000;
 /** Behind a collector (no hub epoch in the answers): everything is sent again this often. */
 export const RESYNC_MS = 10 * 60_000;
 
-export interface ForwarderLog {
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-}
-
 export interface ForwarderOptions {
   /** The hub's OTLP logs endpoint (forwardUrl()). */
   url: string;
@@ -52,7 +48,7 @@ export interface ForwarderOptions {
   /** Every response the ledger holds now, as records (a resync walks it lazily). */
   everything: () => Iterable<ForwardRecord>;
   faults: Faults;
-  log?: ForwarderLog;
+  log?: Log;
   batchDelayMs?: number;
   maxBatch?: number;
   maxMemory?: number;

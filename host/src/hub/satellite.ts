@@ -4,17 +4,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Faults } from '../faults.js';
+import type { Log } from '../log.js';
 import type { SessionTracker } from '../sessions.js';
-import type { JsonlSource } from '../sources/jsonl/index.js';
+import type { JsonlSource } from '../sources/jsonl/source.js';
 import type { MachineName } from '../sources/otlp/decode.js';
 import { LedgerFeed } from './feed.js';
-import {
-  Forwarder,
-  type ForwarderLog,
-  type ForwarderOptions,
-  type ForwardStatus,
-  forwardUrl,
-} from './forwarder.js';
+import { Forwarder, type ForwarderOptions, type ForwardStatus, forwardUrl } from './forwarder.js';
 
 export interface SatelliteOptions {
   source: JsonlSource;
@@ -26,7 +21,7 @@ export interface SatelliteOptions {
   /** The daemon's state dir: the spool lives under <stateDir>/forward/. */
   stateDir: string;
   faults: Faults;
-  log?: ForwarderLog;
+  log?: Log;
   /** For tests: the forwarder's tunables. */
   tune?: Partial<ForwarderOptions>;
 }

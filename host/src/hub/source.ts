@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Faults } from '../faults.js';
 import { plausibleResponse } from '../plausible.js';
-import type { JsonlSource, JsonlStats } from '../sources/jsonl/index.js';
+import type { OtlpSink } from '../routes/otlp.js';
 import type { Entry } from '../sources/jsonl/ledger.js';
+import type { JsonlSource, JsonlStats } from '../sources/jsonl/source.js';
 import type { MachineName, MetricPoint, RequestEvent } from '../sources/otlp/decode.js';
-import type { IngestResult } from '../sources/otlp/index.js';
 import {
   EVENT_FIELDS,
   type PackedBatch,
@@ -20,7 +20,7 @@ import {
   responseKey,
   SIDECHAIN_FLAG,
 } from '../sources/otlp/packed.js';
-import type { OtlpSink } from '../sources/otlp/receiver.js';
+import type { IngestResult } from '../sources/otlp/source.js';
 import type { SourceSnapshot, UsageSource } from '../sources/source.js';
 import { LedgerFeed } from './feed.js';
 import { MachineRegistry, type MachineView } from './machines.js';

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import type { UsagePayload } from '../../../contract/usage.js';
-import { preflight } from '../http.js';
+import { preflight } from '../plugins/http.js';
 import type { UsageService } from '../service.js';
 
 export interface StreamOptions {

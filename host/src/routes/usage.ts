@@ -3,8 +3,8 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import usageSchema from '../../../contract/usage.v1.schema.json' with { type: 'json' };
-import { ifNoneMatchHits, preflight, weakEtag } from '../http.js';
 import { contentKey } from '../payload.js';
+import { ifNoneMatchHits, preflight, weakEtag } from '../plugins/http.js';
 import type { UsageService } from '../service.js';
 
 /** The contract schema minus its meta keys (Fastify's serializer compiles it as a plain response schema). */

@@ -1,5 +1,5 @@
 // The demo source: a scripted 4-minute loop that drives every needle and lamp, for showing the gauge
-// without Claude Code data. A pure function of the clock (phase = now mod loop), so a fixed --now gives
+// without Claude Code data. A pure function of the clock (the loop's second = now mod loop), so a fixed --now gives
 // a fixed payload and two daemons show the same thing at the same moment.
 
 import type { SourceSnapshot, UsageSource } from './source.js';
@@ -16,14 +16,14 @@ export interface DemoOptions {
 
 export const DEMO_LOOP_S = 240;
 
-export interface DemoScene {
+export interface DemoAct {
   name: string;
   /** Start second within the loop. */
   at: number;
 }
 
-/** The script, in order. Each scene's values are defined in demoSnapshot. */
-export const DEMO_SCENES: readonly DemoScene[] = [
+/** The script's acts, in order (not the simulator's scenes). Each act's values are defined in demoSnapshot. */
+export const DEMO_ACTS: readonly DemoAct[] = [
   { name: 'cruise', at: 0 },
   { name: 'ramp-to-redline', at: 40 },
   { name: 'redline', at: 70 },
@@ -48,11 +48,11 @@ function ease(t: number): number {
   return x * x * (3 - 2 * x);
 }
 
-export function demoScene(nowMs: number): DemoScene {
+export function demoAct(nowMs: number): DemoAct {
   const t = loopSecond(nowMs);
-  let scene = DEMO_SCENES[0] as DemoScene;
-  for (const s of DEMO_SCENES) if (t >= s.at) scene = s;
-  return scene;
+  let act = DEMO_ACTS[0] as DemoAct;
+  for (const a of DEMO_ACTS) if (t >= a.at) act = a;
+  return act;
 }
 
 function loopSecond(nowMs: number): number {
@@ -71,7 +71,7 @@ export function demoSnapshot(
   const t = loopSecond(nowMs);
   // A little life on the needles: two incommensurate sines, deterministic in t.
   const wiggle = 0.06 * Math.sin(t * 1.7) + 0.04 * Math.sin(t * 0.53);
-  // The demo's 5 h block ends at the loop's "new-block" scene (220 s), scaled to look like hours.
+  // The demo's 5 h block ends at the loop's "new-block" act (220 s), scaled to look like hours.
   const blockEndS = 220;
   const resetInS =
     t < blockEndS ? Math.round((blockEndS - t) * 80) : Math.round(5 * 3600 - (t - blockEndS) * 80);

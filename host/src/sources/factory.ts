@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_NAMES } from '../config.js';
 import type { Faults } from '../faults.js';
+import type { Log } from '../log.js';
 import { DemoSource } from './demo.js';
 import type { SourceName, UsageSource } from './source.js';
 
@@ -20,11 +21,7 @@ export interface SourceContext {
   prometheusLabels?: string | null;
   /** The caller wants one snapshot and will stop the source (the `usage` command). */
   oneShot?: boolean;
-  log?: {
-    info(obj: unknown, msg?: string): void;
-    warn(obj: unknown, msg?: string): void;
-    error(obj: unknown, msg?: string): void;
-  };
+  log?: Log;
   /** The daemon's fault registry: sources count their limits hit and read errors there. */
   faults?: Faults;
   /**
@@ -48,8 +45,8 @@ export function registerSource(name: SourceName, factory: SourceFactory): void {
 
 registerSource('demo', (ctx) => new DemoSource(ctx));
 registerSource('jsonl', async (ctx) => {
-  // Loaded lazily so the demo and the tests do not pay for the JSONL engine.
-  const { JsonlSource } = await import('./jsonl/index.js');
+  // Loaded lazily so the demo and the tests do not pay for the transcript reader.
+  const { JsonlSource } = await import('./jsonl/source.js');
   return new JsonlSource({
     claudeDirs: ctx.claudeDirs,
     clock: ctx.clock,
@@ -63,13 +60,13 @@ registerSource('jsonl', async (ctx) => {
 });
 
 registerSource('ccusage', async (ctx) => {
-  const { CcusageSource } = await import('./ccusage/index.js');
+  const { CcusageSource } = await import('./ccusage/source.js');
   // Its clock is a monotonic one for its result cache: the daemon's (possibly frozen) clock must not go there.
   return new CcusageSource({ claudeDirs: ctx.claudeDirs });
 });
 
 registerSource('prometheus', async (ctx) => {
-  const { PrometheusSource } = await import('./prometheus/index.js');
+  const { PrometheusSource } = await import('./prometheus/source.js');
   return new PrometheusSource({
     url: ctx.prometheusUrl ?? 'http://127.0.0.1:9090',
     ...(ctx.prometheusLabels ? { labelMatchers: ctx.prometheusLabels } : {}),
@@ -86,7 +83,7 @@ registerSource('hybrid', async (ctx) => {
 
 registerSource('otlp', async (ctx) => {
   // Fed by the daemon's OTLP/HTTP receiver (POST /v1/metrics, /v1/logs), mounted when this source runs.
-  const { OtlpSource } = await import('./otlp/index.js');
+  const { OtlpSource } = await import('./otlp/source.js');
   return new OtlpSource({ clock: ctx.clock, ...(ctx.faults ? { faults: ctx.faults } : {}) });
 });
 

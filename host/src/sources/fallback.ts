@@ -2,6 +2,7 @@
 // real source takes over by itself as soon as one appears. A first-time user starts the daemon before their
 // first session; without this they would watch scripted numbers until they thought of restarting it.
 
+import type { Log } from '../log.js';
 import type { SourceName, SourceSnapshot, UsageSource } from './source.js';
 
 export interface DemoUntilDataOptions {
@@ -12,7 +13,7 @@ export interface DemoUntilDataOptions {
   makeReal: () => Promise<UsageSource>;
   /** How often to look for data while the demo plays. */
   checkEveryMs?: number;
-  log?: { info(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void };
+  log?: Pick<Log, 'info' | 'warn'>;
 }
 
 export const CHECK_EVERY_MS = 5_000;

@@ -14,7 +14,7 @@ export interface SourceSnapshot {
   thinkingRatio: number;
   /** 0..1: cacheRead / (input + cacheRead + cacheCreation) over 5 min. */
   cacheHitRate: number;
-  /** Newest non-synthetic model id, or "" when none. */
+  /** Newest model id the gauge may show (isShownModel), or "" when none. */
   lastModel: string;
   /** When the newest response arrived (for STALL), or null when none is known. */
   lastResponseAtMs: number | null;
@@ -34,6 +34,23 @@ export interface HubView {
   machines: number;
   sessionsActive: number;
   sessionsWorking: number;
+}
+
+/**
+ * The model Claude Code stamps on a response it made itself, without an API call (an interrupted turn, an
+ * error). Every source follows one rule for it, defined here: its tokens count (ccusage counts them; they
+ * are normally zero), but it is never the last model or the last response, nor a model a block lists.
+ */
+export const SYNTHETIC_MODEL = '<synthetic>';
+
+/** Whether a response is one Claude Code made itself (its model is `<synthetic>`). */
+export function isSyntheticModel(model: string | null | undefined): boolean {
+  return model === SYNTHETIC_MODEL;
+}
+
+/** A model name the gauge may show or a block may list: a non-empty string, not `<synthetic>`. */
+export function isShownModel(model: unknown): model is string {
+  return typeof model === 'string' && model !== '' && !isSyntheticModel(model);
 }
 
 export type SourceName = 'jsonl' | 'ccusage' | 'prometheus' | 'otlp' | 'hybrid' | 'demo';

@@ -5,17 +5,17 @@
 // for the daemon, and always prints a line and exits 0 (a failing command would blank Claude Code's status
 // bar) except on a bad flag, which is a setup error to show.
 
-import { parseArgs } from 'node:util';
 import {
   type CommandIo,
-  DAEMON_FLAGS,
   DAEMON_FLAGS_HELP,
-  type DaemonTarget,
-  daemonTarget,
+  type DaemonEndpoint,
+  daemonEndpoint,
   type ForwardResult,
+  parseDaemonFlags,
   postJson,
   readInput,
 } from '../daemon-client.js';
+import { parseJsonObject } from '../json.js';
 import { parseQuotaReport, projectPace, type QuotaReport } from './quota.js';
 
 export type StatuslineIo = CommandIo;
@@ -39,14 +39,8 @@ export interface StatusInfo {
 }
 
 export function parseStatus(text: string): StatusInfo | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
-  const o = json as Record<string, unknown>;
+  const o = parseJsonObject(text);
+  if (!o) return null;
   const model = o.model as Record<string, unknown> | undefined;
   const name =
     typeof model?.display_name === 'string'
@@ -117,8 +111,8 @@ export function formatLine(info: StatusInfo | null, forward: ForwardResult, nowM
   return parts.join(' │ ');
 }
 
-/** POSTs the quota to the daemon; never takes longer than the target's timeout, never throws. */
-export function forward(target: DaemonTarget, quota: QuotaReport): Promise<ForwardResult> {
+/** POSTs the quota to the daemon; never takes longer than the endpoint's timeout, never throws. */
+export function forward(endpoint: DaemonEndpoint, quota: QuotaReport): Promise<ForwardResult> {
   const win = (w: QuotaReport['fiveHour']) =>
     w
       ? {
@@ -127,27 +121,18 @@ export function forward(target: DaemonTarget, quota: QuotaReport): Promise<Forwa
           ...(w.resetsAtMs !== null ? { resets_at: Math.round(w.resetsAtMs / 1000) } : {}),
         }
       : undefined;
-  return postJson(target, '/v1/statusline', {
+  return postJson(endpoint, '/v1/statusline', {
     rate_limits: { five_hour: win(quota.fiveHour), seven_day: win(quota.sevenDay) },
   });
 }
 
 export async function statuslineMain(argv: string[], io: StatuslineIo): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args: argv, options: DAEMON_FLAGS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    io.stderr(`claude-gauge statusline: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
+  const values = parseDaemonFlags(argv, io, { name: 'statusline', help: HELP, badFlagExit: 2 });
+  if (typeof values === 'number') return values;
   const now = io.now ?? Date.now;
   const info = parseStatus(await readInput(io.stdin, MAX_STDIN_BYTES));
   const result: ForwardResult = info?.quota
-    ? await forward(daemonTarget(values, io.env), info.quota)
+    ? await forward(daemonEndpoint(values, io.env), info.quota)
     : 'skipped';
   io.stdout(`${formatLine(info, result, now())}\n`);
   return 0;

@@ -3,6 +3,7 @@
 // Percentages are kept as fractions (0.235 for 23.5 %), like the payload's window_5h_pct.
 // No heavy imports: the statusline command loads this file too.
 
+import { isJsonObject } from '../json.js';
 import { plausiblePercent, plausibleReset, QUOTA_WINDOW_MS } from '../plausible.js';
 
 /** An official reading counts for the fuel gauge while it is younger than this (and its window is open). */
@@ -83,13 +84,9 @@ function resetOf(x: unknown, name: string): number | null {
  * `nowMs` (the daemon's clock) a reset further ahead than its window is refused too.
  */
 export function parseQuotaReport(body: unknown, nowMs: number | null = null): QuotaReport {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new QuotaError('body is not a JSON object');
-  const b = body as Record<string, unknown>;
-  const limits = b.rate_limits === undefined ? b : b.rate_limits;
-  if (typeof limits !== 'object' || limits === null || Array.isArray(limits))
-    throw new QuotaError('rate_limits is not an object');
-  const l = limits as Record<string, unknown>;
+  if (!isJsonObject(body)) throw new QuotaError('body is not a JSON object');
+  const l = body.rate_limits === undefined ? body : body.rate_limits;
+  if (!isJsonObject(l)) throw new QuotaError('rate_limits is not an object');
   const report = {
     fiveHour: windowOf(l.five_hour, 'five_hour', nowMs, QUOTA_WINDOW_MS.fiveHour),
     sevenDay: windowOf(l.seven_day, 'seven_day', nowMs, QUOTA_WINDOW_MS.sevenDay),

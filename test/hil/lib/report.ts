@@ -1,7 +1,7 @@
 // What a person reads after a run: JUnit XML for CI, a per-target summary table (printed and written to
 // summary.md), and the failure details with the states each target showed.
 import type { TargetName } from '../targets/target.js';
-import type { ScenarioResult } from './engine.js';
+import type { ScenarioResult } from './runScenario.js';
 import { formatState } from './stateLine.js';
 
 export interface SkippedTarget {

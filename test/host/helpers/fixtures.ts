@@ -1,10 +1,13 @@
 // Shared test fixtures for the daemon: temp claude dirs, fake sources, the contract validator.
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { CommandIo } from '../../../host/src/daemon-client.js';
 import type { SourceName, SourceSnapshot, UsageSource } from '../../../host/src/sources/source.js';
 
 const schema = JSON.parse(
@@ -147,4 +150,38 @@ export function writeTranscript(
   const file = join(dir, `${opts.sessionId}.jsonl`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
+}
+
+/** A loopback port nothing listens on (bound, then closed): free to bind, refused when connected to. */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  await new Promise((r) => server.close(r));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+/** Runs a command Claude Code runs (statusline, hook) in-process: `stdin` in, its exit code and output out. */
+export async function runCommand(
+  command: (argv: string[], io: CommandIo) => Promise<number>,
+  argv: string[],
+  stdin: string | Buffer,
+  env: NodeJS.ProcessEnv,
+  now: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await command(argv, {
+    stdin: Readable.from([Buffer.from(stdin)]),
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+    env,
+    now: () => now,
+  });
+  return { code, stdout, stderr };
 }

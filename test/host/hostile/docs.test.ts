@@ -27,6 +27,7 @@ import {
   MAX_WINDOW_TOKENS,
   QUOTA_RESET_SLACK_MS,
 } from '../../../host/src/plausible.js';
+import { DEFAULT_OTLP_BODY_LIMIT, DEFAULT_OTLP_INFLATED_LIMIT } from '../../../host/src/routes/otlp.js';
 import { MAX_BUFFERED } from '../../../host/src/routes/stream.js';
 import { API_BODY_LIMIT } from '../../../host/src/server.js';
 import {
@@ -35,15 +36,15 @@ import {
   MAX_MANIFEST_SCAN_BYTES,
   MAX_MANIFEST_SCAN_MS,
   MAX_MANIFESTS,
-  MODEL_TAIL_BYTES,
 } from '../../../host/src/sessions.js';
-import { CCUSAGE_MAX_OUTPUT_BYTES, CCUSAGE_TIMEOUT_MS } from '../../../host/src/sources/ccusage/index.js';
+import { CCUSAGE_MAX_OUTPUT_BYTES, CCUSAGE_TIMEOUT_MS } from '../../../host/src/sources/ccusage/source.js';
 import {
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_MAX_PARSED_LINE_BYTES,
   DEFAULT_RETAIN_MS,
   TRANSCRIPT_DIR_DEPTH,
-} from '../../../host/src/sources/jsonl/engine.js';
+} from '../../../host/src/sources/jsonl/reader.js';
+import { MODEL_TAIL_BYTES } from '../../../host/src/sources/jsonl/session-models.js';
 import { DECODE_TIMEOUT_MS, MAX_DECODE_QUEUE } from '../../../host/src/sources/otlp/decode-pool.js';
 import { DEDUPE_ENTRY_BYTES } from '../../../host/src/sources/otlp/dedupe.js';
 import {
@@ -53,16 +54,12 @@ import {
   MAX_RECORDS,
   MAX_SERIES,
   RETAIN_MS,
-} from '../../../host/src/sources/otlp/index.js';
-import {
-  DEFAULT_OTLP_BODY_LIMIT,
-  DEFAULT_OTLP_INFLATED_LIMIT,
-} from '../../../host/src/sources/otlp/receiver.js';
+} from '../../../host/src/sources/otlp/source.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../../host/src/sources/prometheus/client.js';
 import {
   PROMETHEUS_QUERY_TIMEOUT_MS,
   PROMETHEUS_REFRESH_DEADLINE_MS,
-} from '../../../host/src/sources/prometheus/index.js';
+} from '../../../host/src/sources/prometheus/source.js';
 
 const doc = readFileSync(new URL('../../../docs/daemon.md', import.meta.url), 'utf8');
 const section = (title: string) => {

@@ -8,7 +8,8 @@ import { closeSync, constants, existsSync, mkdirSync, openSync, rmSync, writeFil
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { linuxProcHost, projectDirName } from '../../../host/src/sessions.js';
+import { linuxProcHost } from '../../../host/src/sessions.js';
+import { projectDirName } from '../../../host/src/sources/jsonl/session-models.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 

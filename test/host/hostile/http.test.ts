@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../../host/src/server.js';
 import { UsageService } from '../../../host/src/service.js';
-import { OtlpSource } from '../../../host/src/sources/otlp/index.js';
+import { OtlpSource } from '../../../host/src/sources/otlp/source.js';
 import { QuotaStore } from '../../../host/src/statusline/quota.js';
 import { FakeSource, tempDir } from '../helpers/fixtures.js';
 import { fifo, raw } from './helpers.js';

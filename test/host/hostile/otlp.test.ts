@@ -17,9 +17,9 @@ import { UsageService } from '../../../host/src/service.js';
 import { decodeLogs, decodeMetrics } from '../../../host/src/sources/otlp/decode.js';
 import { DecodePool } from '../../../host/src/sources/otlp/decode-pool.js';
 import { DEDUPE_ENTRY_BYTES, DedupeWindow } from '../../../host/src/sources/otlp/dedupe.js';
-import { DEDUPE_MAX_BYTES, OtlpSource } from '../../../host/src/sources/otlp/index.js';
+import { DEDUPE_MAX_BYTES, OtlpSource } from '../../../host/src/sources/otlp/source.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { eventRequest, ns, tokenRequest } from '../otlp/helpers.js';
+import { eventRequest, ns, tokenRequest } from '../sources/otlp/helpers.js';
 import { raw, removeBundles, serveProcess, within } from './helpers.js';
 
 const SETTINGS = { redline: 1_000_000, ceiling: 20_000_000, warnFraction: 0.8, stallMinutes: 5 };

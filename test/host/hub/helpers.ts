@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { UsagePayload } from '../../../contract/usage.js';
-import { assistantLine } from '../jsonl/helpers.js';
+import { assistantLine } from '../sources/jsonl/helpers.js';
 
 export const MIN = 60_000;
 export const HOUR = 3_600_000;

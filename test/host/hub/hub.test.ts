@@ -15,9 +15,9 @@ import { resolveSettings } from '../../../host/src/config.js';
 import { type Daemon, startDaemon } from '../../../host/src/daemon.js';
 import { formatChecks, runDoctor } from '../../../host/src/doctor.js';
 import { encodeDelivery, type ForwardRecord } from '../../../host/src/hub/record.js';
-import { countHistory } from '../../../host/src/sources/jsonl/index.js';
+import { countHistory } from '../../../host/src/sources/jsonl/source.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { ccusageBinary, ccusageBlocks } from '../jsonl/ccusage.js';
+import { ccusageBinary, ccusageBlocks } from '../sources/jsonl/ccusage.js';
 import { appendResponse, HOUR, http, postLogs, until, usage, writeMachine } from './helpers.js';
 
 const TOKEN = 'hub-test-token-1';

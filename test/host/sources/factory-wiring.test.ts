@@ -1,14 +1,14 @@
 // `--source prometheus|ccusage|hybrid` through the daemon's source factory: the adapters of this area
 // are what the factory builds, with the settings the CLI passes (URL, label matchers, claude dirs).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CcusageSource } from '../../../host/src/sources/ccusage/index.js';
+import { CcusageSource } from '../../../host/src/sources/ccusage/source.js';
 import { createSource, SourceError } from '../../../host/src/sources/factory.js';
 import { HybridSource } from '../../../host/src/sources/hybrid.js';
-import { PrometheusSource } from '../../../host/src/sources/prometheus/index.js';
+import { PrometheusSource } from '../../../host/src/sources/prometheus/source.js';
+import { freeLoopbackPort } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauge-wiring-'));
 mkdirSync(join(dir, 'projects'), { recursive: true });
@@ -22,15 +22,6 @@ const ctx = {
   stallMinutes: 1,
   oneShot: true,
 };
-
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  await new Promise((r) => server.close(r));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return `http://127.0.0.1:${address.port}`;
-}
 
 describe('source factory wiring', () => {
   it('builds the prometheus source with the configured URL', async () => {
@@ -52,7 +43,10 @@ describe('source factory wiring', () => {
   });
 
   it('builds hybrid from the prometheus and jsonl sources; it goes stale with Prometheus down', async () => {
-    const src = await createSource('hybrid', { ...ctx, prometheusUrl: await closedPortUrl() });
+    const src = await createSource('hybrid', {
+      ...ctx,
+      prometheusUrl: `http://127.0.0.1:${await freeLoopbackPort()}`,
+    });
     expect(src).toBeInstanceOf(HybridSource);
     expect(src.name).toBe('hybrid');
     await src.start();

@@ -7,8 +7,8 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HybridSource } from '../../../host/src/sources/hybrid.js';
-import { JsonlSource } from '../../../host/src/sources/jsonl/index.js';
-import { GAUGE_QUERIES, PrometheusSource } from '../../../host/src/sources/prometheus/index.js';
+import { JsonlSource } from '../../../host/src/sources/jsonl/source.js';
+import { GAUGE_QUERIES, PrometheusSource } from '../../../host/src/sources/prometheus/source.js';
 import type { SourceName, SourceSnapshot, UsageSource } from '../../../host/src/sources/source.js';
 
 class FakeSource implements UsageSource {

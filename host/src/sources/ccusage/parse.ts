@@ -1,6 +1,6 @@
 // Defensive reading of `ccusage blocks --json` (ccusage 20.x) and what the gauge makes of a block.
 
-import type { SourceSnapshot } from '../source.js';
+import { isShownModel, type SourceSnapshot } from '../source.js';
 
 export class CcusageOutputError extends Error {
   override name = 'CcusageOutputError';
@@ -54,9 +54,7 @@ function readBlock(raw: Record<string, unknown>): CcusageBlock {
       'burnRate.tokensPerMinute',
     );
   }
-  const models = Array.isArray(raw.models)
-    ? raw.models.filter((m): m is string => typeof m === 'string' && m !== '' && m !== '<synthetic>')
-    : [];
+  const models = Array.isArray(raw.models) ? raw.models.filter(isShownModel) : [];
   return {
     startMs: time(raw.startTime, 'startTime'),
     endMs: time(raw.endTime, 'endTime'),

@@ -3,6 +3,8 @@
 // MORE than 5 h after the block start or MORE than 5 h after the previous entry (strict >). A block is
 // active when now − last entry < 5 h and now < block end (both strict).
 
+import { isShownModel } from '../source.js';
+
 export const BLOCK_MS = 5 * 3_600_000;
 
 export interface TimedTokens {
@@ -25,7 +27,7 @@ export interface Block {
   cacheCreation: number;
   cacheRead: number;
   total: number;
-  /** Models in first-seen order, `<synthetic>` left out (as ccusage lists them). */
+  /** Models in first-seen order, only those isShownModel lets through (as ccusage lists them). */
   models: string[];
 }
 
@@ -69,8 +71,7 @@ export function foldEntry(blocks: Block[], e: TimedTokens): void {
   cur.cacheCreation += e.cacheCreation;
   cur.cacheRead += e.cacheRead;
   cur.total += e.input + e.output + e.cacheCreation + e.cacheRead;
-  if (e.model !== null && e.model !== '<synthetic>' && !cur.models.includes(e.model))
-    cur.models.push(e.model);
+  if (isShownModel(e.model) && !cur.models.includes(e.model)) cur.models.push(e.model);
 }
 
 /** A copy of `b` that foldEntry may mutate without touching `b`. */

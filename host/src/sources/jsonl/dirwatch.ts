@@ -9,6 +9,7 @@
 
 import { type FSWatcher, watch as fsWatch, lstatSync, readdirSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
+import type { Log } from '../../log.js';
 
 export type WatchListener = (event: string, name: string | Buffer | null) => void;
 /** fs.watch's shape, injectable so tests can make watching fail (ENOSPC) without touching the machine. */
@@ -23,10 +24,11 @@ export interface DirWatcherOptions {
   onFile: (path: string) => void;
   /** A watched directory disappeared, with everything under it. */
   onDirGone: (dir: string) => void;
-  /** A directory could not be watched (given once until all are watched again). */
-  warn: (msg: string, fields: Record<string, unknown>) => void;
-  /** Every directory is watched again after a failure. */
-  info: (msg: string, fields: Record<string, unknown>) => void;
+  /**
+   * warn: a directory could not be watched (given once until all are watched again); info: every
+   * directory is watched again after a failure.
+   */
+  log: Pick<Log, 'warn' | 'info'>;
   watchFn?: WatchFn;
 }
 
@@ -39,7 +41,7 @@ interface Entry {
 const defaultWatch: WatchFn = (dir, opts, listener) => fsWatch(dir, opts, listener);
 
 function isDir(path: string): boolean {
-  // lstat: a symlinked directory is not descended into, as Engine.discover does not either.
+  // lstat: a symlinked directory is not descended into, as TranscriptReader.discover does not either.
   try {
     return lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
   } catch {
@@ -93,7 +95,7 @@ export class DirWatcher {
     for (const [dir, e] of failed) this.relist(dir, e, false);
     if (this.warned && !this.degraded) {
       this.warned = false;
-      this.opts.info('watching every transcript directory again', { dirs: this.watched });
+      this.opts.log.info({ dirs: this.watched }, 'watching every transcript directory again');
     }
   }
 
@@ -200,9 +202,9 @@ export class DirWatcher {
         : code === 'EMFILE'
           ? 'too many open files: raise the open-file limit (ulimit -n)'
           : 'see the error';
-    this.opts.warn(
-      'cannot watch a transcript directory; changes there are found by the periodic rescan only',
+    this.opts.log.warn(
       { dir, code, error: String((err as Error).message ?? err), hint },
+      'cannot watch a transcript directory; changes there are found by the periodic rescan only',
     );
   }
 }

@@ -9,6 +9,7 @@
 // Because "best" is a strict order with a file-position tie-break, the result does not depend on the
 // order lines are read in (the cold start reads files backwards).
 
+import { isSyntheticModel } from '../source.js';
 import { type Block, cloneBlock, foldEntry } from './blocks.js';
 import { recordTotal, type UsageRecord } from './parse.js';
 import { BUCKET_MS, BucketRing, bucketOf } from './ring.js';
@@ -145,7 +146,7 @@ export class Ledger {
         return 'duplicate';
       }
     }
-    if (rec.model !== '<synthetic>' && (this.newest === null || rec.ts > this.newest.ts))
+    if (!isSyntheticModel(rec.model) && (this.newest === null || rec.ts > this.newest.ts))
       this.newest = { ts: rec.ts, model: rec.model ?? this.newest?.model ?? null };
     if (rec.messageId === null) {
       const entry = this.newEntry(rec, fileId, offset);
@@ -460,7 +461,7 @@ export class Ledger {
     let model: string | null = null;
     for (let i = n - 1; i >= 0; i--) {
       const e = this.order[i] as Entry;
-      if (e.model === '<synthetic>') continue;
+      if (isSyntheticModel(e.model)) continue;
       if (at === null) at = e.ts;
       if (e.model !== null) {
         model = e.model;

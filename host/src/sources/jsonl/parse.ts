@@ -4,6 +4,7 @@
 // One rule of our own on top: a token count beyond the plausibility bounds (plausible.ts) skips the line
 // (`implausible`), where ccusage would count it.
 
+import { isJsonObject } from '../../json.js';
 import { plausibleResponse } from '../../plausible.js';
 
 /** The byte marker ccusage itself requires; Claude Code writes compact JSON, so every usage line has it. */
@@ -29,7 +30,7 @@ export interface UsageRecord {
   sidechain: boolean;
   /** `usage.speed` present: ccusage prefers such a copy on equal totals. */
   hasSpeed: boolean;
-  /** Raw `message.model`; null when absent. `<synthetic>` is kept here and filtered where it matters. */
+  /** Raw `message.model`; null when absent. `<synthetic>` is kept here: sources/source.ts says where it counts. */
   model: string | null;
   input: number;
   output: number;
@@ -161,11 +162,11 @@ export function isCompleteLine(line: Buffer): boolean {
 
 /** Exported for tests: the schema and validity rules applied to an already parsed line. */
 export function fromObject(data: unknown, contentFromMs = Number.NEGATIVE_INFINITY): ParseResult {
-  if (!isObject(data)) return { ok: false, reason: 'schema' };
+  if (!isJsonObject(data)) return { ok: false, reason: 'schema' };
   const message = data.message;
-  if (!isObject(message)) return { ok: false, reason: 'schema' };
+  if (!isJsonObject(message)) return { ok: false, reason: 'schema' };
   const usage = message.usage;
-  if (!isObject(usage)) return { ok: false, reason: 'schema' };
+  if (!isJsonObject(usage)) return { ok: false, reason: 'schema' };
   // ccusage deserialises into typed structs: a wrong type on any field it reads fails the whole line.
   if (!optString(data.sessionId) || !optString(data.version) || !optString(data.requestId))
     return { ok: false, reason: 'schema' };
@@ -188,7 +189,7 @@ export function fromObject(data: unknown, contentFromMs = Number.NEGATIVE_INFINI
   const sidechain = data.isSidechain === true;
   const content = ts >= contentFromMs ? describeContent(message.content) : NO_CONTENT;
   const details = usage.output_tokens_details;
-  const thinking = isObject(details) ? details.thinking_tokens : undefined;
+  const thinking = isJsonObject(details) ? details.thinking_tokens : undefined;
   const hasSpeed = usage.speed !== undefined && usage.speed !== null;
   const model = typeof message.model === 'string' ? message.model : null;
   const main = usageRecord(ts, messageId, requestId, sidechain, hasSpeed, model, tokens);
@@ -242,7 +243,7 @@ function advisorIterations(iterations: unknown): { model: string; tokens: Tokens
   if (!Array.isArray(iterations)) return [];
   const out: { model: string; tokens: Tokens; hasSpeed: boolean }[] = [];
   for (const it of iterations) {
-    if (!isObject(it) || typeof it.type !== 'string' || !optString(it.model)) return [];
+    if (!isJsonObject(it) || typeof it.type !== 'string' || !optString(it.model)) return [];
     const tokens = readTokens(it);
     if (!tokens) return [];
     if (it.type === 'advisor_message' && typeof it.model === 'string' && it.model !== '')
@@ -267,7 +268,7 @@ function readTokens(u: Record<string, unknown>): Tokens | null {
   let cacheCreation = flat;
   const buckets = u.cache_creation;
   if (buckets !== undefined && buckets !== null) {
-    if (!isObject(buckets)) return null;
+    if (!isJsonObject(buckets)) return null;
     const m5 = buckets.ephemeral_5m_input_tokens ?? 0;
     const h1 = buckets.ephemeral_1h_input_tokens ?? 0;
     if (!isCount(m5) || !isCount(h1)) return null;
@@ -288,7 +289,7 @@ function describeContent(content: unknown): { hasThinking: boolean; visibleChars
   if (typeof content === 'string') return { hasThinking, visibleChars: content.length };
   if (!Array.isArray(content)) return { hasThinking, visibleChars };
   for (const block of content) {
-    if (!isObject(block)) continue;
+    if (!isJsonObject(block)) continue;
     if (block.type === 'thinking' || block.type === 'redacted_thinking') hasThinking = true;
     else if (block.type === 'text' && typeof block.text === 'string') visibleChars += block.text.length;
     else if (block.type === 'tool_use' && block.input !== undefined) {
@@ -494,9 +495,6 @@ function expectAfterWs(line: Buffer, start: number, byte: number): number | null
   return line[i] === byte ? i + 1 : null;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }

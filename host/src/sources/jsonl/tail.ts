@@ -68,7 +68,7 @@ export interface TailEvents {
 }
 
 /**
- * One read buffer for every file and engine in the process, grown as needed. Safe because its bytes are
+ * One read buffer for every file and transcript reader in the process, grown as needed. Safe because its bytes are
  * never needed across an `await`: each chunk is split and handed to the sink synchronously, and what must
  * survive (a partial line, the carry of a backward scan) is copied out first. It saves a 512 kB allocation
  * per file read and the copy of every chunk that a concatenation with the carry cost.
@@ -222,8 +222,8 @@ export function holdsLine(state: FileState): boolean {
 
 /**
  * Hands the held last line to `sink` as a complete line when `complete` says it is one (its file has been
- * quiet: see Engine), and starts the next line right after it, so a newline or more objects appended later
- * never bring it back. A line too long to hold is read again from the file (if within maxParsedLineBytes).
+ * quiet: see TranscriptReader), and starts the next line right after it, so a newline or more objects
+ * appended later never bring it back. A line too long to hold is read again from the file (if within maxParsedLineBytes).
  * Returns true when the line was handed over; otherwise it stays held, marked `heldTorn`.
  */
 export function closeHeldLine(

@@ -10,6 +10,8 @@
 // plausible as usage is the source's call (plausible.ts), per record, so one absurd point does not cost
 // the rest of its batch.
 
+import { isJsonObject } from '../../json.js';
+
 export class OtlpDecodeError extends Error {
   override name = 'OtlpDecodeError';
 }
@@ -110,10 +112,6 @@ const MACHINE_NAME_CHARS = /[^A-Za-z0-9._-]/g;
 
 type Json = unknown;
 
-function isObject(x: Json): x is Record<string, Json> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 function arrayAt(obj: Record<string, Json>, key: string, where: string): Json[] {
   const v = obj[key];
   if (v === undefined || v === null) return [];
@@ -122,7 +120,7 @@ function arrayAt(obj: Record<string, Json>, key: string, where: string): Json[] 
 }
 
 function objectAt(x: Json, where: string): Record<string, Json> {
-  if (!isObject(x)) throw new OtlpDecodeError(`${where} is not an object`);
+  if (!isJsonObject(x)) throw new OtlpDecodeError(`${where} is not an object`);
   return x;
 }
 
@@ -148,7 +146,7 @@ function nanosToMs(x: Json, where: string): number | null {
 
 /** AnyValue → a JS scalar (string | number | boolean) or null for arrays, maps, bytes and empty values. */
 function anyValue(v: Json, where: string): string | number | boolean | null {
-  if (!isObject(v)) return null;
+  if (!isJsonObject(v)) return null;
   if (typeof v.stringValue === 'string') return v.stringValue;
   if (v.intValue !== undefined) return int64(v.intValue, `${where}.intValue`);
   if (v.doubleValue !== undefined) {
@@ -246,7 +244,7 @@ export function decodeMetrics(body: Json, batchKey: string | null = null): Metri
         const m = objectAt(mRaw, mw);
         if (m.name !== TOKEN_METRIC) return;
         // Claude Code reports it as a monotonic Sum; anything else under this name is not understood.
-        if (!isObject(m.sum)) throw new OtlpDecodeError(`${mw} (${TOKEN_METRIC}) is not a sum`);
+        if (!isJsonObject(m.sum)) throw new OtlpDecodeError(`${mw} (${TOKEN_METRIC}) is not a sum`);
         const temporality = temporalityOf(m.sum.aggregationTemporality, `${mw}.sum.aggregationTemporality`);
         arrayAt(m.sum, 'dataPoints', `${mw}.sum`).forEach((dpRaw, di) => {
           const dw = `${mw}.sum.dataPoints[${di}]`;
@@ -277,7 +275,7 @@ export function decodeMetrics(body: Json, batchKey: string | null = null): Metri
 }
 
 function isApiRequest(record: Record<string, Json>, attrs: Map<string, string | number | boolean>): boolean {
-  const body = isObject(record.body) ? record.body.stringValue : undefined;
+  const body = isJsonObject(record.body) ? record.body.stringValue : undefined;
   if (body === API_REQUEST_EVENT) return true;
   const name = attrs.get('event.name');
   if (name === 'api_request' || name === API_REQUEST_EVENT) return true;
@@ -299,7 +297,7 @@ function isMachineReport(
   record: Record<string, Json>,
   attrs: Map<string, string | number | boolean>,
 ): boolean {
-  const body = isObject(record.body) ? record.body.stringValue : undefined;
+  const body = isJsonObject(record.body) ? record.body.stringValue : undefined;
   return body === FORWARD.machineEvent || attrs.get('event.name') === FORWARD.machineEvent;
 }
 

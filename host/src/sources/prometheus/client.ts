@@ -3,6 +3,8 @@
 // into a PrometheusQueryError with a short, clear message, and parses sample values exactly as
 // Prometheus writes them ("NaN", "+Inf", "-Inf" included).
 
+import { isJsonObject } from '../../json.js';
+
 export class PrometheusQueryError extends Error {
   override name = 'PrometheusQueryError';
 }
@@ -59,7 +61,7 @@ function parsePair(pair: unknown): { timestampS: number; value: number } {
 
 function parseMetric(metric: unknown): Record<string, string> {
   if (metric === undefined) return {};
-  if (typeof metric !== 'object' || metric === null || Array.isArray(metric)) {
+  if (!isJsonObject(metric)) {
     throw new PrometheusQueryError('sample labels are not an object');
   }
   const labels: Record<string, string> = {};
@@ -72,10 +74,8 @@ function parseMetric(metric: unknown): Record<string, string> {
 
 /** Interprets a decoded /api/v1/query body. Exported for tests. */
 export function parseQueryResponse(body: unknown): InstantSample[] {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new PrometheusQueryError('response is not a JSON object');
-  }
-  const b = body as Record<string, unknown>;
+  if (!isJsonObject(body)) throw new PrometheusQueryError('response is not a JSON object');
+  const b = body;
   if (b.status === 'error') {
     const type = typeof b.errorType === 'string' ? b.errorType : 'unknown';
     const message = typeof b.error === 'string' ? b.error : '(no message)';
