@@ -262,6 +262,25 @@ export function claudeSettingsChecks(file: string): CheckResult[] {
   return out;
 }
 
+/** The text of the running daemon's /metrics at host:port (a wildcard bind asked on loopback), with the token. */
+async function daemonMetrics(
+  host: string,
+  port: number,
+  token: string | null,
+  timeoutMs: number,
+): Promise<string | { error: string }> {
+  try {
+    const res = await fetch(`${daemonBaseUrl(host, port)}/metrics`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) return { error: `HTTP ${res.status}` };
+    return await res.text();
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
 export interface ReportTimes {
   statuslineMs: number | null;
   hookMs: number | null;
@@ -274,25 +293,16 @@ export async function lastReports(
   token: string | null,
   timeoutMs = 1500,
 ): Promise<ReportTimes | { error: string }> {
-  const url = `${daemonBaseUrl(host, port)}/metrics`;
-  try {
-    const res = await fetch(url, {
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!res.ok) return { error: `HTTP ${res.status}` };
-    const text = await res.text();
-    const at = (command: string): number | null => {
-      const m = new RegExp(
-        `^claude_gauge_last_report_timestamp_seconds\\{command="${command}"\\} ([0-9.e+]+)$`,
-        'm',
-      ).exec(text);
-      return m?.[1] ? Math.round(Number(m[1]) * 1000) : null;
-    };
-    return { statuslineMs: at('statusline'), hookMs: at('hook') };
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
+  const text = await daemonMetrics(host, port, token, timeoutMs);
+  if (typeof text !== 'string') return text;
+  const at = (command: string): number | null => {
+    const m = new RegExp(
+      `^claude_gauge_last_report_timestamp_seconds\\{command="${command}"\\} ([0-9.e+]+)$`,
+      'm',
+    ).exec(text);
+    return m?.[1] ? Math.round(Number(m[1]) * 1000) : null;
+  };
+  return { statuslineMs: at('statusline'), hookMs: at('hook') };
 }
 
 /** "12 s ago", "3 min ago", "5 h ago", "2 days ago". */
@@ -345,33 +355,23 @@ export async function hubMachines(
   token: string | null,
   timeoutMs = 1500,
 ): Promise<MachineLine[] | { error: string }> {
-  const probe = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  const url = `http://${probe.includes(':') ? `[${probe}]` : probe}:${port}/metrics`;
-  try {
-    const res = await fetch(url, {
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!res.ok) return { error: `HTTP ${res.status}` };
-    const text = await res.text();
-    const series = (name: string) => {
-      const out = new Map<string, number>();
-      for (const m of text.matchAll(new RegExp(`^${name}\\{machine="([^"]*)"\\} (\\S+)$`, 'gm')))
-        out.set(m[1] as string, Number(m[2]));
-      return out;
-    };
-    const seen = series('claude_gauge_machine_last_seen_seconds');
-    const live = series('claude_gauge_machine_live');
-    const offset = series('claude_gauge_machine_clock_offset_seconds');
-    return [...seen].map(([machine, s]) => ({
-      machine,
-      lastSeenMs: s * 1000,
-      live: live.get(machine) === 1,
-      clockOffsetMs: offset.has(machine) ? (offset.get(machine) as number) * 1000 : null,
-    }));
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
+  const text = await daemonMetrics(host, port, token, timeoutMs);
+  if (typeof text !== 'string') return text;
+  const series = (name: string) => {
+    const out = new Map<string, number>();
+    for (const m of text.matchAll(new RegExp(`^${name}\\{machine="([^"]*)"\\} (\\S+)$`, 'gm')))
+      out.set(m[1] as string, Number(m[2]));
+    return out;
+  };
+  const seen = series('claude_gauge_machine_last_seen_seconds');
+  const live = series('claude_gauge_machine_live');
+  const offset = series('claude_gauge_machine_clock_offset_seconds');
+  return [...seen].map(([machine, s]) => ({
+    machine,
+    lastSeenMs: s * 1000,
+    live: live.get(machine) === 1,
+    clockOffsetMs: offset.has(machine) ? (offset.get(machine) as number) * 1000 : null,
+  }));
 }
 
 /** Above this a machine's clock offset moves its responses on the tach (docs/hub.md, "Limits"). */

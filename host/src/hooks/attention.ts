@@ -5,6 +5,7 @@
 // loads this file for HOOK_FIELDS).
 
 import { isJsonObject } from '../json.js';
+import { Listeners } from '../listeners.js';
 
 /** The members of a hook's input the daemon reads; everything else (prompts, tool input, paths) is dropped
  * by the hook command before it leaves the machine, and ignored by the route. */
@@ -126,7 +127,7 @@ export type ApplyResult = HookEffect | 'late';
 export class AttentionStore {
   /** Insertion order is the order last heard from: the first entry is the one to forget first. */
   private readonly sessions = new Map<string, SessionState>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Listeners();
   /** When the last valid report arrived (daemon clock), or null: what `doctor` shows. */
   lastReportMs: number | null = null;
 
@@ -180,17 +181,10 @@ export class AttentionStore {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   private notify(): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l();
-      } catch {
-        // A listener's failure is its own business.
-      }
-    }
+    this.listeners.notify();
   }
 }

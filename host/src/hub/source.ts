@@ -7,6 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Faults } from '../faults.js';
+import { Listeners } from '../listeners.js';
 import { plausibleResponse } from '../plausible.js';
 import type { OtlpSink } from '../routes/otlp.js';
 import type { Entry } from '../sources/jsonl/ledger.js';
@@ -86,7 +87,7 @@ export class HubSource implements UsageSource, OtlpSink {
   private readonly clock: () => number;
   private readonly faults: Faults;
   private readonly historyMs: number;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Listeners();
   private unsubscribe: (() => void) | null = null;
   private started: Promise<void> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -136,18 +137,11 @@ export class HubSource implements UsageSource, OtlpSink {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   private notify(): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l();
-      } catch {
-        // A listener's failure is its own business.
-      }
-    }
+    this.listeners.notify();
   }
 
   /** One of the hub's own responses, as a satellite would forward it. */

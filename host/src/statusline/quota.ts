@@ -4,6 +4,7 @@
 // No heavy imports: the statusline command loads this file too.
 
 import { isJsonObject } from '../json.js';
+import { Listeners } from '../listeners.js';
 import { plausiblePercent, plausibleReset, QUOTA_WINDOW_MS } from '../plausible.js';
 
 /** An official reading counts for the fuel gauge while it is younger than this (and its window is open). */
@@ -99,7 +100,7 @@ export function parseQuotaReport(body: unknown, nowMs: number | null = null): Qu
 export class QuotaStore {
   private latest: QuotaReading | null = null;
   private history: Array<{ atMs: number; fraction: number; resetsAtMs: number | null }> = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Listeners();
   updates = 0;
 
   /** `clock` stamps the readings the route receives (the daemon's clock, frozen under --now). */
@@ -123,13 +124,7 @@ export class QuotaStore {
       this.history = this.history.filter((h) => h.atMs >= cutoff && h.atMs <= atMs).slice(-MAX_HISTORY);
     }
     this.updates++;
-    for (const l of [...this.listeners]) {
-      try {
-        l();
-      } catch {
-        // A listener's failure is its own business.
-      }
-    }
+    this.listeners.notify();
   }
 
   current(): QuotaReading | null {
@@ -158,8 +153,7 @@ export class QuotaStore {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 }
 

@@ -312,18 +312,24 @@ describe('hook command without a daemon', () => {
 });
 
 describe('hook entry stays light', () => {
-  it('imports only Node built-ins, daemon-client.ts, attention.ts and json.ts, transitively', () => {
+  it('imports only Node built-ins, daemon-client.ts, attention.ts, json.ts and listeners.ts, transitively', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const { files, external } = importGraph(resolve(here, '../../../host/src/hooks/main.ts'));
-    expect(files).toEqual(['hooks/attention.ts', 'hooks/main.ts', 'src/daemon-client.ts', 'src/json.ts']);
+    expect(files).toEqual([
+      'hooks/attention.ts',
+      'hooks/main.ts',
+      'src/daemon-client.ts',
+      'src/json.ts',
+      'src/listeners.ts',
+    ]);
     for (const spec of external) expect(spec).toMatch(/^node:/);
   });
 });
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const entry = join(root, 'dist', 'host', 'src', 'hooks', 'main.js');
-const sources = ['hooks/main.ts', 'hooks/attention.ts', 'daemon-client.ts', 'json.ts'].map((f) =>
-  join(root, 'host', 'src', f),
+const sources = ['hooks/main.ts', 'hooks/attention.ts', 'daemon-client.ts', 'json.ts', 'listeners.ts'].map(
+  (f) => join(root, 'host', 'src', f),
 );
 const distFresh = existsSync(entry) && sources.every((f) => statSync(entry).mtimeMs >= statSync(f).mtimeMs);
 

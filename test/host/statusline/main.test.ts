@@ -269,12 +269,13 @@ describe('statusline command without a daemon', () => {
 });
 
 describe('statusline entry stays light', () => {
-  it('imports only Node built-ins, daemon-client.ts, quota.ts, the plausibility bounds and json.ts, transitively', () => {
+  it('imports only Node built-ins, daemon-client.ts, quota.ts, the plausibility bounds, json.ts and listeners.ts, transitively', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const { files, external } = importGraph(resolve(here, '../../../host/src/statusline/main.ts'));
     expect(files).toEqual([
       'src/daemon-client.ts',
       'src/json.ts',
+      'src/listeners.ts',
       'src/plausible.ts',
       'statusline/main.ts',
       'statusline/quota.ts',

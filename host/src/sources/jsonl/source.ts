@@ -2,6 +2,7 @@
 // ccusage 20.0.24 `blocks`. See README.md in this directory for the algorithm.
 
 import { sep } from 'node:path';
+import { Listeners } from '../../listeners.js';
 import { type Log, silentLog } from '../../log.js';
 import type { SourceName, SourceSnapshot, UsageSource } from '../source.js';
 import { type Block, isActive } from './blocks.js';
@@ -54,7 +55,7 @@ export class JsonlSource implements UsageSource {
   private readonly reader: TranscriptReader;
   private readonly log: Log;
   private readonly clock: () => number;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Listeners();
   private watcher: DirWatcher | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
   private started: Promise<void> | null = null;
@@ -168,13 +169,7 @@ export class JsonlSource implements UsageSource {
     }
     this.maybeEvict(false);
     this.emitStats();
-    for (const l of this.listeners) {
-      try {
-        l();
-      } catch {
-        // a listener's failure is its own business
-      }
-    }
+    this.listeners.notify();
     // A file that grows faster than one batch reads is finished on the next turn, not in a tight loop.
     if (more) for (const p of paths) this.enqueue(p);
   }
@@ -274,8 +269,7 @@ export class JsonlSource implements UsageSource {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /**

@@ -11,6 +11,7 @@
 // (plausible.ts) are not counted. Big batches are ingested in slices that give the event loop a turn.
 
 import { Faults } from '../../faults.js';
+import { Listeners } from '../../listeners.js';
 import { plausibleOverSpan, plausibleResponse } from '../../plausible.js';
 import { activeBlock, type Block, identifyBlocks, type TimedTokens } from '../jsonl/blocks.js';
 import { isShownModel, isSyntheticModel, type SourceSnapshot, type UsageSource } from '../source.js';
@@ -173,7 +174,7 @@ export class OtlpSource implements UsageSource {
   private readonly seen: DedupeWindow;
   /** Model names, interned: a record holds a shared string, so a record costs the same whatever its model. */
   private readonly models = new Map<string, { name: string; no: number }>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Listeners();
   private startedAtMs: number | null = null;
   /** Batches are ingested one after another. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -207,8 +208,7 @@ export class OtlpSource implements UsageSource {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   stats(): OtlpStats {
@@ -227,13 +227,7 @@ export class OtlpSource implements UsageSource {
   }
 
   private notify(): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l();
-      } catch {
-        // A listener's failure is its own business.
-      }
-    }
+    this.listeners.notify();
   }
 
   /** The time to file a record under: its own stamp, clamped to now; null when too old to matter. */
