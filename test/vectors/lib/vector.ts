@@ -13,6 +13,7 @@ import {
   type PollOutcomeName,
   STATE_LINE_KEYS,
 } from '../../../firmware/platform/wasm/core.generated.js';
+import type { DecodeReport } from '../../../firmware/platform/wasm/gaugeCore.js';
 
 /** A malformed vector file. */
 export class VectorError extends Error {}
@@ -83,13 +84,7 @@ export interface ParsedVector {
 
 // ---- What the builds report --------------------------------------------------------------------------------
 
-export interface DecodeReport {
-  present: number;
-  accepted: number;
-  defaulted: number;
-  clamped: number;
-  truncated: number;
-}
+export type { DecodeReport };
 
 /** A device's verdict on one response body (gauge::BodyVerdict). */
 export interface BodyVerdict {
