@@ -1,8 +1,8 @@
-// Node 20 cannot run TypeScript: a script that needs TS modules (the wasm core's wrapper, the virtual panel's
-// client) bundles its TS entry with esbuild into build/ts/ first (~100 ms) and imports that. npm packages stay
+// Node 20 cannot run TypeScript: a script that needs TS modules (the HIL runner, the vector checker, the virtual
+// panel's client, the simulator's scenes) bundles its TS entry with esbuild into build/ts/ first (~100 ms) and imports that. npm packages stay
 // external. Plain JS, so scripts and bench files can use it (types in importTs.d.mts).
 import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { repoRoot } from './platformioIni.mjs';
@@ -11,7 +11,9 @@ import { repoRoot } from './platformioIni.mjs';
 export async function importTs(entry) {
   const outDir = join(repoRoot, 'build', 'ts');
   mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, `${basename(entry).replace(/\.ts$/, '')}.mjs`);
+  // Named by the entry's path, so two entries called cli.ts (the panel's, the vectors') never share a bundle.
+  const name = relative(repoRoot, entry).replace(/\.ts$/, '').replace(/[\\/]/g, '_');
+  const outfile = join(outDir, `${name}.mjs`);
   await build({
     entryPoints: [entry],
     outfile,
