@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildVirtualDevice } from '../firmware/builds.js';
+import { buildVirtualDevice, wasmBytes } from '../firmware/builds.js';
 import { ensureDaemonBuilt } from './lib/daemon.js';
 import { readFirmwareTiming } from './lib/firmwareConfig.js';
 import { runScenario } from './lib/runScenario.js';
@@ -17,7 +17,13 @@ import { openVirtualDevicePort } from './targets/virtualPort.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
-beforeAll(() => ensureDaemonBuilt(repoRoot), 300_000);
+// Everything the targets build (the daemon, the virtual device, the wasm modules) is built here, where the
+// wait may be long, so the tests' own make calls find it fresh.
+beforeAll(() => {
+  ensureDaemonBuilt(repoRoot);
+  buildVirtualDevice();
+  wasmBytes();
+}, 300_000);
 
 describe('serial target over Improv, on the virtual device', () => {
   it('joins Wi-Fi and stores the daemon settings through Improv, then passes the HIL scenarios', async () => {
@@ -79,9 +85,14 @@ describe('serial target over Improv, on the virtual device', () => {
 });
 
 describe('virtual-device --serial flags', () => {
+  // Built before the test: the make lock may be held by another file's firmware build for minutes.
+  let device: string;
+  beforeAll(() => {
+    device = buildVirtualDevice();
+  });
   const run = (args: string[]) =>
     new Promise<{ code: number | null; err: string }>((resolve) => {
-      const child = spawn(buildVirtualDevice(), args, {
+      const child = spawn(device, args, {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let err = '';

@@ -139,6 +139,13 @@ describe('Forwarder', () => {
       true,
     );
     expect(hub.deliveries.every((d) => d.sessions === 2)).toBe(true);
+    // The hub has the records before the forwarder has read its answer: wait for that, then judge.
+    await until(
+      async () => f.snapshot(),
+      (s) => s.delivered >= 25,
+      10_000,
+      'delivery acknowledged',
+    );
     expect(f.snapshot()).toMatchObject({ state: 'ok', queued: 0, spooled: 0, delivered: 25, failures: 0 });
   });
 
@@ -166,7 +173,12 @@ describe('Forwarder', () => {
     );
     expect(ids(hub.events)).toEqual(Array.from({ length: 30 }, (_, i) => record(i + 1).id));
     expect(hub.events.find((e) => e.responseId === record(7).id)?.output).toBe(777);
-    expect(f.snapshot()).toMatchObject({ state: 'ok', queued: 0 });
+    await until(
+      async () => f.snapshot(),
+      (s) => s.state === 'ok' && s.queued === 0,
+      10_000,
+      'delivery acknowledged after the outage',
+    );
   });
 
   it('backs off after a failure: records that come meanwhile wait for the retry instead of forcing one', async () => {
