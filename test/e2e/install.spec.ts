@@ -40,7 +40,8 @@ let base = '';
 test.beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'cg-install-e2e-'));
   for (const f of [
-    ...configFiles(repoRoot),
+    // A clean checkout's configuration: a developer's own platformio_override.ini (gitignored) stays out.
+    ...configFiles(repoRoot).filter((f) => f !== 'platformio_override.ini'),
     'firmware/core/improv.h',
     'firmware/platform/esp32/host_tested/board_config.h',
   ]) {
@@ -48,7 +49,7 @@ test.beforeAll(async () => {
     copyFileSync(join(repoRoot, f), join(project, f));
   }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'claude-gauge' }));
-  const envs = (await readBoards(repoRoot)).map((b) => b.env);
+  const envs = (await readBoards(project)).map((b) => b.env);
   // Local builds for all but the last env; the last comes from the release.
   for (const env of envs.slice(0, -1)) {
     mkdirSync(join(project, '.pio', 'build', env), { recursive: true });
@@ -88,7 +89,7 @@ test('every env of platformio.ini: a manifest ESP Web Tools can use, its image, 
   page,
 }) => {
   await page.goto(`${base}/install/`);
-  const envs = (await readBoards(repoRoot)).map((b) => b.env);
+  const envs = (await readBoards(project)).map((b) => b.env);
   await expect(page.locator('#board option')).toHaveCount(envs.length);
   expect(
     await page.locator('#board option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
