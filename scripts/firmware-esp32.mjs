@@ -5,8 +5,8 @@
 // PlatformIO would build for the env, with PlatformIO's flags, and fails on any error or warning in the
 // project's own files (WERROR=1; the libraries' own headers are -isystem).
 //
-// check.sh reads one platformio.ini and follows neither extra_configs (the boards live in
-// firmware/variants/*/platformio.ini) nor a non-env `extends`, so it is given a flattened copy: a temporary
+// check.sh reads one platformio.ini and follows neither extra_configs (a developer's platformio_override.ini)
+// nor a non-env `extends`, so it is given a flattened copy: a temporary
 // project whose platformio.ini is the whole configuration as read by the one parser (test/lib/platformioIni.mjs,
 // flatIni: every env with every option written out) and whose other entries are symlinks to the project's, so
 // check.sh finds, names and compiles the same files as in the project itself.

@@ -3,15 +3,7 @@
 // and the flattened single file the ESP32 kit's check.sh is given, which must say exactly what the layered
 // files say.
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -75,25 +67,11 @@ function resolved(ini: Ini): Record<string, Record<string, string>> {
 }
 
 describe("this repository's configuration", () => {
-  it('is platformio.ini and one file per board, read in that order', () => {
-    const boards = readdirSync(join(root, 'firmware', 'variants')).sort();
-    expect(boards.length).toBeGreaterThan(0);
-    expect(configFiles(root).filter((f) => f !== 'platformio_override.ini')).toEqual([
-      'platformio.ini',
-      ...boards.map((b) => `firmware/variants/${b}/platformio.ini`),
-    ]);
-    // platformio.ini itself holds no env: the boards are in their own files.
-    expect(envNames(parseIni(readFileSync(join(root, 'platformio.ini'), 'utf8')))).toEqual([]);
-  });
-
-  it('each board file holds its own envs, none set in two files', () => {
-    const perFile = configFiles(root)
-      .filter((f) => f.startsWith('firmware/variants/'))
-      .map((f) => envNames(parseIni(readFileSync(join(root, f), 'utf8'), f)));
-    for (const envs of perFile) expect(envs.length).toBeGreaterThan(0);
-    const all = perFile.flat();
-    expect(new Set(all).size).toBe(all.length);
-    expect(all).toEqual(expect.arrayContaining(['cyd', 'cyd2usb', 'cyd_ota', 'esp32dev_ili9341']));
+  it('is platformio.ini, holding every board (the kit check.sh reads that file only), then the override', () => {
+    expect(configFiles(root).filter((f) => f !== 'platformio_override.ini')).toEqual(['platformio.ini']);
+    const envs = envNames(parseIni(readFileSync(join(root, 'platformio.ini'), 'utf8')));
+    expect(new Set(envs).size).toBe(envs.length);
+    expect(envs).toEqual(expect.arrayContaining(['cyd', 'cyd2usb', 'cyd_ota', 'esp32dev_ili9341']));
   });
 
   it('the override is gitignored, its sample committed', () => {
@@ -196,7 +174,7 @@ describe('the committed platformio_override.ini.sample', () => {
     expect(lamps?.get('GAUGE_LED_NOSIG')).toBe('27');
     for (const [k, v] of cyd ?? []) expect(lamps?.get(k), k).toBe(v);
     expect(option(plain, 'env:cyd_ota', 'upload_port')).toBe('claude-gauge.local');
-    expect(option(ini, 'env:cyd_ota', 'upload_port')).toBe('192.168.1.50');
+    expect(option(ini, 'env:cyd_ota', 'upload_port')).toBe('claude-gauge-desk.local');
     expect(option(ini, 'env:cyd_ota', 'upload_protocol')).toBe('espota');
   });
 });

@@ -1,5 +1,5 @@
 // PlatformIO's project configuration as PlatformIO reads it (Python configparser dialect): platformio.ini and
-// every file its `[platformio] extra_configs` pulls in (the boards in firmware/variants/, a local
+// every file its `[platformio] extra_configs` pulls in (a local
 // platformio_override.ini). The one parser of it in this repository: the tests, the virtual panel's build, the
 // install page's boards, the ESP32 check and the GitHub workflow all read the configuration through it, so an
 // env's settings are written once, in those files. Plain JS, node built-ins only, so scripts, make and CI can

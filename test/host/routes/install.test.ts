@@ -265,10 +265,10 @@ describe('/install routes', () => {
     expect((await post({ consent: 'yes' })).statusCode).toBe(400);
     const crossSite = await post({ consent: true }, { headers: { 'sec-fetch-site': 'cross-site' } });
     expect(crossSite.statusCode).toBe(403);
-    const lan = await post({ consent: true }, { remoteAddress: '192.168.1.50' });
+    const lan = await post({ consent: true }, { remoteAddress: '198.51.100.50' });
     expect(lan.statusCode).toBe(403);
     expect(lan.body).not.toContain('s3cret');
-    const lanDevice = (await get(app, '/install/device.json', { remoteAddress: '192.168.1.50' })).json();
+    const lanDevice = (await get(app, '/install/device.json', { remoteAddress: '198.51.100.50' })).json();
     expect(lanDevice.tokenOffered).toBe(false);
     // A form post from another site is not JSON: refused before the handler.
     const form = await app.inject({

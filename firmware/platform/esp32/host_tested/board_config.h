@@ -1,5 +1,5 @@
 // What the board is: its name, the firmware's version, the display's rotation and inversion, the LED and
-// button pins -- all set by the board's build flags (firmware/variants/<board>/platformio.ini) with the
+// button pins -- all set by the board's build flags (its envs in platformio.ini) with the
 // defaults below. What the app does on any board (timings, caps, names on the network) is app_config.h's.
 // Plain macros and constexprs only (no Arduino include) so the native glue tests compile this header too.
 #pragma once

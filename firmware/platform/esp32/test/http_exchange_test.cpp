@@ -55,12 +55,12 @@ TEST_CASE("URL: http://host[:port][/path], names or dotted IPv4, nothing else") 
     CHECK(std::string(u.host) == "desk-pc.local");
     CHECK(u.port == 8787);
     CHECK(std::string(u.path) == "/usage");
-    REQUIRE(parseDaemonUrl("http://192.168.1.20", &u));
+    REQUIRE(parseDaemonUrl("http://127.0.0.20", &u));
     CHECK(u.port == 80);
     CHECK(std::string(u.path) == "/");
     uint32_t ip = 0;
     CHECK(parseIpv4(u.host, &ip));
-    CHECK(ip == ((192u << 24) | (168u << 16) | (1u << 8) | 20u));
+    CHECK(ip == ((127u << 24) | (0u << 16) | (0u << 8) | 20u));
     CHECK_FALSE(parseIpv4("desk-pc.local", &ip));
     CHECK_FALSE(parseIpv4("1.2.3", &ip));
     CHECK_FALSE(parseIpv4("1.2.3.256", &ip));
@@ -111,10 +111,10 @@ TEST_CASE("Request: the exact bytes, with Host, keep-alive and the whole token")
     CHECK(std::string(buf, n) ==
           std::string("GET /usage HTTP/1.1\r\nHost: desk-pc.local:8787\r\nUser-Agent: claude-gauge-esp32/") +
               kFirmwareVersion + "\r\nAccept: application/json\r\nConnection: keep-alive\r\n\r\n");
-    REQUIRE(parseDaemonUrl("http://10.0.0.2/usage", &u));
+    REQUIRE(parseDaemonUrl("http://127.0.0.2/usage", &u));
     n = formatRequest(buf, sizeof buf, u, "s3cret");
     const std::string req(buf, n);
-    CHECK(req.find("Host: 10.0.0.2\r\n") != std::string::npos);
+    CHECK(req.find("Host: 127.0.0.2\r\n") != std::string::npos);
     CHECK(req.find("Authorization: Bearer s3cret\r\n\r\n") != std::string::npos);
     CHECK(formatRequest(buf, sizeof buf, u, "bad token") == 0);
     // The longest URL and the longest token together still fit the request buffer.
